@@ -1,0 +1,2 @@
+global using TorchSharp.Utils;
+global using TorchSharp;

@@ -1,0 +1,23 @@
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SemanticMIM.Model.Layers;
+
+/// <summary>
+/// The MLP of a block: fc1, exact GELU, fc2. Laid out as MMCV's FFN so that parameters are named
+/// <c>layers.0.0</c> (fc1) and <c>layers.1</c> (fc2), as in the official checkpoints.
+/// </summary>
+public sealed class FeedForward : nn.Module<Tensor, Tensor>
+{
+    [ComponentName(Name = "layers")]
+    private readonly Sequential _layers;
+
+    public FeedForward(int embedDim, int hiddenDim) : base(nameof(FeedForward))
+    {
+        _layers = nn.Sequential(nn.Sequential(nn.Linear(embedDim, hiddenDim), nn.GELU()), nn.Linear(hiddenDim, embedDim));
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor x) => _layers.forward(x);
+}

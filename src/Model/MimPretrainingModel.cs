@@ -1,0 +1,104 @@
+using SemanticMIM.Model.Heads;
+using SemanticMIM.Model.Targets;
+using static TorchSharp.torch;
+
+namespace SemanticMIM.Model;
+
+/// <summary>Which encoder routes information to the mask tokens.</summary>
+public enum MimMethod
+{
+    /// <summary>BEiT / MaskFeat: mask tokens in the joint sequence.</summary>
+    Baseline,
+
+    /// <summary>SemanticMIM: mask tokens see the image only through the proxies.</summary>
+    SemanticMim,
+}
+
+/// <summary>What the masked tokens predict.</summary>
+public enum TargetKind
+{
+    /// <summary>Discrete visual-tokenizer ids (DALL-E dVAE or the project's VQ tokenizer), BEiT head.</summary>
+    TokenIds,
+
+    /// <summary>HOG features, MaskFeat head.</summary>
+    Hog,
+}
+
+/// <summary>Everything that fixes the pretraining model's shape.</summary>
+public sealed record MimModelConfig
+{
+    public required VisionTransformerConfig Encoder { get; init; }
+
+    public MimMethod Method { get; init; } = MimMethod.SemanticMim;
+
+    public TargetKind Target { get; init; } = TargetKind.TokenIds;
+
+    /// <summary>Tokenizer vocabulary size for <see cref="TargetKind.TokenIds"/> (8192 for DALL-E).</summary>
+    public int VocabSize { get; init; } = 8192;
+
+    /// <summary>HOG settings for <see cref="TargetKind.Hog"/>; defaults to the spec's settings for the patch size.</summary>
+    public HogConfig? Hog { get; init; }
+
+    public HogConfig HogOrDefault => Hog ?? (Encoder.PatchSize == 16 ? new HogConfig() : HogConfig.ForPatch(Encoder.PatchSize));
+
+    /// <summary>Output size of the head per masked token.</summary>
+    public int HeadOutputDim => Target == TargetKind.TokenIds ? VocabSize : HogOrDefault.FeatureDim(Encoder.InChannels);
+}
+
+/// <summary>
+/// The pretraining model: a masked image encoder (<c>backbone</c>) and a head (<c>head</c>); targets are
+/// precomputed for every patch and the masked positions are selected here.
+/// </summary>
+public sealed class MimPretrainingModel : nn.Module<Tensor, Tensor, Tensor>
+{
+    [ComponentName(Name = "backbone")]
+    private readonly MaskedImageEncoder _backbone;
+
+    [ComponentName(Name = "head")]
+    private readonly MimHead _head;
+
+    public MimPretrainingModel(MimModelConfig config) : base(nameof(MimPretrainingModel))
+    {
+        Config = config;
+        _backbone = config.Method == MimMethod.SemanticMim ? new ProxyEncoder(config.Encoder) : new MimEncoder(config.Encoder);
+        _head = config.Target == TargetKind.TokenIds
+            ? new BeitHead(config.Encoder.EmbedDim, config.VocabSize)
+            : new MaskFeatHead(config.Encoder.EmbedDim, config.HeadOutputDim);
+        RegisterComponents();
+    }
+
+    public MimModelConfig Config { get; }
+
+    public MaskedImageEncoder Backbone => _backbone;
+
+    /// <summary>Head predictions for the masked positions (B, N_m, ·).</summary>
+    public override Tensor forward(Tensor images, Tensor mask)
+    {
+        using var encoded = _backbone.ForwardMasked(images, mask);
+        return _head.forward(encoded);
+    }
+
+    /// <summary>
+    /// The pretraining loss: encode, predict, select the targets of the masked positions, compare.
+    /// <paramref name="targets"/> covers every patch: ids (B, N) or HOG features (B, N, F).
+    /// </summary>
+    public Tensor Loss(Tensor images, Tensor mask, Tensor targets)
+    {
+        using var scope = torch.NewDisposeScope();
+        var predictions = forward(images, mask);
+        var selected = SelectMasked(targets, mask);
+        return _head.Loss(predictions, selected).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Targets of the masked positions, ascending: (B, N) → (B, N_m) or (B, N, F) → (B, N_m, F).</summary>
+    public static Tensor SelectMasked(Tensor targets, Tensor mask)
+    {
+        using var indices = MaskIndices.Masked(mask);
+        if (targets.dim() == 2)
+        {
+            return targets.gather(1, indices);
+        }
+        using var expanded = indices.unsqueeze(-1).expand(-1, -1, targets.shape[^1]);
+        return targets.gather(1, expanded);
+    }
+}
