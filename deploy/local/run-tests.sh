@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Runs every test of the solution on a fresh Debian 12 machine with the .NET 10 SDK: installs what the tests
+# need, builds, runs each test project and ends with one line "N passed, N failed, N skipped".
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+
+sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
+
+# The interoperability tests compare against an independent PyTorch implementation (Debian's PyTorch 1.13;
+# without OpenBLAS it falls back to a reference BLAS twenty times slower).
+packages=()
+/usr/bin/python3 -c "import torch" >/dev/null 2>&1 || packages+=(python3-torch)
+dpkg -s libopenblas0-openmp >/dev/null 2>&1 || packages+=(libopenblas0-openmp)
+if [ ${#packages[@]} -gt 0 ]; then
+  echo "installing ${packages[*]}"
+  sudo_if_needed apt-get update -qq
+  sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+fi
+
+results="artifacts/test-results"
+rm -rf "$results"
+dotnet build SemanticMIM.sln --nologo -v quiet
+status=0
+for project in tests/*/*.csproj; do
+  name=$(basename "$project" .csproj)
+  dotnet test "$project" --no-build --nologo --logger "trx;LogFileName=$name.trx" \
+    --logger "console;verbosity=minimal" --results-directory "$results" || status=$?
+done
+
+# dotnet test's own summary is per project; add up the counters of every TRX file.
+sum() { cat "$results"/*.trx 2>/dev/null | grep -o "<Counters [^>]*" | grep -o " $1=\"[0-9]*\"" | tr -dc '0-9\n' \
+  | awk '{ s += $1 } END { print s + 0 }'; }
+passed=$(sum passed); failed=$(sum failed); executed=$(sum executed); total=$(sum total)
+skipped=$((total - executed))
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then
+  echo "dotnet test exited with $status without a failed test: counting the run as one failure"
+  failed=1
+fi
+echo "${passed} passed, ${failed} failed, ${skipped} skipped"
+[ "$failed" -eq 0 ]
