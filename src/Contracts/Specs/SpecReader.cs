@@ -1,0 +1,172 @@
+using System.Collections;
+using System.Globalization;
+using System.Reflection;
+using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
+
+namespace SemanticMIM.Contracts.Specs;
+
+/// <summary>One problem with a spec: where (a dotted path such as <c>training.batchSize</c>) and why.</summary>
+public sealed record SpecProblem(string Field, string Reason)
+{
+    public override string ToString() => $"{Field}: {Reason}";
+}
+
+/// <summary>Thrown when a spec is rejected; lists every problem found, not only the first.</summary>
+public sealed class InvalidSpecException(string source, IReadOnlyList<SpecProblem> problems)
+    : Exception($"{source} is not a valid experiment spec:{Environment.NewLine}" +
+        string.Join(Environment.NewLine, problems.Select(p => $"  - {p}")))
+{
+    public IReadOnlyList<SpecProblem> Problems { get; } = problems;
+}
+
+/// <summary>
+/// Reads experiment specs from YAML. Keys are the camelCase names of the spec records; enum values are
+/// case-insensitive with dashes ignored (<c>semantic-mim</c>, <c>linearProbe</c>). Unknown keys, wrong types and
+/// every rule of <see cref="SpecValidator"/> are collected and reported together.
+/// </summary>
+public static class SpecReader
+{
+    public static ExperimentSpec ReadFile(string path) => Read(File.ReadAllText(path), path);
+
+    public static ExperimentSpec Read(string yaml, string source = "spec")
+    {
+        var problems = new List<SpecProblem>();
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException ex)
+        {
+            throw new InvalidSpecException(source, [new SpecProblem("(document)", $"not valid YAML at line {ex.Start.Line}: {ex.Message}")]);
+        }
+        if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
+        {
+            throw new InvalidSpecException(source, [new SpecProblem("(document)", "expected exactly one YAML mapping")]);
+        }
+        var spec = (ExperimentSpec)Bind(typeof(ExperimentSpec), root, "", problems)!;
+        // Rules about a field that failed to bind would only restate that failure with a default value.
+        var unbound = problems.Select(p => p.Field).ToList();
+        problems.AddRange(SpecValidator.Validate(spec).Where(rule => !unbound.Any(field => Related(field, rule.Field))));
+        if (problems.Count > 0)
+        {
+            throw new InvalidSpecException(source, problems);
+        }
+        return spec;
+    }
+
+    private static object? Bind(Type type, YamlNode node, string path, List<SpecProblem> problems)
+    {
+        var underlying = Nullable.GetUnderlyingType(type) ?? type;
+        if (underlying.IsGenericType && underlying.GetGenericTypeDefinition() == typeof(IReadOnlyList<>))
+        {
+            return BindList(underlying.GetGenericArguments()[0], node, path, problems);
+        }
+        if (underlying.IsClass && underlying != typeof(string))
+        {
+            return BindRecord(underlying, node, path, problems);
+        }
+        if (node is not YamlScalarNode scalar)
+        {
+            problems.Add(new SpecProblem(Display(path), $"expected a single value ({Describe(underlying)})"));
+            return null;
+        }
+        var value = scalar.Value ?? "";
+        if (underlying == typeof(string))
+        {
+            return value;
+        }
+        if (underlying.IsEnum)
+        {
+            string wanted = Normalize(value);
+            var match = Enum.GetNames(underlying).FirstOrDefault(n => Normalize(n) == wanted);
+            if (match is null)
+            {
+                problems.Add(new SpecProblem(Display(path), $"'{value}' is not one of {Describe(underlying)}"));
+                return null;
+            }
+            return Enum.Parse(underlying, match);
+        }
+        if (underlying == typeof(int) && int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int i))
+        {
+            return i;
+        }
+        if (underlying == typeof(double) && double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double d))
+        {
+            return d;
+        }
+        if (underlying == typeof(bool) && bool.TryParse(value, out bool b))
+        {
+            return b;
+        }
+        problems.Add(new SpecProblem(Display(path), $"'{value}' is not {Describe(underlying)}"));
+        return null;
+    }
+
+    private static object? BindRecord(Type type, YamlNode node, string path, List<SpecProblem> problems)
+    {
+        if (node is not YamlMappingNode mapping)
+        {
+            problems.Add(new SpecProblem(Display(path), "expected a mapping of keys to values"));
+            return null;
+        }
+        var instance = Activator.CreateInstance(type)!;
+        var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .Where(p => p.CanWrite)
+            .ToDictionary(p => CamelCase(p.Name), StringComparer.Ordinal);
+        foreach (var (keyNode, valueNode) in mapping.Children)
+        {
+            string key = ((YamlScalarNode)keyNode).Value ?? "";
+            string child = path.Length == 0 ? key : $"{path}.{key}";
+            if (!properties.TryGetValue(key, out var property))
+            {
+                problems.Add(new SpecProblem(child, $"unknown field; known fields here: {string.Join(", ", properties.Keys)}"));
+                continue;
+            }
+            var value = Bind(property.PropertyType, valueNode, child, problems);
+            if (value is not null)
+            {
+                property.SetValue(instance, value);
+            }
+        }
+        return instance;
+    }
+
+    private static object? BindList(Type element, YamlNode node, string path, List<SpecProblem> problems)
+    {
+        if (node is not YamlSequenceNode sequence)
+        {
+            problems.Add(new SpecProblem(Display(path), "expected a list"));
+            return null;
+        }
+        var list = (IList)Activator.CreateInstance(typeof(List<>).MakeGenericType(element))!;
+        int index = 0;
+        foreach (var item in sequence.Children)
+        {
+            var value = Bind(element, item, $"{path}[{index++}]", problems);
+            if (value is not null)
+            {
+                list.Add(value);
+            }
+        }
+        return list;
+    }
+
+    private static bool Related(string a, string b) =>
+        a == b || a.StartsWith(b + ".", StringComparison.Ordinal) || b.StartsWith(a + ".", StringComparison.Ordinal)
+        || a.StartsWith(b + "[", StringComparison.Ordinal) || b.StartsWith(a + "[", StringComparison.Ordinal);
+
+    private static string Display(string path) => path.Length == 0 ? "(document)" : path;
+
+    private static string CamelCase(string name) => char.ToLowerInvariant(name[0]) + name[1..];
+
+    private static string Normalize(string value) => value.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal).ToLowerInvariant();
+
+    private static string Describe(Type type) =>
+        type.IsEnum ? string.Join(", ", Enum.GetNames(type).Select(n => char.ToLowerInvariant(n[0]) + n[1..]))
+        : type == typeof(int) ? "an integer"
+        : type == typeof(double) ? "a number"
+        : type == typeof(bool) ? "true or false"
+        : "a text";
+}

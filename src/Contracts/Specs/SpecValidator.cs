@@ -1,0 +1,93 @@
+using System.Text.RegularExpressions;
+
+namespace SemanticMIM.Contracts.Specs;
+
+/// <summary>The rules a parsed spec must satisfy, each broken rule reported with its field.</summary>
+public static partial class SpecValidator
+{
+    private static readonly string[] Presets = ["tiny", "small", "base"];
+
+    public static IReadOnlyList<SpecProblem> Validate(ExperimentSpec spec)
+    {
+        var problems = new List<SpecProblem>();
+        void Check(bool ok, string field, string reason)
+        {
+            if (!ok)
+            {
+                problems.Add(new SpecProblem(field, reason));
+            }
+        }
+
+        Check(SafeName().IsMatch(spec.Name), "name",
+            $"'{spec.Name}' must be 1–63 lower-case letters, digits or dashes, starting with a letter or digit (it names folders and objects)");
+
+        var data = spec.Dataset;
+        Check(data.ImageSize is >= 8 and <= 1024, "dataset.imageSize", $"must lie in [8, 1024] (got {data.ImageSize})");
+        Check(data.Channels is 1 or 3, "dataset.channels", $"must be 1 or 3 (got {data.Channels})");
+        Check(data.MaxTrainSamples >= 0, "dataset.maxTrainSamples", "must not be negative");
+        Check(data.MaxTestSamples >= 0, "dataset.maxTestSamples", "must not be negative");
+        Check(data.ShardSize > 0, "dataset.shardSize", $"must be positive (got {data.ShardSize})");
+        Check(!data.Source.Contains("..", StringComparison.Ordinal), "dataset.source", "must not contain '..'");
+        bool needsSource = data.Kind is DatasetKind.ImageNet or DatasetKind.PascalVoc or DatasetKind.Ade20k;
+        Check(!needsSource || data.Source.Length > 0, "dataset.source", $"is required for {data.Kind}");
+        Check(data.Kind != DatasetKind.FashionMnist || data.Channels == 1, "dataset.channels", "Fashion-MNIST is grayscale: use 1");
+
+        var model = spec.Model;
+        Check(Presets.Contains(model.Preset), "model.preset", $"'{model.Preset}' is not one of {string.Join(", ", Presets)}");
+        foreach (var (field, value) in new[] { ("patchSize", model.PatchSize), ("embedDim", model.EmbedDim), ("depth", model.Depth), ("heads", model.Heads), ("mlpDim", model.MlpDim), ("proxies", model.Proxies) })
+        {
+            Check(value >= 0, $"model.{field}", $"must not be negative (got {value})");
+        }
+        Check(model.PatchSize == 0 || data.ImageSize % model.PatchSize == 0, "model.patchSize",
+            $"dataset.imageSize {data.ImageSize} is not a multiple of the patch size {model.PatchSize}");
+        Check(model.EmbedDim == 0 || model.Heads == 0 || model.EmbedDim % model.Heads == 0, "model.heads",
+            $"embedDim {model.EmbedDim} is not divisible by {model.Heads} heads");
+        Check(model.DropPath is >= 0 and < 1, "model.dropPath", $"must lie in [0, 1) (got {model.DropPath})");
+        Check(spec.Method != MethodKind.Baseline || model.Proxies <= 1, "model.proxies",
+            "the baseline has one class token; proxies are SemanticMIM's (use method: semanticMim)");
+
+        Check(spec.Masking.Ratio is > 0 and < 1, "masking.ratio", $"must lie in (0, 1) (got {spec.Masking.Ratio})");
+
+        var target = spec.Target;
+        Check(target.Views is >= 1 and <= 64, "target.views", $"must lie in [1, 64] (got {target.Views})");
+        Check(target.VocabSize is >= 2 and <= 65536, "target.vocabSize", $"must lie in [2, 65536] (got {target.VocabSize})");
+        Check(target.Kind != TargetKindSpec.Tokens || target.Tokenizer != TokenizerKind.Dalle || target.DalleWeights.Length > 0,
+            "target.dalleWeights", "is required when the tokenizer is dalle");
+
+        var training = spec.Training;
+        Check((training.Steps > 0) ^ (training.Epochs > 0), "training", "set exactly one of steps and epochs, positive");
+        Check(training.Steps >= 0, "training.steps", "must not be negative");
+        Check(training.Epochs >= 0, "training.epochs", "must not be negative");
+        Check(training.BatchSize > 0, "training.batchSize", $"must be positive (got {training.BatchSize})");
+        Check(training.Accumulation > 0, "training.accumulation", $"must be positive (got {training.Accumulation})");
+        Check(training.LearningRate > 0, "training.learningRate", $"must be positive (got {training.LearningRate})");
+        Check(training.MinLearningRate >= 0 && training.MinLearningRate <= training.LearningRate, "training.minLearningRate",
+            "must lie in [0, learningRate]");
+        Check(training.WarmupFraction is >= 0 and < 1, "training.warmupFraction", $"must lie in [0, 1) (got {training.WarmupFraction})");
+        Check(training.WeightDecay >= 0, "training.weightDecay", "must not be negative");
+        Check(training.Beta1 is >= 0 and < 1, "training.beta1", "must lie in [0, 1)");
+        Check(training.Beta2 is >= 0 and < 1, "training.beta2", "must lie in [0, 1)");
+        Check(training.GradClip >= 0, "training.gradClip", "must not be negative (0 turns clipping off)");
+        Check(training.CheckpointEvery >= 0, "training.checkpointEvery", "must not be negative");
+
+        var augmentation = spec.Augmentation;
+        Check(augmentation.MinScale > 0 && augmentation.MinScale <= augmentation.MaxScale && augmentation.MaxScale <= 1,
+            "augmentation", $"need 0 < minScale ≤ maxScale ≤ 1 (got {augmentation.MinScale}, {augmentation.MaxScale})");
+
+        for (int i = 0; i < spec.Evaluations.Count; i++)
+        {
+            var evaluation = spec.Evaluations[i];
+            string at = $"evaluations[{i}]";
+            Check(evaluation.Epochs > 0, $"{at}.epochs", $"must be positive (got {evaluation.Epochs})");
+            Check(evaluation.BatchSize > 0, $"{at}.batchSize", $"must be positive (got {evaluation.BatchSize})");
+            Check(evaluation.LearningRate > 0, $"{at}.learningRate", $"must be positive (got {evaluation.LearningRate})");
+            Check(evaluation.Layer >= 0, $"{at}.layer", "must not be negative (0 = the last layer)");
+            Check(evaluation.Protocol != EvaluationProtocol.SegmentationProbe || data.Kind is DatasetKind.SyntheticScenes or DatasetKind.PascalVoc or DatasetKind.Ade20k,
+                $"{at}.protocol", $"the segmentation probe needs a data set with label maps, not {data.Kind}");
+        }
+        return problems;
+    }
+
+    [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
+    private static partial Regex SafeName();
+}

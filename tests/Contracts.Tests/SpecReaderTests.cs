@@ -1,0 +1,113 @@
+using SemanticMIM.Contracts.Specs;
+
+namespace SemanticMIM.Contracts.Tests;
+
+public sealed class SpecReaderTests
+{
+    private static string ExamplesFolder()
+    {
+        var dir = new DirectoryInfo(AppContext.BaseDirectory);
+        while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "SemanticMIM.sln")))
+        {
+            dir = dir.Parent;
+        }
+        return Path.Combine(dir!.FullName, "deploy", "examples");
+    }
+
+    private const string Minimal = """
+        name: quick
+        training:
+          steps: 10
+        """;
+
+    [Fact]
+    public void EveryShippedExampleIsValid()
+    {
+        var files = Directory.GetFiles(ExamplesFolder(), "*.yaml");
+
+        Assert.True(files.Length >= 4, "the four paper arms ship as examples");
+        var specs = files.Select(SpecReader.ReadFile).ToList();
+
+        Assert.Contains(specs, s => s.Method == MethodKind.SemanticMim && s.Target.Kind == TargetKindSpec.Hog && s.Model.Proxies == 8 && s.Masking.Ratio == 0.6);
+        Assert.Contains(specs, s => s.Method == MethodKind.Baseline && s.Target.Kind == TargetKindSpec.Tokens && s.Masking.Ratio == 0.4);
+    }
+
+    [Fact]
+    public void ReadsValuesAndKeepsDefaults()
+    {
+        var spec = SpecReader.Read("""
+            name: fmnist-sm
+            method: semantic-mim
+            target: { kind: tokens, tokenizer: VQ, vocabSize: 64 }
+            model: { preset: tiny, proxies: 8 }
+            training: { steps: 20, batchSize: 16, learningRate: 1e-3 }
+            evaluations:
+              - protocol: linear-probe
+                epochs: 5
+            """);
+
+        Assert.Equal("fmnist-sm", spec.Name);
+        Assert.Equal(MethodKind.SemanticMim, spec.Method);
+        Assert.Equal(TargetKindSpec.Tokens, spec.Target.Kind);
+        Assert.Equal(64, spec.Target.VocabSize);
+        Assert.Equal(16, spec.Training.BatchSize);
+        Assert.Equal(1e-3, spec.Training.LearningRate);
+        Assert.Equal(0.02, spec.Training.GradClip);
+        Assert.Equal(5, Assert.Single(spec.Evaluations).Epochs);
+        Assert.Equal(DatasetKind.FashionMnist, spec.Dataset.Kind);
+    }
+
+    public static TheoryData<string, string[]> BadSpecs() => new()
+    {
+        { "name: Bad/Name\ntraining: { steps: 1 }", ["name: 'Bad/Name'"] },
+        { "name: ../etc\ntraining: { steps: 1 }", ["name:"] },
+        { "name: x\ntraining: { steps: 1, epochs: 2 }", ["training: set exactly one of steps and epochs"] },
+        { "name: x\ntraining: { batchSize: -3 }", ["training: set exactly one", "training.batchSize: must be positive (got -3)"] },
+        { "name: x\ntraining: { steps: ten }", ["training.steps: 'ten' is not an integer"] },
+        { "name: x\nmethod: magic\ntraining: { steps: 1 }", ["method: 'magic' is not one of semanticMim, baseline"] },
+        { "name: x\ntrainig: { steps: 1 }", ["trainig: unknown field", "training: set exactly one"] },
+        { "name: x\nmasking: { ratio: 1.2 }\ntraining: { steps: 1 }", ["masking.ratio: must lie in (0, 1) (got 1.2)"] },
+        { "name: x\ndataset: { kind: imageNet, imageSize: 30 }\nmodel: { patchSize: 4 }\ntraining: { steps: 1 }",
+            ["dataset.source: is required for ImageNet", "model.patchSize: dataset.imageSize 30 is not a multiple of the patch size 4"] },
+        { "name: x\ndataset: { channels: 3 }\ntraining: { steps: 1 }", ["dataset.channels: Fashion-MNIST is grayscale"] },
+        { "name: x\nmethod: baseline\nmodel: { proxies: 8 }\ntraining: { steps: 1 }", ["model.proxies: the baseline has one class token"] },
+        { "name: x\ntarget: { kind: tokens, tokenizer: dalle }\ntraining: { steps: 1 }", ["target.dalleWeights: is required"] },
+        { "name: x\nmodel: { preset: huge, embedDim: 100, heads: 3 }\ntraining: { steps: 1 }", ["model.preset: 'huge'", "model.heads: embedDim 100 is not divisible by 3 heads"] },
+        { "name: x\ntraining: { steps: 1 }\nevaluations:\n  - protocol: segmentationProbe\n    epochs: 0",
+            ["evaluations[0].epochs: must be positive", "evaluations[0].protocol: the segmentation probe needs a data set with label maps"] },
+        { "name: x\ntraining: [1, 2]", ["training: expected a mapping"] },
+        { "name: [x]\ntraining: { steps: 1 }", ["name: expected a single value"] },
+        { "- just\n- a list", ["(document): expected exactly one YAML mapping"] },
+        { "name: x\n  training: {", ["(document): not valid YAML"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadSpecs))]
+    public void BadSpecsAreRejectedWithEveryProblemListed(string yaml, string[] expected)
+    {
+        var error = Assert.Throws<InvalidSpecException>(() => SpecReader.Read(yaml, "test.yaml"));
+
+        Assert.StartsWith("test.yaml is not a valid experiment spec", error.Message);
+        foreach (var problem in expected)
+        {
+            Assert.Contains(error.Problems, p => p.ToString().StartsWith(problem, StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public void SeveralProblemsAreReportedTogether()
+    {
+        var error = Assert.Throws<InvalidSpecException>(() => SpecReader.Read("""
+            name: BAD
+            masking: { ratio: 0 }
+            training: { steps: 5, batchSize: 0, accumulation: 0, learningRate: -1 }
+            augmentation: { minScale: 0.9, maxScale: 0.5 }
+            """));
+
+        Assert.Equal(["name", "masking.ratio", "training.batchSize", "training.accumulation", "training.learningRate", "training.minLearningRate", "augmentation"],
+            error.Problems.Select(p => p.Field));
+    }
+
+    [Fact]
+    public void AMinimalSpecIsValid() => Assert.Equal("quick", SpecReader.Read(Minimal).Name);
+}
