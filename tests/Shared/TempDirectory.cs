@@ -1,4 +1,4 @@
-namespace SemanticMIM.Model.Tests.Support;
+namespace SemanticMIM.Tests.Shared;
 
 /// <summary>A fresh folder under the system temp folder, deleted on dispose.</summary>
 public sealed class TempDirectory : IDisposable

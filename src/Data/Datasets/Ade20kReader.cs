@@ -1,0 +1,71 @@
+using SemanticMIM.Data.Imaging;
+using SemanticMIM.Data.Png;
+
+namespace SemanticMIM.Data.Datasets;
+
+/// <summary>
+/// ADE20K (SceneParsing, ADEChallengeData2016/{images,annotations}/{training,validation}/&lt;id&gt;.{jpg,png}).
+/// <paramref name="root"/> may be the folder holding ADEChallengeData2016 or that folder itself. Splits "train" and "val".
+/// Annotations store 0 = other/unlabelled and 1..150 = classes; with "reduce zero label" 0 becomes 255 (ignore) and
+/// k becomes k-1, giving 150 classes 0..149.
+/// </summary>
+public sealed class Ade20kReader : IDatasetReader
+{
+    public const int Classes = 150;
+
+    private readonly string _dataDirectory;
+    private readonly string _subdirectory;
+    private readonly SkipLog _skipped;
+
+    public Ade20kReader(string root, string split)
+    {
+        _subdirectory = split switch
+        {
+            "train" => "training",
+            "val" => "validation",
+            _ => throw new ArgumentException($"ADE20K has splits 'train' and 'val', not '{split}'.", nameof(split)),
+        };
+        var nested = Path.Combine(root, "ADEChallengeData2016");
+        _dataDirectory = Directory.Exists(nested) ? nested : root;
+        if (!Directory.Exists(Path.Combine(_dataDirectory, "images", _subdirectory)))
+            throw new DirectoryNotFoundException($"No ADEChallengeData2016/images/{_subdirectory} under {root}.");
+        _skipped = new SkipLog(_dataDirectory);
+        Split = split;
+    }
+
+    public string DatasetName => "ade20k";
+    public string Split { get; }
+    public int ClassCount => Classes;
+    public IReadOnlyList<SkippedSource> Skipped => _skipped.Entries;
+
+    public IEnumerable<DatasetSample> Read()
+    {
+        _skipped.Clear();
+        foreach (var imagePath in ImageFiles.In(Path.Combine(_dataDirectory, "images", _subdirectory)))
+        {
+            var labelPath = Path.Combine(_dataDirectory, "annotations", _subdirectory, Path.GetFileNameWithoutExtension(imagePath) + ".png");
+            var image = _skipped.TryDecode(imagePath, bytes => ImageCodec.Decode(bytes));
+            if (image is null)
+                continue;
+            var annotation = _skipped.TryDecode(labelPath, bytes => IndexedPngDecoder.Decode(bytes).Indices);
+            if (annotation is null)
+                continue;
+            var labels = ReduceZeroLabel(annotation);
+            if (SegmentationChecks.Problem(image, labels, Classes) is { } problem)
+            {
+                _skipped.Add(labelPath, problem);
+                continue;
+            }
+            yield return new DatasetSample(SampleKeys.FromFileName(imagePath), image, Segmentation: labels);
+        }
+    }
+
+    /// <summary>0 → 255 (ignore), k → k-1; values above 150 stay out of range (255 → 254) so the check rejects them.</summary>
+    public static LabelMap ReduceZeroLabel(LabelMap annotation)
+    {
+        var reduced = new byte[annotation.Labels.Length];
+        for (var i = 0; i < reduced.Length; i++)
+            reduced[i] = annotation.Labels[i] == 0 ? LabelMap.Ignore : (byte)(annotation.Labels[i] - 1);
+        return new LabelMap(annotation.Width, annotation.Height, reduced);
+    }
+}

@@ -1,0 +1,91 @@
+using System.Buffers.Binary;
+using System.IO.Compression;
+
+namespace SemanticMIM.Data.Datasets;
+
+/// <summary>
+/// The IDX format of MNIST and Fashion-MNIST, optionally gzip-compressed: a big-endian magic number
+/// (0x0000, element type 0x08 = unsigned byte, number of dimensions), one big-endian int32 per dimension, then the data.
+/// </summary>
+public sealed class IdxFile : IDisposable
+{
+    private const byte UnsignedByteType = 0x08;
+    private readonly Stream _stream;
+
+    private IdxFile(string path, Stream stream, int[] dimensions)
+    {
+        Path = path;
+        _stream = stream;
+        Dimensions = dimensions;
+    }
+
+    public string Path { get; }
+
+    /// <summary>The dimensions from the header; the first is the item count.</summary>
+    public IReadOnlyList<int> Dimensions { get; }
+
+    public int Count => Dimensions[0];
+
+    public int ItemSize => Dimensions.Skip(1).Aggregate(1, (product, d) => product * d);
+
+    /// <summary>Opens the file and checks its header: unsigned bytes, <paramref name="expectedDimensions"/> dimensions.</summary>
+    public static IdxFile Open(string path, int expectedDimensions)
+    {
+        Stream stream = File.OpenRead(path);
+        try
+        {
+            if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
+                stream = new BufferedStream(new GZipStream(stream, CompressionMode.Decompress), 1 << 16);
+            Span<byte> magic = stackalloc byte[4];
+            ReadHeader(stream, magic, path, "magic number");
+            if (magic[0] != 0 || magic[1] != 0 || magic[2] != UnsignedByteType || magic[3] != expectedDimensions)
+                throw new InvalidDataException(
+                    $"{path}: magic number 0x{BinaryPrimitives.ReadUInt32BigEndian(magic):X8} is not an IDX file of unsigned bytes " +
+                    $"with {expectedDimensions} dimensions (expected 0x{0x800 + expectedDimensions:X8}).");
+            var dimensions = new int[expectedDimensions];
+            Span<byte> size = stackalloc byte[4];
+            for (var i = 0; i < dimensions.Length; i++)
+            {
+                ReadHeader(stream, size, path, $"dimension {i}");
+                dimensions[i] = BinaryPrimitives.ReadInt32BigEndian(size);
+                if (dimensions[i] <= 0)
+                    throw new InvalidDataException($"{path}: dimension {i} is {dimensions[i]}.");
+            }
+            return new IdxFile(path, stream, dimensions);
+        }
+        catch
+        {
+            stream.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Reads the next item (one image or one label) into <paramref name="item"/>.</summary>
+    public void ReadItem(Span<byte> item, int index)
+    {
+        if (item.Length != ItemSize)
+            throw new ArgumentException($"Buffer of {item.Length} bytes for items of {ItemSize}.", nameof(item));
+        try
+        {
+            _stream.ReadExactly(item);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException($"{Path}: truncated at item {index} of {Count} announced in the header.", e);
+        }
+    }
+
+    public void Dispose() => _stream.Dispose();
+
+    private static void ReadHeader(Stream stream, Span<byte> buffer, string path, string what)
+    {
+        try
+        {
+            stream.ReadExactly(buffer);
+        }
+        catch (EndOfStreamException e)
+        {
+            throw new InvalidDataException($"{path}: file ends inside the header ({what}).", e);
+        }
+    }
+}

@@ -1,0 +1,65 @@
+using SemanticMIM.Data.Imaging;
+using SemanticMIM.Data.Png;
+
+namespace SemanticMIM.Data.Datasets;
+
+/// <summary>
+/// PascalVOC 2012 semantic segmentation: VOCdevkit/VOC2012/{JPEGImages/&lt;id&gt;.jpg, SegmentationClass/&lt;id&gt;.png,
+/// ImageSets/Segmentation/&lt;split&gt;.txt}. <paramref name="root"/> may be the folder holding VOCdevkit or VOC2012 itself.
+/// Splits "train", "val", "trainval". Labels are the palette indices: 0 background, 1..20 classes, 255 boundary/ignore (kept).
+/// </summary>
+public sealed class PascalVocReader : IDatasetReader
+{
+    public const int Classes = 21;
+
+    public static readonly IReadOnlyList<string> ClassNames =
+    [
+        "background", "aeroplane", "bicycle", "bird", "boat", "bottle", "bus", "car", "cat", "chair", "cow",
+        "diningtable", "dog", "horse", "motorbike", "person", "pottedplant", "sheep", "sofa", "train", "tvmonitor",
+    ];
+
+    private readonly string _vocDirectory;
+    private readonly SkipLog _skipped;
+
+    public PascalVocReader(string root, string split)
+    {
+        if (split is not ("train" or "val" or "trainval"))
+            throw new ArgumentException($"PascalVOC segmentation has splits 'train', 'val' and 'trainval', not '{split}'.", nameof(split));
+        var nested = Path.Combine(root, "VOCdevkit", "VOC2012");
+        _vocDirectory = Directory.Exists(nested) ? nested : root;
+        if (!Directory.Exists(Path.Combine(_vocDirectory, "JPEGImages")))
+            throw new DirectoryNotFoundException($"No VOCdevkit/VOC2012/JPEGImages under {root}.");
+        _skipped = new SkipLog(_vocDirectory);
+        Split = split;
+    }
+
+    public string DatasetName => "pascal-voc-2012";
+    public string Split { get; }
+    public int ClassCount => Classes;
+    public IReadOnlyList<SkippedSource> Skipped => _skipped.Entries;
+
+    public IEnumerable<DatasetSample> Read()
+    {
+        _skipped.Clear();
+        var listPath = Path.Combine(_vocDirectory, "ImageSets", "Segmentation", Split + ".txt");
+        if (!File.Exists(listPath))
+            throw new FileNotFoundException($"PascalVOC split list {listPath} does not exist.", listPath);
+        foreach (var id in File.ReadLines(listPath).Select(line => line.Trim()).Where(line => line.Length > 0))
+        {
+            var imagePath = Path.Combine(_vocDirectory, "JPEGImages", id + ".jpg");
+            var labelPath = Path.Combine(_vocDirectory, "SegmentationClass", id + ".png");
+            var image = _skipped.TryDecode(imagePath, bytes => ImageCodec.Decode(bytes));
+            if (image is null)
+                continue;
+            var labels = _skipped.TryDecode(labelPath, bytes => IndexedPngDecoder.Decode(bytes).Indices);
+            if (labels is null)
+                continue;
+            if (SegmentationChecks.Problem(image, labels, Classes) is { } problem)
+            {
+                _skipped.Add(labelPath, problem);
+                continue;
+            }
+            yield return new DatasetSample(SampleKeys.FromFileName(id), image, Segmentation: labels);
+        }
+    }
+}

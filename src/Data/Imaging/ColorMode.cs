@@ -1,0 +1,7 @@
+namespace SemanticMIM.Data.Imaging;
+
+public enum ColorMode
+{
+    Rgb,
+    Grayscale,
+}

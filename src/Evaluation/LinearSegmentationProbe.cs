@@ -1,0 +1,192 @@
+using SemanticMIM.Model;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SemanticMIM.Evaluation;
+
+/// <summary>
+/// Linear segmentation probe (spec (f), PascalVOC): the frozen patch tokens of one layer as a (B, D, g, g) map,
+/// a 1×1 convolution to K classes, logits bilinearly upsampled to the label size, cross-entropy ignoring 255.
+/// Upsampling the logits equals upsampling the features first, as the reference does: both maps are linear.
+/// </summary>
+public sealed class LinearSegmentationProbe : IDisposable
+{
+    private readonly VisionTransformer _encoder;
+    private readonly Conv2d _head;
+    private readonly SegmentationProbeOptions _options;
+    private readonly Device _device;
+
+    public LinearSegmentationProbe(VisionTransformer encoder, int numClasses, SegmentationProbeOptions options)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 2);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(numClasses, SegmentationProbeOptions.IgnoreIndex);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.Epochs, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.StepEpochs, 1);
+        int depth = encoder.Config.Depth;
+        if (options.Layer < 0 || options.Layer > depth)
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.Layer, $"Layer must lie in [0, {depth}]");
+        }
+        _encoder = encoder;
+        _options = options;
+        NumClasses = numClasses;
+        Layer = options.Layer == 0 ? depth : options.Layer;
+        _device = encoder.parameters().First().device;
+        _head = nn.Conv2d(encoder.Config.EmbedDim, numClasses, 1);
+        using (torch.no_grad())
+        using (var generator = new torch.Generator(options.Seed))
+        {
+            _head.weight!.normal_(0, SegmentationProbeOptions.HeadInitStd, generator);
+            _head.bias!.zero_();
+        }
+        _head.to(_device);
+    }
+
+    /// <summary>The probed encoder layer, 1-based.</summary>
+    public int Layer { get; }
+
+    public int NumClasses { get; }
+
+    /// <summary>Trains on the images and label maps, reshuffled every epoch with the seeded generator.</summary>
+    public void Train(Tensor images, Tensor labels)
+    {
+        using var generator = new torch.Generator(_options.Seed);
+        Train(ShuffledBatches(images, labels, generator));
+    }
+
+    /// <summary>Trains for the configured epochs; <paramref name="batches"/> is enumerated once per epoch.</summary>
+    public void Train(IEnumerable<SegmentationBatch> batches)
+    {
+        using var optimizer = torch.optim.SGD(
+            _head.parameters(), _options.LearningRate, _options.Momentum, weight_decay: _options.WeightDecay);
+        _head.train();
+        for (int epoch = 0; epoch < _options.Epochs; epoch++)
+        {
+            foreach (var group in optimizer.ParamGroups)
+            {
+                group.LearningRate = _options.LearningRate * Math.Pow(_options.StepGamma, epoch / _options.StepEpochs);
+            }
+            foreach (var batch in batches)
+            {
+                using var scope = torch.NewDisposeScope();
+                var labels = ProbeLabels(batch.Labels);
+                if (!labels.ne(SegmentationProbeOptions.IgnoreIndex).any().item<bool>())
+                {
+                    continue;
+                }
+                var logits = Logits(batch.Images, labels.shape[1], labels.shape[2]);
+                var loss = nn.functional.cross_entropy(logits, labels, ignore_index: SegmentationProbeOptions.IgnoreIndex);
+                optimizer.zero_grad();
+                loss.backward();
+                optimizer.step();
+            }
+        }
+        _head.eval();
+    }
+
+    /// <summary>Argmax class per pixel at (<paramref name="height"/>, <paramref name="width"/>): (B, H, W) int64.</summary>
+    public Tensor Predict(Tensor images, long height, long width)
+    {
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        return Logits(images, height, width).argmax(1).cpu().MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The confusion-matrix scores of the predictions at label resolution.</summary>
+    public SegmentationMetrics Evaluate(IEnumerable<SegmentationBatch> batches)
+    {
+        var confusion = new ConfusionMatrix(NumClasses);
+        foreach (var batch in batches)
+        {
+            RequireLabelMaps(batch.Labels);
+            using var predicted = Predict(batch.Images, batch.Labels.shape[1], batch.Labels.shape[2]);
+            confusion.Accumulate(predicted, batch.Labels);
+        }
+        return confusion.Metrics();
+    }
+
+    public SegmentationMetrics Evaluate(Tensor images, Tensor labels) =>
+        Evaluate(ImageBatches.Of(images, _options.BatchSize)
+            .Zip(ImageBatches.Of(labels, _options.BatchSize), (i, l) => new SegmentationBatch(i, l)));
+
+    /// <summary>Trains a fresh probe and scores it on the validation set.</summary>
+    public static SegmentationProbeReport Run(
+        VisionTransformer encoder, int numClasses, Tensor trainImages, Tensor trainLabels, Tensor valImages,
+        Tensor valLabels, SegmentationProbeOptions options)
+    {
+        using var probe = new LinearSegmentationProbe(encoder, numClasses, options);
+        probe.Train(trainImages, trainLabels);
+        return new SegmentationProbeReport(probe.Layer, options.Epochs, probe.Evaluate(valImages, valLabels));
+    }
+
+    public void Dispose() => _head.Dispose();
+
+    private Tensor Logits(Tensor images, long height, long width)
+    {
+        var features = FeatureMap(images);
+        return nn.functional.interpolate(
+            _head.forward(features), [height, width], mode: InterpolationMode.Bilinear, align_corners: false);
+    }
+
+    /// <summary>Patch tokens of the probed layer as (B, D, g, g), computed in eval mode without gradients.</summary>
+    private Tensor FeatureMap(Tensor images)
+    {
+        var config = _encoder.Config;
+        if (images.dim() != 4 || images.shape[2] != config.ImageSize || images.shape[3] != config.ImageSize)
+        {
+            throw new ArgumentException(
+                $"images must be (B, C, {config.ImageSize}, {config.ImageSize}) for this encoder, " +
+                $"got [{string.Join(", ", images.shape)}]", nameof(images));
+        }
+        using var noGrad = torch.no_grad();
+        using var scope = torch.NewDisposeScope();
+        bool wasTraining = _encoder.training;
+        _encoder.eval();
+        try
+        {
+            var tokens = _encoder.ForwardFeatures(images.to(_device))[Layer - 1][.., config.NumProxies..];
+            return tokens.transpose(1, 2)
+                .reshape(tokens.shape[0], config.EmbedDim, config.GridSize, config.GridSize)
+                .MoveToOuterDisposeScope();
+        }
+        finally
+        {
+            _encoder.train(wasTraining);
+        }
+    }
+
+    /// <summary>Labels as int64 on the probe's device, every label outside [0, K) turned into the ignore index.</summary>
+    private Tensor ProbeLabels(Tensor labels)
+    {
+        RequireLabelMaps(labels);
+        var asLong = labels.to(ScalarType.Int64).to(_device);
+        var counted = asLong.ge(0).logical_and(asLong.lt(NumClasses));
+        return asLong.where(counted, SegmentationProbeOptions.IgnoreIndex);
+    }
+
+    private static void RequireLabelMaps(Tensor labels)
+    {
+        if (labels.dim() != 3)
+        {
+            throw new ArgumentException($"label maps must be (B, H, W), got [{string.Join(", ", labels.shape)}]");
+        }
+    }
+
+    private IEnumerable<SegmentationBatch> ShuffledBatches(Tensor images, Tensor labels, torch.Generator generator)
+    {
+        long count = images.shape[0];
+        using var order = torch.randperm(count, generator: generator);
+        for (long start = 0; start < count; start += _options.BatchSize)
+        {
+            // Disposed when the consumer asks for the next batch, i.e. once it is done with this one.
+            using var indices = order.narrow(0, start, Math.Min(_options.BatchSize, count - start));
+            using var imageIndices = indices.to(images.device);
+            using var labelIndices = indices.to(labels.device);
+            using var batchImages = images.index_select(0, imageIndices);
+            using var batchLabels = labels.index_select(0, labelIndices);
+            yield return new SegmentationBatch(batchImages, batchLabels);
+        }
+    }
+}

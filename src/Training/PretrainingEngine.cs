@@ -1,0 +1,209 @@
+using System.Diagnostics;
+using SemanticMIM.Model;
+using SemanticMIM.Model.Checkpoints;
+using SemanticMIM.Model.Masking;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SemanticMIM.Training;
+
+/// <summary>
+/// Runs masked-image-modelling updates: masks from a dedicated seeded generator, the model's loss, backward
+/// with gradient accumulation, global-norm clipping, AdamW with the per-update schedule, and checkpoints
+/// that resume bit-identically on the CPU.
+/// </summary>
+public sealed class PretrainingEngine : IDisposable
+{
+    public const string ModelFileName = "model.safetensors";
+    public const string OptimizerFileName = "optimizer.bin";
+
+    private readonly IBatchSource _batches;
+    private readonly string? _checkpointRoot;
+    private readonly IProgress<TrainingProgress>? _progress;
+    private readonly AdamW _optimizer;
+    private readonly List<Parameter> _parameters;
+    private readonly RandomPatchMasker _masker;
+    private readonly Generator _maskGenerator;
+    private readonly WarmupCosineSchedule _schedule;
+    private double _lastLearningRate;
+    private int _checkpointedStep;
+
+    private PretrainingEngine(MimPretrainingModel model, TrainingConfig config, IBatchSource batches, string? checkpointRoot, IProgress<TrainingProgress>? progress)
+    {
+        Model = model;
+        Config = config;
+        _batches = batches;
+        _checkpointRoot = checkpointRoot;
+        _progress = progress;
+        _optimizer = ParameterGroups.CreateAdamW(model, config);
+        _parameters = _optimizer.parameters().ToList();
+        _masker = new RandomPatchMasker(model.Config.Encoder.GridSize, config.MaskRatio);
+        _maskGenerator = new Generator(unchecked((ulong)config.Seed));
+        _schedule = WarmupCosineSchedule.From(config);
+        model.train();
+    }
+
+    public MimPretrainingModel Model { get; }
+
+    public TrainingConfig Config { get; }
+
+    /// <summary>Optimizer updates done.</summary>
+    public int Step { get; private set; }
+
+    public bool IsComplete => Step >= Config.Steps;
+
+    /// <summary>The folder of the newest checkpoint this engine wrote or resumed from.</summary>
+    public string? LastCheckpoint { get; private set; }
+
+    /// <summary>A fresh run: seeds torch's global generator with <see cref="TrainingConfig.Seed"/> and builds the model.</summary>
+    public static PretrainingEngine Start(MimModelConfig modelConfig, TrainingConfig config, IBatchSource batches,
+        string? checkpointRoot = null, IProgress<TrainingProgress>? progress = null)
+    {
+        config.EnsureValid();
+        modelConfig.Encoder.EnsureValid();
+        random.manual_seed(config.Seed);
+        return new PretrainingEngine(new MimPretrainingModel(modelConfig), config, batches, checkpointRoot, progress);
+    }
+
+    /// <summary>
+    /// Continues from a checkpoint folder: weights, optimizer moments, step, batch position and both generators
+    /// are restored, so the run continues exactly as if it had never stopped.
+    /// </summary>
+    public static PretrainingEngine Resume(string checkpointFolder, IBatchSource batches,
+        string? checkpointRoot = null, IProgress<TrainingProgress>? progress = null)
+    {
+        _ = CheckpointManifest.ReadValid(checkpointFolder)
+            ?? throw new InvalidDataException($"{checkpointFolder} is not a complete checkpoint (missing or mismatched {CheckpointManifest.FileName})");
+        var state = TrainingState.Load(Path.Combine(checkpointFolder, TrainingState.FileName));
+        state.Config.EnsureValid();
+        var model = ModelCheckpoint.LoadPretraining(Path.Combine(checkpointFolder, ModelFileName));
+        var engine = new PretrainingEngine(model, state.Config, batches, checkpointRoot, progress)
+        {
+            Step = state.Step,
+            LastCheckpoint = checkpointFolder,
+            _checkpointedStep = state.Step,
+            _lastLearningRate = state.LearningRate,
+        };
+        try
+        {
+            engine._optimizer.load_state_dict(Path.Combine(checkpointFolder, OptimizerFileName));
+            using var maskState = tensor(state.MaskGeneratorState);
+            engine._maskGenerator.set_state(maskState);
+            // Restored last: building the model above drew from the global generator.
+            using var torchState = tensor(state.TorchCpuGeneratorState);
+            random.set_rng_state(torchState);
+        }
+        catch
+        {
+            engine.Dispose();
+            throw;
+        }
+        batches.Seek(state.SamplerPosition);
+        return engine;
+    }
+
+    /// <summary>
+    /// Trains until <see cref="TrainingConfig.Steps"/>, checkpointing every <see cref="TrainingConfig.CheckpointInterval"/>
+    /// updates and at the end. On cancellation it stops between updates and checkpoints what it has.
+    /// </summary>
+    public void Run(CancellationToken cancellation = default)
+    {
+        while (!IsComplete)
+        {
+            if (cancellation.IsCancellationRequested)
+            {
+                CheckpointIfBehind();
+                return;
+            }
+            TrainStep();
+            if (Config.CheckpointInterval > 0 && Step % Config.CheckpointInterval == 0)
+            {
+                CheckpointIfBehind();
+            }
+        }
+        CheckpointIfBehind();
+    }
+
+    /// <summary>One optimizer update over <see cref="TrainingConfig.AccumulationSteps"/> micro-batches.</summary>
+    /// <exception cref="NonFiniteLossException">A micro-batch's loss is NaN or infinite; nothing was updated.</exception>
+    public TrainingProgress TrainStep()
+    {
+        if (IsComplete)
+        {
+            throw new InvalidOperationException($"the run is complete ({Step} of {Config.Steps} steps)");
+        }
+        var clock = Stopwatch.StartNew();
+        using var scope = NewDisposeScope();
+        double learningRate = _schedule.At(Step);
+        foreach (var group in _optimizer.ParamGroups)
+        {
+            group.LearningRate = learningRate;
+        }
+        _optimizer.zero_grad();
+        // One mask draw per update, sliced per micro-batch, so accumulation does not change the masks.
+        var masks = _masker.Generate(Config.EffectiveBatchSize, _maskGenerator);
+        double lossSum = 0;
+        for (int micro = 0; micro < Config.AccumulationSteps; micro++)
+        {
+            var batch = _batches.Next(Config.BatchSize);
+            var mask = masks.narrow(0, (long)micro * Config.BatchSize, Config.BatchSize);
+            var loss = Model.Loss(batch.Images, mask, batch.Targets);
+            double value = loss.ToDouble();
+            if (!double.IsFinite(value))
+            {
+                throw new NonFiniteLossException(Step + 1, value);
+            }
+            lossSum += value;
+            loss.div(Config.AccumulationSteps).backward();
+        }
+        double gradientNorm = GradientClipping.ClipGlobalNorm(_parameters, Config.GradientClipNorm);
+        _optimizer.step();
+        Step++;
+        _lastLearningRate = learningRate;
+        var progress = new TrainingProgress(Step, Config.Steps, lossSum / Config.AccumulationSteps, learningRate, gradientNorm,
+            Config.EffectiveBatchSize / clock.Elapsed.TotalSeconds);
+        _progress?.Report(progress);
+        return progress;
+    }
+
+    /// <summary>Writes a checkpoint of the current step under the checkpoint root and returns its folder.</summary>
+    public string SaveCheckpoint()
+    {
+        var root = _checkpointRoot ?? throw new InvalidOperationException("this engine has no checkpoint folder");
+        using var maskState = _maskGenerator.get_state();
+        using var torchState = random.get_rng_state();
+        var state = new TrainingState
+        {
+            Step = Step,
+            ScheduleStep = Step,
+            LearningRate = _lastLearningRate,
+            SamplerPosition = _batches.Position,
+            Config = Config,
+            MaskGeneratorState = maskState.data<byte>().ToArray(),
+            TorchCpuGeneratorState = torchState.data<byte>().ToArray(),
+        };
+        LastCheckpoint = CheckpointDirectory.Commit(root, Step, folder =>
+        {
+            ModelCheckpoint.Save(Path.Combine(folder, ModelFileName), Model);
+            _optimizer.save_state_dict(Path.Combine(folder, OptimizerFileName));
+            state.Save(Path.Combine(folder, TrainingState.FileName));
+        });
+        _checkpointedStep = Step;
+        return LastCheckpoint;
+    }
+
+    public void Dispose()
+    {
+        _optimizer.Dispose();
+        _maskGenerator.Dispose();
+        Model.Dispose();
+    }
+
+    private void CheckpointIfBehind()
+    {
+        if (_checkpointRoot is not null && Step > _checkpointedStep)
+        {
+            SaveCheckpoint();
+        }
+    }
+}

@@ -1,0 +1,113 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SemanticMIM.Training;
+
+/// <summary>
+/// The optimisation recipe of one pretraining run (spec (e), (j)). Steps count optimizer updates; each update
+/// sees <see cref="BatchSize"/> × <see cref="AccumulationSteps"/> images.
+/// </summary>
+public sealed record TrainingConfig
+{
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter() },
+    };
+
+    /// <summary>Optimizer updates in the whole run.</summary>
+    public int Steps { get; init; } = 750;
+
+    /// <summary>Images per forward pass (micro-batch).</summary>
+    public int BatchSize { get; init; } = 128;
+
+    /// <summary>Micro-batches whose gradients are summed (each loss scaled by 1/accum) before one update.</summary>
+    public int AccumulationSteps { get; init; } = 1;
+
+    public double PeakLearningRate { get; init; } = 1.5e-3;
+
+    /// <summary>The cosine's floor, reached at the end of the run.</summary>
+    public double MinLearningRate { get; init; } = 1e-5;
+
+    /// <summary>Warmup length in updates; when null, <see cref="WarmupFraction"/> of <see cref="Steps"/> is used.</summary>
+    public int? WarmupSteps { get; init; }
+
+    public double WarmupFraction { get; init; } = 0.05;
+
+    /// <summary>Warmup starts at this fraction of the peak (1e-4 for BEiT, 1e-6 for MaskFeat).</summary>
+    public double WarmupStartFactor { get; init; } = 1e-4;
+
+    public double WeightDecay { get; init; } = 0.05;
+
+    public double Beta1 { get; init; } = 0.9;
+
+    public double Beta2 { get; init; } = 0.999;
+
+    public double Epsilon { get; init; } = 1e-8;
+
+    /// <summary>Largest global L2 norm of the gradients; 0 turns clipping off (the norm is still reported).</summary>
+    public double GradientClipNorm { get; init; } = 3.0;
+
+    /// <summary>Fraction of patches masked per image (n_m = ceil(N·r)).</summary>
+    public double MaskRatio { get; init; } = 0.6;
+
+    /// <summary>Seeds torch's global generator before the model is built and the dedicated mask generator.</summary>
+    public long Seed { get; init; }
+
+    /// <summary>A checkpoint every this many updates (0: only at the end).</summary>
+    public int CheckpointInterval { get; init; } = 250;
+
+    public WeightDecayRule DecayRule { get; init; } = WeightDecayRule.Beit;
+
+    /// <summary>Images per optimizer update.</summary>
+    [JsonIgnore]
+    public int EffectiveBatchSize => BatchSize * AccumulationSteps;
+
+    /// <summary>The warmup length in updates, resolved from <see cref="WarmupSteps"/> or <see cref="WarmupFraction"/>.</summary>
+    [JsonIgnore]
+    public int ResolvedWarmupSteps => WarmupSteps ?? (int)Math.Round(WarmupFraction * Steps);
+
+    /// <summary>Every problem with this configuration, empty when it is valid.</summary>
+    public IReadOnlyList<string> Validate()
+    {
+        var problems = new List<string>();
+        void Require(bool condition, string problem)
+        {
+            if (!condition)
+            {
+                problems.Add(problem);
+            }
+        }
+
+        Require(Steps > 0, $"{nameof(Steps)} must be positive (got {Steps})");
+        Require(BatchSize > 0, $"{nameof(BatchSize)} must be positive (got {BatchSize})");
+        Require(AccumulationSteps > 0, $"{nameof(AccumulationSteps)} must be positive (got {AccumulationSteps})");
+        Require(PeakLearningRate > 0, $"{nameof(PeakLearningRate)} must be positive (got {PeakLearningRate})");
+        Require(MinLearningRate >= 0 && MinLearningRate <= PeakLearningRate,
+            $"{nameof(MinLearningRate)} must lie in [0, {nameof(PeakLearningRate)}] (got {MinLearningRate})");
+        Require(WarmupSteps is null or >= 0, $"{nameof(WarmupSteps)} must not be negative (got {WarmupSteps})");
+        Require(WarmupFraction is >= 0 and < 1, $"{nameof(WarmupFraction)} must lie in [0, 1) (got {WarmupFraction})");
+        Require(Steps <= 0 || ResolvedWarmupSteps < Steps,
+            $"the warmup ({ResolvedWarmupSteps} steps) must be shorter than the run ({Steps} steps)");
+        Require(WarmupStartFactor is > 0 and <= 1, $"{nameof(WarmupStartFactor)} must lie in (0, 1] (got {WarmupStartFactor})");
+        Require(WeightDecay >= 0, $"{nameof(WeightDecay)} must not be negative (got {WeightDecay})");
+        Require(Beta1 is >= 0 and < 1, $"{nameof(Beta1)} must lie in [0, 1) (got {Beta1})");
+        Require(Beta2 is >= 0 and < 1, $"{nameof(Beta2)} must lie in [0, 1) (got {Beta2})");
+        Require(Epsilon > 0, $"{nameof(Epsilon)} must be positive (got {Epsilon})");
+        Require(GradientClipNorm >= 0, $"{nameof(GradientClipNorm)} must not be negative (0 is off; got {GradientClipNorm})");
+        Require(MaskRatio is > 0 and < 1, $"{nameof(MaskRatio)} must lie in (0, 1) (got {MaskRatio})");
+        Require(CheckpointInterval >= 0, $"{nameof(CheckpointInterval)} must not be negative (0 is end only; got {CheckpointInterval})");
+        Require(Enum.IsDefined(DecayRule), $"{nameof(DecayRule)} {DecayRule} is not a known rule");
+        return problems;
+    }
+
+    /// <summary>Throws with every problem listed when the configuration is invalid.</summary>
+    public void EnsureValid()
+    {
+        var problems = Validate();
+        if (problems.Count > 0)
+        {
+            throw new ArgumentException("invalid training configuration: " + string.Join("; ", problems));
+        }
+    }
+}
