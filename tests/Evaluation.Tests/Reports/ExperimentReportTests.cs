@@ -5,15 +5,9 @@ namespace SemanticMIM.Evaluation.Tests.Reports;
 
 public sealed class ExperimentReportTests : IDisposable
 {
-    private readonly string _folder = Path.Combine(Path.GetTempPath(), "semanticmim-report-tests", Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _folder = new();
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_folder))
-        {
-            Directory.Delete(_folder, recursive: true);
-        }
-    }
+    public void Dispose() => _folder.Dispose();
 
     private static EvaluationResult Probe(string encoder, string feature, int layer, double value) => new()
     {
@@ -45,16 +39,16 @@ public sealed class ExperimentReportTests : IDisposable
     [Fact]
     public void WritesTheMarkdownAndItsPlots()
     {
-        ExperimentReport.Write(_folder, "Fashion-MNIST", [Arm("baseline", 0), Arm("semanticmim", 0.1)], "Tiny scale: read with care.");
+        ExperimentReport.Write(_folder.Path, "Fashion-MNIST", [Arm("baseline", 0), Arm("semanticmim", 0.1)], "Tiny scale: read with care.");
 
-        string markdown = File.ReadAllText(Path.Combine(_folder, "report.md"));
+        string markdown = File.ReadAllText(_folder.File("report.md"));
         Assert.Contains("# Fashion-MNIST", markdown);
         Assert.Contains("| semanticmim | pretrained | patch | 70.0% | 80.0% (layer 2) |", markdown);
         Assert.Contains("Tiny scale: read with care.", markdown);
         foreach (var png in new[] { "loss.png", "probe-patch.png", "probe-cls.png" })
         {
             Assert.Contains($"]({png})", markdown);
-            var bytes = File.ReadAllBytes(Path.Combine(_folder, png));
+            var bytes = File.ReadAllBytes(_folder.File(png));
             Assert.True(bytes.Length > 1000, $"{png} is too small to be a plot");
             Assert.Equal(new byte[] { 0x89, (byte)'P', (byte)'N', (byte)'G' }, bytes[..4]);
         }

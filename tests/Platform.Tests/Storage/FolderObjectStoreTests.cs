@@ -6,15 +6,11 @@ namespace SemanticMIM.Platform.Tests.Storage;
 
 public sealed class FolderObjectStoreTests : IDisposable
 {
-    private readonly string _root = Path.Combine(Path.GetTempPath(), "semanticmim-store-tests", Guid.NewGuid().ToString("N"));
+    private readonly TempDirectory _temp = new();
 
-    public void Dispose()
-    {
-        if (Directory.Exists(_root))
-        {
-            Directory.Delete(_root, recursive: true);
-        }
-    }
+    private string Root => _temp.Path;
+
+    public void Dispose() => _temp.Dispose();
 
     private static MemoryStream Text(string value) => new(Encoding.UTF8.GetBytes(value));
 
@@ -28,7 +24,7 @@ public sealed class FolderObjectStoreTests : IDisposable
     [Fact]
     public async Task PutGetListAndDeleteRoundTrip()
     {
-        var store = new FolderObjectStore(_root);
+        var store = new FolderObjectStore(Root);
 
         await store.PutAsync("datasets/fmnist/train/manifest.json", Text("{}"));
         await store.PutAsync("datasets/fmnist/train/shard-000000.tar", Text("tar"));
@@ -55,23 +51,23 @@ public sealed class FolderObjectStoreTests : IDisposable
     [InlineData("")]
     public async Task KeysThatCouldEscapeOrSurpriseAreRejected(string key)
     {
-        var store = new FolderObjectStore(_root);
+        var store = new FolderObjectStore(Root);
 
         await Assert.ThrowsAsync<ArgumentException>(() => store.PutAsync(key, Text("x")));
-        Assert.Empty(Directory.GetFiles(_root, "*", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFiles(Root, "*", SearchOption.AllDirectories));
     }
 
     [Fact]
     public async Task AFailedWriteLeavesTheOldObjectAndNoPart()
     {
-        var store = new FolderObjectStore(_root);
+        var store = new FolderObjectStore(Root);
         await store.PutAsync("a/b.bin", Text("old"));
 
         await Assert.ThrowsAsync<IOException>(() => store.PutAsync("a/b.bin", new FailingStream()));
 
         Assert.Equal("old", await ReadAll(store, "a/b.bin"));
         Assert.Equal(["a/b.bin"], (await store.ListAsync("").ToListAsync()).Select(o => o.Key));
-        Assert.Single(Directory.GetFiles(_root, "*", SearchOption.AllDirectories));
+        Assert.Single(Directory.GetFiles(Root, "*", SearchOption.AllDirectories));
     }
 
     private sealed class FailingStream : MemoryStream
