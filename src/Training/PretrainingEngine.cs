@@ -25,7 +25,6 @@ public sealed class PretrainingEngine : IDisposable
     private readonly RandomPatchMasker _masker;
     private readonly Generator _maskGenerator;
     private readonly WarmupCosineSchedule _schedule;
-    private double _lastLearningRate;
     private int _checkpointedStep;
 
     private PretrainingEngine(MimPretrainingModel model, TrainingConfig config, IBatchSource batches, string? checkpointRoot, IProgress<TrainingProgress>? progress)
@@ -82,7 +81,6 @@ public sealed class PretrainingEngine : IDisposable
             Step = state.Step,
             LastCheckpoint = checkpointFolder,
             _checkpointedStep = state.Step,
-            _lastLearningRate = state.LearningRate,
         };
         try
         {
@@ -159,7 +157,6 @@ public sealed class PretrainingEngine : IDisposable
         double gradientNorm = GradientClipping.ClipGlobalNorm(_parameters, Config.GradientClipNorm);
         _optimizer.step();
         Step++;
-        _lastLearningRate = learningRate;
         var progress = new TrainingProgress(Step, Config.Steps, lossSum / Config.AccumulationSteps, learningRate, gradientNorm,
             Config.EffectiveBatchSize / clock.Elapsed.TotalSeconds);
         _progress?.Report(progress);
@@ -175,8 +172,6 @@ public sealed class PretrainingEngine : IDisposable
         var state = new TrainingState
         {
             Step = Step,
-            ScheduleStep = Step,
-            LearningRate = _lastLearningRate,
             SamplerPosition = _batches.Position,
             Config = Config,
             MaskGeneratorState = maskState.data<byte>().ToArray(),

@@ -17,12 +17,6 @@ public sealed record TrainingState
     /// <summary>Optimizer updates done.</summary>
     public required int Step { get; init; }
 
-    /// <summary>The 0-based schedule index of the next update (equal to <see cref="Step"/>).</summary>
-    public required int ScheduleStep { get; init; }
-
-    /// <summary>Learning rate of the last update, for readers; the schedule recomputes it.</summary>
-    public required double LearningRate { get; init; }
-
     /// <summary><see cref="IBatchSource.Position"/> after the last update.</summary>
     public required long SamplerPosition { get; init; }
 
