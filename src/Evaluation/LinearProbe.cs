@@ -1,3 +1,4 @@
+using SemanticMIM.Model;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -45,8 +46,7 @@ public static class LinearProbe
         var head = nn.Linear(inputDim, numClasses);
         using (torch.no_grad())
         {
-            // Truncated normal as mmengine's (bounds ±2 absolute); TorchSharp 0.107's trunc_normal_ is broken.
-            head.weight!.normal_(0, LinearProbeOptions.HeadInitStd, generator).clamp_(-2, 2);
+            WeightInit.TruncatedNormal(head.weight!, LinearProbeOptions.HeadInitStd, generator);
             head.bias!.zero_();
         }
         return head.to(device);

@@ -55,13 +55,13 @@ public static partial class WeightInit
     }
 
     /// <summary>
-    /// N(0, 0.02²) truncated at ±2 in absolute value, as mmengine's trunc_normal_ does; at 100σ the bounds are
+    /// N(0, std²) truncated at ±2 in absolute value, as mmengine's trunc_normal_ does; at 100σ the bounds are
     /// never reached, so a clamp is exact in practice. (TorchSharp 0.107's trunc_normal_ fills near-constant values.)
     /// </summary>
-    public static void TruncatedNormal(Tensor tensor)
+    public static void TruncatedNormal(Tensor tensor, double std = Std, Generator? generator = null)
     {
         using var noGrad = torch.no_grad();
-        tensor.normal_(0, Std).clamp_(-2, 2);
+        tensor.normal_(0, std, generator).clamp_(-2, 2);
     }
 
     [GeneratedRegex(@"^(?:extra_)?layers\.(\d+)\.(?:attn\.proj|ffn\.layers\.1)\.weight$")]
