@@ -1,5 +1,4 @@
 using SemanticMIM.Data.Imaging;
-using SemanticMIM.Data.Png;
 
 namespace SemanticMIM.Data.Datasets;
 
@@ -44,19 +43,9 @@ public sealed class Ade20kReader : IDatasetReader
         foreach (var imagePath in ImageFiles.In(Path.Combine(_dataDirectory, "images", _subdirectory)))
         {
             var labelPath = Path.Combine(_dataDirectory, "annotations", _subdirectory, Path.GetFileNameWithoutExtension(imagePath) + ".png");
-            var image = _skipped.TryDecode(imagePath, bytes => ImageCodec.Decode(bytes));
-            if (image is null)
+            if (SegmentationPair.TryRead(_skipped, imagePath, labelPath, Classes, ReduceZeroLabel) is not { } pair)
                 continue;
-            var annotation = _skipped.TryDecode(labelPath, bytes => IndexedPngDecoder.Decode(bytes).Indices);
-            if (annotation is null)
-                continue;
-            var labels = ReduceZeroLabel(annotation);
-            if (SegmentationChecks.Problem(image, labels, Classes) is { } problem)
-            {
-                _skipped.Add(labelPath, problem);
-                continue;
-            }
-            yield return new DatasetSample(SampleKeys.FromFileName(imagePath), image, Segmentation: labels);
+            yield return new DatasetSample(SampleKeys.FromFileName(imagePath), pair.Image, Segmentation: pair.Labels);
         }
     }
 

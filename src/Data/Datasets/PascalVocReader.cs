@@ -1,5 +1,3 @@
-using SemanticMIM.Data.Imaging;
-using SemanticMIM.Data.Png;
 
 namespace SemanticMIM.Data.Datasets;
 
@@ -48,18 +46,9 @@ public sealed class PascalVocReader : IDatasetReader
         {
             var imagePath = Path.Combine(_vocDirectory, "JPEGImages", id + ".jpg");
             var labelPath = Path.Combine(_vocDirectory, "SegmentationClass", id + ".png");
-            var image = _skipped.TryDecode(imagePath, bytes => ImageCodec.Decode(bytes));
-            if (image is null)
+            if (SegmentationPair.TryRead(_skipped, imagePath, labelPath, Classes, indices => indices) is not { } pair)
                 continue;
-            var labels = _skipped.TryDecode(labelPath, bytes => IndexedPngDecoder.Decode(bytes).Indices);
-            if (labels is null)
-                continue;
-            if (SegmentationChecks.Problem(image, labels, Classes) is { } problem)
-            {
-                _skipped.Add(labelPath, problem);
-                continue;
-            }
-            yield return new DatasetSample(SampleKeys.FromFileName(id), image, Segmentation: labels);
+            yield return new DatasetSample(SampleKeys.FromFileName(id), pair.Image, Segmentation: pair.Labels);
         }
     }
 }
