@@ -15,17 +15,16 @@ public sealed class MimEncoder : MaskedImageEncoder
         WeightInit.Apply(this, config);
     }
 
-    public override Tensor ForwardMasked(Tensor images, Tensor mask)
+    public override Tensor ForwardMasked(Tensor images, MaskPositions positions)
     {
         using var scope = torch.NewDisposeScope();
-        long masked = MaskIndices.MaskedCount(mask);
         var (proxies, patches) = EmbedTokens(images);
-        var h = torch.cat([proxies, GatherVisible(patches, mask), MaskTokens(mask)], 1);
+        var h = torch.cat([proxies, positions.GatherVisible(patches), MaskTokens(positions)], 1);
         foreach (var layer in Layers)
         {
             h = layer.forward(h, h);
         }
-        var tail = h[.., (int)(h.shape[1] - masked)..];
+        var tail = h[.., (int)(h.shape[1] - positions.MaskedCount)..];
         return FinalNorm.forward(tail).MoveToOuterDisposeScope();
     }
 }

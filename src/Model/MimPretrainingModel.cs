@@ -74,8 +74,8 @@ public sealed class MimPretrainingModel : nn.Module<Tensor, Tensor, Tensor>
     /// <summary>Head predictions for the masked positions (B, N_m, ·).</summary>
     public override Tensor forward(Tensor images, Tensor mask)
     {
-        using var encoded = _backbone.ForwardMasked(images, mask);
-        return _head.forward(encoded);
+        using var positions = MaskPositions.Of(mask);
+        return Predict(images, positions);
     }
 
     /// <summary>
@@ -85,20 +85,22 @@ public sealed class MimPretrainingModel : nn.Module<Tensor, Tensor, Tensor>
     public Tensor Loss(Tensor images, Tensor mask, Tensor targets)
     {
         using var scope = torch.NewDisposeScope();
-        var predictions = forward(images, mask);
-        var selected = SelectMasked(targets, mask);
+        using var positions = MaskPositions.Of(mask);
+        var predictions = Predict(images, positions);
+        var selected = positions.GatherMasked(targets);
         return _head.Loss(predictions, selected).MoveToOuterDisposeScope();
     }
 
     /// <summary>Targets of the masked positions, ascending: (B, N) → (B, N_m) or (B, N, F) → (B, N_m, F).</summary>
     public static Tensor SelectMasked(Tensor targets, Tensor mask)
     {
-        using var indices = MaskIndices.Masked(mask);
-        if (targets.dim() == 2)
-        {
-            return targets.gather(1, indices);
-        }
-        using var expanded = indices.unsqueeze(-1).expand(-1, -1, targets.shape[^1]);
-        return targets.gather(1, expanded);
+        using var positions = MaskPositions.Of(mask);
+        return positions.GatherMasked(targets);
+    }
+
+    private Tensor Predict(Tensor images, MaskPositions positions)
+    {
+        using var encoded = _backbone.ForwardMasked(images, positions);
+        return _head.forward(encoded);
     }
 }

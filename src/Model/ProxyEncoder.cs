@@ -40,19 +40,25 @@ public sealed class ProxyEncoder : MaskedImageEncoder
 
     public ModuleList<TransformerBlock> ExtraLayers => _extraLayers;
 
-    public override Tensor ForwardMasked(Tensor images, Tensor mask)
+    public override Tensor ForwardMasked(Tensor images, MaskPositions positions)
     {
-        using var compressed = Compress(images, mask);
-        return Reconstruct(compressed.ProxyStates, mask);
+        using var compressed = Compress(images, positions);
+        return Reconstruct(compressed.ProxyStates, positions);
     }
 
     /// <summary>Compression: [X^{i+1}; I^{i+1}] = layers[i]([X^i; I^i]); returns every X^{i+1} and the final [X; I].</summary>
     public CompressionOutput Compress(Tensor images, Tensor mask)
     {
+        using var positions = MaskPositions.Of(mask);
+        return Compress(images, positions);
+    }
+
+    public CompressionOutput Compress(Tensor images, MaskPositions positions)
+    {
         using var scope = torch.NewDisposeScope();
         int p = Config.NumProxies;
         var (proxies, patches) = EmbedTokens(images);
-        var h = torch.cat([proxies, GatherVisible(patches, mask)], 1);
+        var h = torch.cat([proxies, positions.GatherVisible(patches)], 1);
         var states = new Tensor[Layers.Count];
         for (int i = 0; i < Layers.Count; i++)
         {
@@ -68,12 +74,18 @@ public sealed class ProxyEncoder : MaskedImageEncoder
     /// </summary>
     public Tensor Reconstruct(IReadOnlyList<Tensor> proxyStates, Tensor mask)
     {
+        using var positions = MaskPositions.Of(mask);
+        return Reconstruct(proxyStates, positions);
+    }
+
+    public Tensor Reconstruct(IReadOnlyList<Tensor> proxyStates, MaskPositions positions)
+    {
         if (proxyStates.Count != _extraLayers.Count)
         {
             throw new ArgumentException($"expected {_extraLayers.Count} proxy states, got {proxyStates.Count}", nameof(proxyStates));
         }
         using var scope = torch.NewDisposeScope();
-        var m = MaskTokens(mask);
+        var m = MaskTokens(positions);
         for (int i = 0; i < _extraLayers.Count; i++)
         {
             var kv = torch.cat([proxyStates[i], m], 1);

@@ -96,8 +96,9 @@ public sealed class MaskingTests
     {
         using var mask = torch.tensor(new[] { true, false, true, false, true, true }, [2, 3]);
 
-        using var visible = MaskIndices.Visible(mask);
-        using var maskedPositions = MaskIndices.Masked(mask);
+        using var positions = MaskPositions.Of(mask);
+        var visible = positions.Visible;
+        var maskedPositions = positions.Masked;
 
         Assert.Equal(new long[] { 1, 0 }, visible.data<long>().ToArray());
         Assert.Equal(new long[] { 0, 2, 1, 2 }, maskedPositions.data<long>().ToArray());
