@@ -73,11 +73,13 @@ public sealed class VqTokenizer : nn.Module<Tensor, Tensor>, IVisualTokenizer
 
     public int DownsampleFactor => 8;
 
-    /// <summary>Reconstruction (B, C, H, W) through the quantised bottleneck.</summary>
+    /// <summary>Reconstruction (B, C, H, W) through the quantised bottleneck, detached from the graph.</summary>
     public override Tensor forward(Tensor images)
     {
-        using var loss = Loss(images);
-        return loss.Reconstructed.detach();
+        using var scope = torch.NewDisposeScope();
+        var (z, _, quantized) = Quantize(Center(images));
+        var straightThrough = z + (quantized - z).detach();
+        return (_decoder.forward(straightThrough) + 0.5).detach().MoveToOuterDisposeScope();
     }
 
     public Tensor Tokenize(Tensor images)
@@ -113,9 +115,7 @@ public sealed class VqTokenizer : nn.Module<Tensor, Tensor>, IVisualTokenizer
     {
         using var scope = torch.NewDisposeScope();
         var x = Center(images);
-        var z = _encoder.forward(x);
-        var codes = NearestCodes(z);
-        var quantized = _codebook.forward(codes).permute(0, 3, 1, 2);
+        var (z, codes, quantized) = Quantize(x);
         var straightThrough = z + (quantized - z).detach();
         var decoded = _decoder.forward(straightThrough);
         var reconstructionLoss = nn.functional.mse_loss(decoded, x);
@@ -126,6 +126,14 @@ public sealed class VqTokenizer : nn.Module<Tensor, Tensor>, IVisualTokenizer
             total.MoveToOuterDisposeScope(), reconstructionLoss.MoveToOuterDisposeScope(),
             codebookLoss.MoveToOuterDisposeScope(), commitmentLoss.MoveToOuterDisposeScope(),
             codes.MoveToOuterDisposeScope(), (decoded + 0.5).MoveToOuterDisposeScope());
+    }
+
+    // Encoder output z (B, d, h, w), its nearest codes (B, h, w) and their vectors (B, d, h, w).
+    private (Tensor Z, Tensor Codes, Tensor Quantized) Quantize(Tensor centered)
+    {
+        var z = _encoder.forward(centered);
+        var codes = NearestCodes(z);
+        return (z, codes, _codebook.forward(codes).permute(0, 3, 1, 2));
     }
 
     // Centring pixels around zero keeps the first layers' activations balanced.
