@@ -15,7 +15,6 @@ public sealed record ArmOutcome(string Name, string Description, IReadOnlyList<T
 public static class ExperimentReport
 {
     public const string LinearProbe = "linear-probe";
-    public const string Top1 = "top1";
 
     /// <summary>Rows of (arm, encoder, feature, last-layer top-1, best top-1 and its layer) for the linear probe.</summary>
     public static IReadOnlyList<string[]> ProbeTable(IReadOnlyList<ArmOutcome> arms)
@@ -23,7 +22,7 @@ public static class ExperimentReport
         var rows = new List<string[]>();
         foreach (var arm in arms)
         {
-            var probes = arm.Results.Where(r => r.Protocol == LinearProbe && r.Metric == Top1).ToList();
+            var probes = arm.Results.Where(r => r.Protocol == LinearProbe && r.Metric == ProbeMetrics.Top1).ToList();
             foreach (var group in probes.GroupBy(r => (r.Encoder, r.Feature)).OrderBy(g => EncoderRank(g.Key.Encoder)).ThenBy(g => g.Key.Feature, StringComparer.Ordinal))
             {
                 var last = group.MaxBy(r => r.Layer)!;
@@ -102,7 +101,7 @@ public static class ExperimentReport
         var plot = new ScottPlot.Plot();
         foreach (var arm in arms)
         {
-            var points = arm.Results.Where(r => r.Protocol == LinearProbe && r.Metric == Top1 && r.Encoder == "pretrained" && r.Feature == feature)
+            var points = arm.Results.Where(r => r.Protocol == LinearProbe && r.Metric == ProbeMetrics.Top1 && r.Encoder == "pretrained" && r.Feature == feature)
                 .OrderBy(r => r.Layer).ToList();
             if (points.Count == 0)
             {
