@@ -7,10 +7,13 @@ cd "$(dirname "$0")/../.."
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
 
 # The interoperability tests compare against an independent PyTorch implementation (Debian's PyTorch 1.13;
-# without OpenBLAS it falls back to a reference BLAS twenty times slower).
+# without OpenBLAS it falls back to a reference BLAS twenty times slower); the Lanczos resize tests compare
+# against PIL (python3-pil); the pipeline tests read the real Fashion-MNIST files (dataset-fashion-mnist).
 packages=()
 /usr/bin/python3 -c "import torch" >/dev/null 2>&1 || packages+=(python3-torch)
+/usr/bin/python3 -c "import PIL" >/dev/null 2>&1 || packages+=(python3-pil)
 dpkg -s libopenblas0-openmp >/dev/null 2>&1 || packages+=(libopenblas0-openmp)
+dpkg -s dataset-fashion-mnist >/dev/null 2>&1 || packages+=(dataset-fashion-mnist)
 if [ ${#packages[@]} -gt 0 ]; then
   echo "installing ${packages[*]}"
   sudo_if_needed apt-get update -qq

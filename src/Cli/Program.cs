@@ -3,6 +3,8 @@ using SemanticMIM.Cli;
 
 var root = new RootCommand("SemanticMIM: masked image modeling with a proxy-token bottleneck, on TorchSharp")
 {
+    RunCommand.Create(),
+    BenchmarkCommand.Create(),
     ModelCommand.Create(),
 };
-return root.Parse(args).Invoke();
+return await root.Parse(args).InvokeAsync();

@@ -63,6 +63,7 @@ public static class CheckpointDirectory
             .FirstOrDefault(folder => CheckpointManifest.ReadValid(folder) is not null);
     }
 
-    private static int? ParseStep(string name) =>
-        int.TryParse(name.AsSpan(StepPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var step) ? step : null;
+    /// <summary>The step of a checkpoint folder name, or null when the name is not one.</summary>
+    public static int? ParseStep(string name) =>
+        name.StartsWith(StepPrefix, StringComparison.Ordinal) && int.TryParse(name.AsSpan(StepPrefix.Length), NumberStyles.None, CultureInfo.InvariantCulture, out var step) ? step : null;
 }

@@ -22,7 +22,7 @@ public sealed class PretrainingEngine : IDisposable
     private readonly IProgress<TrainingProgress>? _progress;
     private readonly AdamW _optimizer;
     private readonly List<Parameter> _parameters;
-    private readonly RandomPatchMasker _masker;
+    private readonly MaskGenerator _masker;
     private readonly Generator _maskGenerator;
     private readonly WarmupCosineSchedule _schedule;
     private int _checkpointedStep;
@@ -36,7 +36,10 @@ public sealed class PretrainingEngine : IDisposable
         _progress = progress;
         _optimizer = ParameterGroups.CreateAdamW(model, config);
         _parameters = _optimizer.parameters().ToList();
-        _masker = new RandomPatchMasker(model.Config.Encoder.GridSize, config.MaskRatio);
+        int grid = model.Config.Encoder.GridSize;
+        _masker = config.Masking == MaskingStrategy.Blockwise
+            ? new BlockwiseMasker(grid, MaskGenerator.CountFor(grid * grid, config.MaskRatio))
+            : new RandomPatchMasker(grid, config.MaskRatio);
         _maskGenerator = new Generator(unchecked((ulong)config.Seed));
         _schedule = WarmupCosineSchedule.From(config);
         model.train();
@@ -50,6 +53,9 @@ public sealed class PretrainingEngine : IDisposable
     public int Step { get; private set; }
 
     public bool IsComplete => Step >= Config.Steps;
+
+    /// <summary>Raised with the folder of every checkpoint once it is committed (its manifest written).</summary>
+    public event Action<string>? CheckpointSaved;
 
     /// <summary>The folder of the newest checkpoint this engine wrote or resumed from.</summary>
     public string? LastCheckpoint { get; private set; }
@@ -184,6 +190,7 @@ public sealed class PretrainingEngine : IDisposable
             state.Save(Path.Combine(folder, TrainingState.FileName));
         });
         _checkpointedStep = Step;
+        CheckpointSaved?.Invoke(LastCheckpoint);
         return LastCheckpoint;
     }
 

@@ -51,6 +51,9 @@ public sealed record TrainingConfig
     /// <summary>Fraction of patches masked per image (n_m = ceil(N·r)).</summary>
     public double MaskRatio { get; init; } = 0.6;
 
+    /// <summary>How the masked patches are chosen (spec (b)): uniformly at random, or in blocks as BEiT does.</summary>
+    public MaskingStrategy Masking { get; init; } = MaskingStrategy.Random;
+
     /// <summary>Seeds torch's global generator before the model is built and the dedicated mask generator.</summary>
     public long Seed { get; init; }
 
@@ -96,6 +99,7 @@ public sealed record TrainingConfig
         Require(Epsilon > 0, $"{nameof(Epsilon)} must be positive (got {Epsilon})");
         Require(GradientClipNorm >= 0, $"{nameof(GradientClipNorm)} must not be negative (0 is off; got {GradientClipNorm})");
         Require(MaskRatio is > 0 and < 1, $"{nameof(MaskRatio)} must lie in (0, 1) (got {MaskRatio})");
+        Require(Enum.IsDefined(Masking), $"{nameof(Masking)} {Masking} is not a known strategy");
         Require(CheckpointInterval >= 0, $"{nameof(CheckpointInterval)} must not be negative (0 is end only; got {CheckpointInterval})");
         Require(Enum.IsDefined(DecayRule), $"{nameof(DecayRule)} {DecayRule} is not a known rule");
         return problems;

@@ -93,6 +93,9 @@ public sealed record TargetSpec
     /// <summary>Codebook size of the VQ tokenizer.</summary>
     public int VocabSize { get; init; } = 512;
 
+    /// <summary>Training steps of the VQ tokenizer, trained once per data set before the targets are computed.</summary>
+    public int TokenizerSteps { get; init; } = 300;
+
     /// <summary>Augmented views recorded per sample (spec (c)/(e)); the trainer cycles through them.</summary>
     public int Views { get; init; } = 2;
 }

@@ -50,6 +50,7 @@ public static partial class SpecValidator
 
         var target = spec.Target;
         Check(target.Views is >= 1 and <= 64, "target.views", $"must lie in [1, 64] (got {target.Views})");
+        Check(target.TokenizerSteps is >= 1 and <= 1_000_000, "target.tokenizerSteps", $"must lie in [1, 1000000] (got {target.TokenizerSteps})");
         Check(target.VocabSize is >= 2 and <= 65536, "target.vocabSize", $"must lie in [2, 65536] (got {target.VocabSize})");
         Check(target.Kind != TargetKindSpec.Tokens || target.Tokenizer != TokenizerKind.Dalle || target.DalleWeights.Length > 0,
             "target.dalleWeights", "is required when the tokenizer is dalle");

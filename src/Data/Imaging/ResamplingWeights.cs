@@ -6,11 +6,14 @@ internal static class ResamplingWeights
     // Keys' cubic convolution with a = -0.75, the coefficient PyTorch and OpenCV use.
     private const double CubicA = -0.75;
 
+    // Lanczos window: sinc(x)·sinc(x/a) for |x| < a, as PIL's Image.LANCZOS.
+    private const double LanczosA = 3.0;
+
     public static (int First, float[] Weights)[] Compute(int inputSize, int outputSize, ResizeFilter filter)
     {
         var scale = (double)inputSize / outputSize;
         var stretch = Math.Max(scale, 1.0);
-        var radius = (filter == ResizeFilter.Bicubic ? 2.0 : 1.0) * stretch;
+        var radius = Support(filter) * stretch;
         var result = new (int, float[])[outputSize];
         for (var i = 0; i < outputSize; i++)
         {
@@ -22,7 +25,12 @@ internal static class ResamplingWeights
             for (var j = first; j <= last; j++)
             {
                 var distance = (j + 0.5 - centre) / stretch;
-                var weight = filter == ResizeFilter.Bicubic ? Cubic(distance) : Triangle(distance);
+                var weight = filter switch
+                {
+                    ResizeFilter.Bicubic => Cubic(distance),
+                    ResizeFilter.Lanczos => Lanczos(distance),
+                    _ => Triangle(distance),
+                };
                 weights[j - first] = weight;
                 total += weight;
             }
@@ -30,6 +38,13 @@ internal static class ResamplingWeights
         }
         return result;
     }
+
+    private static double Support(ResizeFilter filter) => filter switch
+    {
+        ResizeFilter.Bicubic => 2.0,
+        ResizeFilter.Lanczos => LanczosA,
+        _ => 1.0,
+    };
 
     private static double Triangle(double x) => Math.Max(0.0, 1.0 - Math.Abs(x));
 
@@ -41,5 +56,19 @@ internal static class ResamplingWeights
         if (x < 2.0)
             return ((CubicA * x - 5.0 * CubicA) * x + 8.0 * CubicA) * x - 4.0 * CubicA;
         return 0.0;
+    }
+
+    private static double Lanczos(double x)
+    {
+        x = Math.Abs(x);
+        return x < LanczosA ? Sinc(x) * Sinc(x / LanczosA) : 0.0;
+    }
+
+    private static double Sinc(double x)
+    {
+        if (x == 0.0)
+            return 1.0;
+        x *= Math.PI;
+        return Math.Sin(x) / x;
     }
 }

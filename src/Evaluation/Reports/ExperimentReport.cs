@@ -14,15 +14,13 @@ public sealed record ArmOutcome(string Name, string Description, IReadOnlyList<T
 /// </summary>
 public static class ExperimentReport
 {
-    public const string LinearProbe = "linear-probe";
-
     /// <summary>Rows of (arm, encoder, feature, last-layer top-1, best top-1 and its layer) for the linear probe.</summary>
     public static IReadOnlyList<string[]> ProbeTable(IReadOnlyList<ArmOutcome> arms)
     {
         var rows = new List<string[]>();
         foreach (var arm in arms)
         {
-            var probes = arm.Results.Where(r => r.Protocol == LinearProbe && r.Metric == ProbeMetrics.Top1).ToList();
+            var probes = arm.Results.Where(r => r.Protocol == ProtocolNames.LinearProbe && r.Metric == ProbeMetrics.Top1).ToList();
             foreach (var group in probes.GroupBy(r => (r.Encoder, r.Feature)).OrderBy(g => EncoderRank(g.Key.Encoder)).ThenBy(g => g.Key.Feature, StringComparer.Ordinal))
             {
                 var last = group.MaxBy(r => r.Layer)!;
@@ -35,11 +33,26 @@ public static class ExperimentReport
 
     public static readonly string[] ProbeTableHeader = ["arm", "encoder", "feature", "top-1, last layer", "top-1, best layer"];
 
+    /// <summary>Rows of (arm, encoder, layer, mIoU, pixel accuracy) for the linear segmentation probe.</summary>
+    public static IReadOnlyList<string[]> SegmentationTable(IReadOnlyList<ArmOutcome> arms) =>
+        arms.SelectMany(arm => arm.Results
+                .Where(r => r.Protocol == ProtocolNames.SegmentationProbe && r.Metric == ProbeMetrics.MeanIoU)
+                .OrderBy(r => EncoderRank(r.Encoder))
+                .Select(r => new[]
+                {
+                    arm.Name, r.Encoder, r.Layer.ToString(CultureInfo.InvariantCulture), Percent(r.Value),
+                    Percent(arm.Results.FirstOrDefault(p => p.Protocol == r.Protocol && p.Encoder == r.Encoder && p.Layer == r.Layer
+                        && p.Metric == ProbeMetrics.PixelAccuracy)?.Value ?? double.NaN),
+                }))
+            .ToList();
+
+    public static readonly string[] SegmentationTableHeader = ["arm", "encoder", "layer", "mIoU", "pixel accuracy"];
+
     public static void Write(string folder, string title, IReadOnlyList<ArmOutcome> arms, string notes)
     {
         Directory.CreateDirectory(folder);
         PlotLoss(Path.Combine(folder, "loss.png"), arms);
-        var features = arms.SelectMany(a => a.Results).Where(r => r.Protocol == LinearProbe && r.Encoder == "pretrained")
+        var features = arms.SelectMany(a => a.Results).Where(r => r.Protocol == ProtocolNames.LinearProbe && r.Encoder == EncoderKinds.Pretrained)
             .Select(r => r.Feature).Distinct().Order(StringComparer.Ordinal).ToList();
         foreach (var feature in features)
         {
@@ -54,15 +67,8 @@ public static class ExperimentReport
             text.AppendLine(CultureInfo.InvariantCulture, $"- **{arm.Name}**: {arm.Description}");
         }
         text.AppendLine();
-        text.AppendLine("## Linear probe (top-1 on the test set)");
-        text.AppendLine();
-        text.AppendLine("| " + string.Join(" | ", ProbeTableHeader) + " |");
-        text.AppendLine("|" + string.Concat(Enumerable.Repeat("---|", ProbeTableHeader.Length)));
-        foreach (var row in ProbeTable(arms))
-        {
-            text.AppendLine("| " + string.Join(" | ", row) + " |");
-        }
-        text.AppendLine();
+        AppendTable(text, "Linear probe (top-1 on the test set)", ProbeTableHeader, ProbeTable(arms));
+        AppendTable(text, "Linear segmentation probe (on the evaluation split)", SegmentationTableHeader, SegmentationTable(arms));
         if (notes.Length > 0)
         {
             text.AppendLine(notes);
@@ -79,6 +85,23 @@ public static class ExperimentReport
             text.AppendLine(CultureInfo.InvariantCulture, $"![probe {feature}](probe-{feature}.png)");
         }
         File.WriteAllText(Path.Combine(folder, "report.md"), text.ToString());
+    }
+
+    private static void AppendTable(StringBuilder text, string heading, string[] header, IReadOnlyList<string[]> rows)
+    {
+        if (rows.Count == 0)
+        {
+            return;
+        }
+        text.AppendLine(CultureInfo.InvariantCulture, $"## {heading}");
+        text.AppendLine();
+        text.AppendLine("| " + string.Join(" | ", header) + " |");
+        text.AppendLine("|" + string.Concat(Enumerable.Repeat("---|", header.Length)));
+        foreach (var row in rows)
+        {
+            text.AppendLine("| " + string.Join(" | ", row) + " |");
+        }
+        text.AppendLine();
     }
 
     private static void PlotLoss(string path, IReadOnlyList<ArmOutcome> arms)
@@ -101,7 +124,7 @@ public static class ExperimentReport
         var plot = new ScottPlot.Plot();
         foreach (var arm in arms)
         {
-            var points = arm.Results.Where(r => r.Protocol == LinearProbe && r.Metric == ProbeMetrics.Top1 && r.Encoder == "pretrained" && r.Feature == feature)
+            var points = arm.Results.Where(r => r.Protocol == ProtocolNames.LinearProbe && r.Metric == ProbeMetrics.Top1 && r.Encoder == EncoderKinds.Pretrained && r.Feature == feature)
                 .OrderBy(r => r.Layer).ToList();
             if (points.Count == 0)
             {
@@ -119,8 +142,8 @@ public static class ExperimentReport
 
     private static int EncoderRank(string encoder) => encoder switch
     {
-        "pretrained" => 0,
-        "random-init" => 1,
+        EncoderKinds.Pretrained => 0,
+        EncoderKinds.RandomInit => 1,
         _ => 2,
     };
 

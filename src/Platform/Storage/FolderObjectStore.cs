@@ -4,7 +4,7 @@ using SemanticMIM.Contracts.Storage;
 namespace SemanticMIM.Platform.Storage;
 
 /// <summary>The object store of embedded mode: one file per object under a root folder, written atomically.</summary>
-public sealed class FolderObjectStore : IObjectStore
+public sealed class FolderObjectStore : ILocalObjectStore
 {
     private const string TempSuffix = ".partial";
     private readonly string _root;
@@ -73,6 +73,8 @@ public sealed class FolderObjectStore : IObjectStore
         File.Delete(PathOf(key));
         return Task.CompletedTask;
     }
+
+    public string LocalPath(string key) => PathOf(key);
 
     private string PathOf(string key) => Path.Combine(_root, ObjectKey.Validate(key).Replace('/', Path.DirectorySeparatorChar));
 }

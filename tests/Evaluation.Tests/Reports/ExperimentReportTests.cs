@@ -11,7 +11,7 @@ public sealed class ExperimentReportTests : IDisposable
 
     private static EvaluationResult Probe(string encoder, string feature, int layer, double value) => new()
     {
-        Protocol = ExperimentReport.LinearProbe, Encoder = encoder, Feature = feature, Layer = layer, Metric = ProbeMetrics.Top1, Value = value,
+        Protocol = ProtocolNames.LinearProbe, Encoder = encoder, Feature = feature, Layer = layer, Metric = ProbeMetrics.Top1, Value = value,
     };
 
     private static ArmOutcome Arm(string name, double offset) => new(

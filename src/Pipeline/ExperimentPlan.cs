@@ -1,0 +1,100 @@
+using SemanticMIM.Contracts.Specs;
+using SemanticMIM.Model;
+using SemanticMIM.Training;
+
+namespace SemanticMIM.Pipeline;
+
+/// <summary>A validated spec resolved into what each stage needs: data, targets, model and training recipe.</summary>
+public sealed record ExperimentPlan
+{
+    public required ExperimentSpec Spec { get; init; }
+
+    public required DatasetPlan Dataset { get; init; }
+
+    public required TargetPlan Targets { get; init; }
+
+    public required MimModelConfig Model { get; init; }
+
+    public string Id => Spec.Name;
+
+    public bool IsSemanticMim => Spec.Method == MethodKind.SemanticMim;
+
+    /// <summary>Throws <see cref="InvalidSpecException"/> with every problem when the spec is invalid.</summary>
+    public static ExperimentPlan From(ExperimentSpec spec, string source = "spec")
+    {
+        var problems = SpecValidator.Validate(spec);
+        if (problems.Count > 0)
+        {
+            throw new InvalidSpecException(source, problems);
+        }
+        var dataset = DatasetPlan.From(spec.Dataset);
+        var model = ModelConfig(spec);
+        return new ExperimentPlan
+        {
+            Spec = spec,
+            Dataset = dataset,
+            Model = model,
+            Targets = TargetPlan.From(spec, dataset, model),
+        };
+    }
+
+    /// <summary>The optimisation recipe; epochs are turned into steps with the number of training samples.</summary>
+    public TrainingConfig Training(int trainSamples)
+    {
+        var training = Spec.Training;
+        int steps = training.Steps > 0
+            ? training.Steps
+            : (int)Math.Max(1, (long)training.Epochs * trainSamples / (training.BatchSize * training.Accumulation));
+        bool hog = Spec.Target.Kind == TargetKindSpec.Hog;
+        return new TrainingConfig
+        {
+            Steps = steps,
+            BatchSize = training.BatchSize,
+            AccumulationSteps = training.Accumulation,
+            PeakLearningRate = training.LearningRate,
+            MinLearningRate = training.MinLearningRate,
+            WarmupFraction = training.WarmupFraction,
+            // Spec (e): BEiT warms up from 1e-4 of the peak, MaskFeat from 1e-6.
+            WarmupStartFactor = hog ? 1e-6 : 1e-4,
+            WeightDecay = training.WeightDecay,
+            Beta1 = training.Beta1,
+            Beta2 = training.Beta2,
+            GradientClipNorm = training.GradClip,
+            MaskRatio = Spec.Masking.Ratio,
+            Masking = Spec.Masking.Kind == MaskingKind.Blockwise ? MaskingStrategy.Blockwise : MaskingStrategy.Random,
+            Seed = training.Seed,
+            CheckpointInterval = training.CheckpointEvery,
+            DecayRule = hog ? WeightDecayRule.MaskFeat : WeightDecayRule.Beit,
+        };
+    }
+
+    private static MimModelConfig ModelConfig(ExperimentSpec spec)
+    {
+        var model = spec.Model;
+        var preset = ModelPresets.Get(model.Preset);
+        bool semantic = spec.Method == MethodKind.SemanticMim;
+        bool hog = spec.Target.Kind == TargetKindSpec.Hog;
+        var encoder = preset with
+        {
+            ImageSize = spec.Dataset.ImageSize,
+            InChannels = spec.Dataset.Channels,
+            PatchSize = Override(model.PatchSize, preset.PatchSize),
+            EmbedDim = Override(model.EmbedDim, preset.EmbedDim),
+            Depth = Override(model.Depth, preset.Depth),
+            NumHeads = Override(model.Heads, preset.NumHeads),
+            MlpDim = Override(model.MlpDim, preset.MlpDim),
+            NumProxies = Override(model.Proxies, semantic ? 8 : 1),
+            DropPathRate = model.DropPath,
+            Flavour = hog ? BlockFlavour.MaskFeat : BlockFlavour.Beit,
+        };
+        return new MimModelConfig
+        {
+            Encoder = encoder,
+            Method = semantic ? MimMethod.SemanticMim : MimMethod.Baseline,
+            Target = hog ? TargetKind.Hog : TargetKind.TokenIds,
+            VocabSize = spec.Target.Tokenizer == TokenizerKind.Dalle ? new Model.Targets.DalleEncoderConfig().VocabSize : spec.Target.VocabSize,
+        };
+    }
+
+    private static int Override(int value, int fallback) => value > 0 ? value : fallback;
+}

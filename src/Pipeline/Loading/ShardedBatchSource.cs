@@ -1,0 +1,204 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using SemanticMIM.Data.Imaging;
+using SemanticMIM.Data.Shards;
+using SemanticMIM.Pipeline.Targets;
+using SemanticMIM.Training;
+using static TorchSharp.torch;
+
+namespace SemanticMIM.Pipeline.Loading;
+
+/// <summary>
+/// Streams training batches from shards and their target files. A background thread decodes, renders the
+/// recorded views and gathers targets up to <c>prefetch</c> batches ahead on a bounded queue; the caller's
+/// thread only turns the ready pixels into tensors, so the step waits on I/O only when the CPU is saturated.
+/// What a batch holds depends on its position alone (<see cref="SampleOrder"/>), so resume is exact.
+/// </summary>
+public sealed class ShardedBatchSource : IBatchSource, IDisposable
+{
+    private readonly IReadOnlyList<ShardPart> _parts;
+    private readonly DatasetPlan _dataset;
+    private readonly int _imageSize;
+    private readonly SampleOrder _order;
+    private readonly int _prefetch;
+    private readonly Stopwatch _waiting = new();
+    private Producer? _producer;
+
+    public ShardedBatchSource(IReadOnlyList<ShardPart> parts, DatasetPlan dataset, int imageSize, long seed, int shardsPerGroup = 2, int prefetch = 4)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(prefetch);
+        _parts = parts;
+        _dataset = dataset;
+        _imageSize = imageSize;
+        _prefetch = prefetch;
+        _order = new SampleOrder(parts.Select(p => p.Shard.Samples).ToArray(), seed, shardsPerGroup);
+    }
+
+    public long Position { get; private set; }
+
+    /// <summary>Samples per epoch.</summary>
+    public long Count => _order.Count;
+
+    /// <summary>Time the caller spent waiting for a batch that was not ready yet.</summary>
+    public TimeSpan DataWait => _waiting.Elapsed;
+
+    public TrainingBatch Next(int batchSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(batchSize);
+        if (_producer is null || _producer.BatchSize != batchSize || _producer.NextPosition != Position)
+        {
+            _producer?.Dispose();
+            _producer = new Producer(this, Position, batchSize);
+        }
+        _waiting.Start();
+        var prepared = _producer.Take();
+        _waiting.Stop();
+        Position += batchSize;
+        var images = ModelInput.Normalized(prepared.Images, _dataset);
+        var targets = prepared.Hog is not null
+            ? tensor(prepared.Hog, [batchSize, prepared.Patches, prepared.FeatureDim])
+            : tensor(prepared.Tokens!, [batchSize, prepared.Patches]);
+        return new TrainingBatch(images, targets);
+    }
+
+    public void Seek(long position)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(position);
+        Position = position;
+    }
+
+    public void Dispose() => _producer?.Dispose();
+
+    private sealed record PreparedBatch(IReadOnlyList<ImageBuffer> Images, float[]? Hog, long[]? Tokens, int Patches, int FeatureDim);
+
+    private sealed record LoadedShard(IReadOnlyList<ShardSample> Samples, ShardTargets Targets);
+
+    /// <summary>One background run from a start position; replaced whenever the caller seeks or changes batch size.</summary>
+    private sealed class Producer : IDisposable
+    {
+        private readonly ShardedBatchSource _source;
+        private readonly BlockingCollection<(PreparedBatch? Batch, Exception? Error)> _queue;
+        private readonly CancellationTokenSource _stop = new();
+        private readonly Task _task;
+        private readonly Dictionary<int, LoadedShard> _loaded = [];
+
+        public Producer(ShardedBatchSource source, long start, int batchSize)
+        {
+            _source = source;
+            BatchSize = batchSize;
+            NextPosition = start;
+            _queue = new BlockingCollection<(PreparedBatch?, Exception?)>(source._prefetch);
+            _task = Task.Factory.StartNew(() => Run(start), TaskCreationOptions.LongRunning);
+        }
+
+        public int BatchSize { get; }
+
+        public long NextPosition { get; private set; }
+
+        public PreparedBatch Take()
+        {
+            var (batch, error) = _queue.Take();
+            if (error is not null)
+            {
+                throw new InvalidDataException($"preparing the batch at sample {NextPosition} failed: {error.Message}", error);
+            }
+            NextPosition += BatchSize;
+            return batch!;
+        }
+
+        public void Dispose()
+        {
+            _stop.Cancel();
+            try
+            {
+                _task.Wait();
+            }
+            catch (AggregateException)
+            {
+                // The producer's own failure was already delivered through the queue.
+            }
+            _queue.Dispose();
+            _stop.Dispose();
+        }
+
+        private void Run(long position)
+        {
+            try
+            {
+                while (!_stop.IsCancellationRequested)
+                {
+                    _queue.Add((Prepare(position), null), _stop.Token);
+                    position += BatchSize;
+                }
+            }
+            catch (OperationCanceledException)
+            {
+            }
+            catch (Exception error)
+            {
+                _queue.TryAdd((null, error));
+            }
+        }
+
+        private PreparedBatch Prepare(long position)
+        {
+            var images = new ImageBuffer[BatchSize];
+            float[]? hog = null;
+            long[]? tokens = null;
+            int patches = 0, featureDim = 0;
+            for (int i = 0; i < BatchSize; i++)
+            {
+                var (shard, index, epoch) = _source._order.At(position + i);
+                var loaded = Load(shard, position + i);
+                var targets = loaded.Targets;
+                int view = (int)(epoch % targets.Views);
+                var image = ModelInput.Decode(loaded.Samples[index], _source._dataset);
+                images[i] = ModelInput.RenderView(image, targets.View(index, view), _source._imageSize);
+                patches = targets.Patches;
+                featureDim = targets.FeatureDim;
+                int width = targets.ValuesPerView;
+                int offset = (index * targets.Views + view) * width;
+                if (targets.Hog is not null)
+                {
+                    hog ??= new float[BatchSize * width];
+                    for (int j = 0; j < width; j++)
+                    {
+                        hog[i * width + j] = (float)targets.Hog[offset + j];
+                    }
+                }
+                else
+                {
+                    tokens ??= new long[BatchSize * width];
+                    for (int j = 0; j < width; j++)
+                    {
+                        tokens[i * width + j] = targets.Tokens![offset + j];
+                    }
+                }
+            }
+            return new PreparedBatch(images, hog, tokens, patches, featureDim);
+        }
+
+        private LoadedShard Load(int shard, long position)
+        {
+            if (_loaded.TryGetValue(shard, out var loaded))
+            {
+                return loaded;
+            }
+            var keep = _source._order.GroupOf(position);
+            foreach (int stale in _loaded.Keys.Where(k => !keep.Contains(k)).ToList())
+            {
+                _loaded.Remove(stale);
+            }
+            var part = _source._parts[shard];
+            var samples = new ShardReader(part.ShardFolder).ReadShard(part.Shard).ToList();
+            var targets = ShardTargets.Load(part.TargetPath);
+            if (targets.ShardSha256 != part.Shard.Sha256 || !samples.Select(s => s.Key).SequenceEqual(targets.Keys))
+            {
+                throw new InvalidDataException($"{part.TargetPath} does not belong to shard {part.Shard.Name}: its shard checksum or sample keys differ");
+            }
+            loaded = new LoadedShard(samples, targets);
+            _loaded[shard] = loaded;
+            return loaded;
+        }
+    }
+}

@@ -1,0 +1,24 @@
+using SemanticMIM.Contracts.Storage;
+
+namespace SemanticMIM.Pipeline;
+
+/// <summary>
+/// Object-store keys (architecture §4): <c>datasets/&lt;id&gt;/&lt;split&gt;/…</c>, <c>targets/&lt;dataset&gt;/&lt;kind&gt;/…</c>,
+/// <c>experiments/&lt;id&gt;/…</c>. Every key is validated, so no name from a spec can escape the store.
+/// </summary>
+public static class StoreLayout
+{
+    public static string DatasetSplit(string datasetId, string split) => ObjectKey.Join("datasets", datasetId, split);
+
+    public static string Targets(string datasetId, string targetId) => ObjectKey.Join("targets", datasetId, targetId);
+
+    public static string Tokenizer(string datasetId, string tokenizerId) => ObjectKey.Join("targets", datasetId, tokenizerId);
+
+    public static string Experiment(string experimentId) => ObjectKey.Join("experiments", experimentId);
+
+    public static string Checkpoints(string experimentId) => ObjectKey.Join("experiments", experimentId, "checkpoints");
+
+    public static string Results(string experimentId) => ObjectKey.Join("experiments", experimentId, "results");
+
+    public static string Key(string prefix, string name) => ObjectKey.Validate($"{prefix}/{name}");
+}

@@ -1,0 +1,82 @@
+using SemanticMIM.Contracts.Specs;
+using SemanticMIM.Data.Views;
+using SemanticMIM.Model;
+using SemanticMIM.Model.Targets;
+
+namespace SemanticMIM.Pipeline;
+
+/// <summary>
+/// What the target stage computes for every training sample: <see cref="Views"/> recorded augmentations and,
+/// per view, HOG features of the model input or the tokenizer's ids of the second view (spec (c)).
+/// </summary>
+public sealed record TargetPlan
+{
+    public required TargetSpec Spec { get; init; }
+
+    /// <summary>Names the target files in the store; covers every setting that changes them.</summary>
+    public required string Id { get; init; }
+
+    public required ViewSampler Sampler { get; init; }
+
+    public required int ImageSize { get; init; }
+
+    public required int Channels { get; init; }
+
+    public required int GridSize { get; init; }
+
+    public HogConfig? Hog { get; init; }
+
+    /// <summary>Names the tokenizer in the store (VQ tokenizers trained here), or null for HOG and DALL-E.</summary>
+    public string? TokenizerId { get; init; }
+
+    public int Views => Spec.Views;
+
+    public bool IsHog => Spec.Kind == TargetKindSpec.Hog;
+
+    /// <summary>The tokenizer's input side: 8× the patch grid (8 × 14 = 112 at ViT-B/16, 56 for 28/4).</summary>
+    public int TokenizerInputSize => 8 * GridSize;
+
+    /// <summary>Codebook size the BEiT head predicts.</summary>
+    public int VocabSize => Spec.Tokenizer == TokenizerKind.Dalle ? new DalleEncoderConfig().VocabSize : Spec.VocabSize;
+
+    public static TargetPlan From(ExperimentSpec spec, DatasetPlan dataset, MimModelConfig model)
+    {
+        var sampler = new ViewSampler
+        {
+            MinScale = spec.Augmentation.MinScale,
+            MaxScale = spec.Augmentation.MaxScale,
+            Flip = spec.Augmentation.Flip,
+            Seed = spec.Training.Seed,
+        };
+        var encoder = model.Encoder;
+        string views = ContentHash.Of(dataset.Id, spec.Target.Views, sampler.MinScale, sampler.MaxScale, sampler.Flip, sampler.Seed, encoder.ImageSize);
+        if (spec.Target.Kind == TargetKindSpec.Hog)
+        {
+            var hog = model.HogOrDefault;
+            return new TargetPlan
+            {
+                Spec = spec.Target,
+                Id = $"hog-{ContentHash.Of(views, hog.NumBins, hog.CellSize, hog.GaussianWindow, hog.PatchSize, dataset.Mean[0], dataset.Std[0])}",
+                Sampler = sampler,
+                ImageSize = encoder.ImageSize,
+                Channels = encoder.InChannels,
+                GridSize = encoder.GridSize,
+                Hog = hog,
+            };
+        }
+        bool dalle = spec.Target.Tokenizer == TokenizerKind.Dalle;
+        string tokenizer = dalle
+            ? $"dalle-{ContentHash.Of(Path.GetFullPath(spec.Target.DalleWeights))}"
+            : $"vq{spec.Target.VocabSize}-{ContentHash.Of(dataset.Id, spec.Target.VocabSize, spec.Target.TokenizerSteps, encoder.GridSize, encoder.InChannels, spec.Training.Seed)}";
+        return new TargetPlan
+        {
+            Spec = spec.Target,
+            Id = $"tokens-{ContentHash.Of(views, tokenizer)}",
+            Sampler = sampler,
+            ImageSize = encoder.ImageSize,
+            Channels = encoder.InChannels,
+            GridSize = encoder.GridSize,
+            TokenizerId = dalle ? null : tokenizer,
+        };
+    }
+}

@@ -1,0 +1,32 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SemanticMIM.Pipeline.Targets;
+
+/// <summary>
+/// <c>manifest.json</c> of a target set, written after every shard's target file: which shards it covers and the
+/// size and SHA-256 of each file. Its presence is the commit marker of the whole set.
+/// </summary>
+public sealed record TargetManifest(
+    [property: JsonPropertyName("target")] string Target,
+    [property: JsonPropertyName("kind")] string Kind,
+    [property: JsonPropertyName("views")] int Views,
+    [property: JsonPropertyName("dataset")] string Dataset,
+    [property: JsonPropertyName("files")] IReadOnlyList<TargetFileInfo> Files)
+{
+    public const string FileName = "manifest.json";
+
+    public static readonly JsonSerializerOptions Json = new() { WriteIndented = true };
+}
+
+/// <summary>One shard's target file.</summary>
+public sealed record TargetFileInfo(
+    [property: JsonPropertyName("name")] string Name,
+    [property: JsonPropertyName("shard")] string Shard,
+    [property: JsonPropertyName("shard_sha256")] string ShardSha256,
+    [property: JsonPropertyName("samples")] int Samples,
+    [property: JsonPropertyName("bytes")] long Bytes,
+    [property: JsonPropertyName("sha256")] string Sha256)
+{
+    public static string NameFor(string shardName) => Path.ChangeExtension(shardName, ".safetensors");
+}

@@ -1,0 +1,120 @@
+using System.CommandLine;
+using System.Text.Json;
+using Spectre.Console;
+
+namespace SemanticMIM.Cli.Tests;
+
+public sealed class RunCommandTests : IDisposable
+{
+    private const string HogArm = """
+        name: tiny-maskfeat-semanticmim
+        dataset: { kind: fashionMnist, imageSize: 28, channels: 1, maxTrainSamples: 64, maxTestSamples: 32, shardSize: 32 }
+        method: semanticMim
+        target: { kind: hog, views: 2 }
+        model: { preset: tiny, embedDim: 32, heads: 2, mlpDim: 64, depth: 2, proxies: 4 }
+        masking: { ratio: 0.6 }
+        training: { steps: 4, batchSize: 16, checkpointEvery: 2 }
+        evaluations:
+          - { protocol: linearProbe, epochs: 2, batchSize: 32 }
+        """;
+
+    private readonly TempDirectory _folder = new();
+
+    public void Dispose() => _folder.Dispose();
+
+    [Fact]
+    public async Task Run_writes_the_run_folder_prints_the_table_and_reuses_finished_stages_when_run_again()
+    {
+        string hog = Write("hog.yaml", HogArm);
+        string beit = Write("beit.yaml", HogArm.Replace("tiny-maskfeat-semanticmim", "tiny-beit")
+            .Replace("kind: hog, views: 2", "kind: tokens, tokenizer: vq, vocabSize: 16, tokenizerSteps: 3, views: 2")
+            .Replace("method: semanticMim", "method: baseline").Replace("proxies: 4", "proxies: 1"));
+        string runs = _folder.File("runs");
+
+        var (code, output, _) = await InvokeAsync("run", hog, beit, "--runs", runs);
+        var (againCode, again, _) = await InvokeAsync("run", hog, beit, "--runs", runs);
+
+        Assert.Equal(0, code);
+        foreach (var experiment in new[] { "tiny-maskfeat-semanticmim", "tiny-beit" })
+        {
+            string folder = Path.Combine(runs, "experiments", experiment);
+            foreach (var file in new[] { "spec.json", "results.json", "training-log.json", "encoder.safetensors", "results/0-linear-probe.json" })
+            {
+                Assert.True(File.Exists(Path.Combine(folder, file)), $"{experiment}/{file} is missing");
+            }
+            Assert.Equal(["step-00000002", "step-00000004"], Directory.GetDirectories(Path.Combine(folder, "checkpoints")).Select(Path.GetFileName).Order());
+            using var results = JsonDocument.Parse(File.ReadAllText(Path.Combine(folder, "results.json")));
+            Assert.Contains(results.RootElement.EnumerateArray(), r => r.GetProperty("encoder").GetString() == "raw-pixels");
+            Assert.Contains(experiment, output);
+        }
+        var dataset = Assert.Single(Directory.GetDirectories(Path.Combine(runs, "datasets")));
+        Assert.True(File.Exists(Path.Combine(dataset, "train", "manifest.json")));
+        Assert.True(File.Exists(Path.Combine(dataset, "test", "manifest.json")));
+        Assert.Equal(2, Directory.GetFiles(Path.Combine(dataset, "train"), "*.tar").Length);
+        var targetSets = Directory.GetDirectories(Directory.GetDirectories(Path.Combine(runs, "targets")).Single());
+        Assert.Equal(3, targetSets.Length); // HOG, the VQ tokenizer and its token targets
+        Assert.Contains(targetSets, t => File.Exists(Path.Combine(t, "tokenizer.json")));
+        string report = Path.Combine(runs, "reports", "tiny-maskfeat-semanticmim-vs-tiny-beit");
+        foreach (var file in new[] { "report.md", "loss.png", "probe-patch.png", "probe-cls.png" })
+        {
+            Assert.True(File.Exists(Path.Combine(report, file)), $"report file {file} is missing");
+        }
+        Assert.Contains("top-1, best layer", output);
+        Assert.Contains("raw-pixels", output);
+
+        Assert.Equal(0, againCode);
+        Assert.Contains("tiny-maskfeat-semanticmim: reused shard, targets, pretrain, evaluate", again);
+        Assert.Contains("tiny-beit: reused shard, tokenizer, targets, pretrain, evaluate", again);
+    }
+
+    [Fact]
+    public async Task Bad_specs_are_rejected_before_any_work_with_every_problem_of_every_file()
+    {
+        string first = Write("first.yaml", HogArm.Replace("ratio: 0.6", "ratio: 1.5").Replace("steps: 4", "steps: -1"));
+        string second = Write("second.yaml", HogArm.Replace("channels: 1", "channels: 2").Replace("batchSize: 16", "batchSize: 0").Replace("views: 2", "viewz: 2"));
+        string runs = _folder.File("runs");
+
+        var (code, _, errors) = await InvokeAsync("run", first, second, "--runs", runs);
+
+        Assert.Equal(2, code);
+        Assert.Contains("No work was started", errors);
+        foreach (var expected in new[] { "first.yaml: masking.ratio", "first.yaml: training.steps", "second.yaml: dataset.channels", "second.yaml: training.batchSize", "second.yaml: target.viewz" })
+        {
+            Assert.Contains(expected, errors);
+        }
+        Assert.False(Directory.Exists(runs));
+    }
+
+    private string Write(string name, string yaml)
+    {
+        string path = _folder.File(name);
+        File.WriteAllText(path, yaml);
+        return path;
+    }
+
+    private static async Task<(int Code, string Output, string Errors)> InvokeAsync(params string[] args)
+    {
+        var output = new StringWriter();
+        var errors = new StringWriter();
+        var console = AnsiConsole.Create(new AnsiConsoleSettings
+        {
+            Out = new AnsiConsoleOutput(output),
+            Interactive = InteractionSupport.No,
+            Ansi = AnsiSupport.No,
+            ColorSystem = ColorSystemSupport.NoColors,
+        });
+        console.Profile.Width = 200;
+        var previousError = Console.Error;
+        Console.SetError(errors);
+        try
+        {
+            var root = new RootCommand { RunCommand.Create(console) };
+            int code = await root.Parse(args).InvokeAsync();
+            return (code, output.ToString(), errors.ToString());
+        }
+        finally
+        {
+            Console.SetError(previousError);
+        }
+    }
+}
