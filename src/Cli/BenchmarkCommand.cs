@@ -32,7 +32,7 @@ internal static class BenchmarkCommand
             var files = new StoreFiles(new FolderObjectStore(root), Path.Combine(root, ".cache"));
             var result = await TrainingBenchmark.RunAsync(files, plan, parse.GetValue(steps), cancellation);
             var c = CultureInfo.InvariantCulture;
-            Console.WriteLine(string.Create(c, $"{plan.Id}: {ExperimentRunner.Describe(plan, result.TrainSamples)}"));
+            Console.WriteLine(string.Create(c, $"{plan.Id}: {plan.Describe(result.TrainSamples)}"));
             Console.WriteLine(string.Create(c, $"  loader alone        {result.LoaderImagesPerSecond,10:F0} images/s"));
             Console.WriteLine(string.Create(c, $"  training            {result.StepsPerSecond,10:F2} steps/s ({result.TrainImagesPerSecond:F0} images/s, batch {result.BatchSize}, {result.Steps} steps)"));
             Console.WriteLine(string.Create(c, $"  waiting on data     {result.DataWaitShare,10:P1} of the training time"));

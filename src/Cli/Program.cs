@@ -5,6 +5,8 @@ var root = new RootCommand("SemanticMIM: masked image modeling with a proxy-toke
 {
     RunCommand.Create(),
     BenchmarkCommand.Create(),
+    SubmitCommand.Create(),
+    SubmitCommand.CreateStatus(),
     ModelCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();

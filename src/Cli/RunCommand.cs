@@ -1,19 +1,26 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using SemanticMIM.Contracts.Messages;
+using SemanticMIM.Contracts.Results;
 using SemanticMIM.Contracts.Specs;
+using SemanticMIM.Data.Shards;
 using SemanticMIM.Evaluation.Reports;
 using SemanticMIM.Pipeline;
+using SemanticMIM.Pipeline.Stages;
 using SemanticMIM.Pipeline.Storage;
+using SemanticMIM.Training.Tokenizers;
 using SemanticMIM.Platform.Storage;
+using SemanticMIM.Workers;
 using Spectre.Console;
 
 namespace SemanticMIM.Cli;
 
 /// <summary>
-/// <c>semanticmim run SPEC...</c>: validates every spec first (all problems of all files listed), then runs each
-/// experiment's stages in this process against a folder store, with progress bars, and writes the comparison
-/// report. Stages already done in the run folder are reused.
+/// <c>semanticmim run SPEC...</c>: validates every spec first (all problems of all files listed), then runs the
+/// experiments one after the other through the platform's own consumers in this process (in-memory bus, folder
+/// store, in-process jobs), with progress bars, and writes the comparison report. Stages already done in the run
+/// folder are reused.
 /// </summary>
 internal static class RunCommand
 {
@@ -43,67 +50,137 @@ internal static class RunCommand
             }
             return 2;
         }
-        string report = reportName ?? string.Join("-vs-", plans.Select(p => p.Id));
+        string report = reportName ?? string.Join("-vs-", plans.Select(p => p.Plan.Id));
         var store = new FolderObjectStore(runs.FullName);
         var files = new StoreFiles(store, Path.Combine(runs.FullName, ".cache"));
-        var outcomes = new List<ExperimentOutcome>();
-        await console.Progress()
-            .AutoClear(false)
-            .HideCompleted(false)
-            .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
-                new ElapsedTimeColumn(), new RemainingTimeColumn())
-            .StartAsync(async context =>
+        var followers = new List<ExperimentFollower>();
+        ExperimentEnd? failure = null;
+        async Task RunAllAsync(Action<PipelineProgress> update)
+        {
+            await using var pipeline = await EmbeddedPipeline.StartAsync(runs.FullName, cancellation: cancellation);
+            foreach (var (plan, file) in plans)
             {
-                var tasks = new Dictionary<(string, string), ProgressTask>();
-                void Update(PipelineProgress progress)
+                var follower = new ExperimentFollower(Guid.NewGuid(), plan, update);
+                followers.Add(follower);
+                var start = new StartExperiment { ExperimentId = follower.ExperimentId, SpecYaml = await File.ReadAllTextAsync(file.FullName, cancellation), RequestedBy = Environment.UserName };
+                var end = await pipeline.RunAsync(start, follower, cancellation);
+                if (!end.Succeeded)
                 {
-                    if (!tasks.TryGetValue((progress.Experiment, progress.Stage), out var task))
-                    {
-                        task = context.AddTask(Markup.Escape($"{progress.Experiment}: {progress.Stage}"));
-                        tasks[(progress.Experiment, progress.Stage)] = task;
-                    }
-                    task.IsIndeterminate = progress.Total <= 0;
-                    task.MaxValue = Math.Max(progress.Total, 1);
-                    task.Value = Math.Min(progress.Done, task.MaxValue);
-                    task.Description = Markup.Escape($"{progress.Experiment}: {progress.Stage} {progress.Detail}".TrimEnd());
-                    if (progress.Total > 0 && progress.Done >= progress.Total)
-                    {
-                        task.StopTask();
-                    }
+                    failure = end;
+                    return;
                 }
-                var runner = new ExperimentRunner(files, Update);
-                foreach (var plan in plans)
-                {
-                    outcomes.Add(await runner.RunAsync(plan, cancellation));
-                }
-            });
+            }
+        }
+        if (console.Profile.Capabilities.Interactive)
+        {
+            await console.Progress()
+                .AutoClear(false)
+                .HideCompleted(false)
+                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
+                    new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .StartAsync(context => RunAllAsync(ProgressBars(context)));
+        }
+        else
+        {
+            await RunAllAsync(ProgressLines(console));
+        }
+        if (failure is not null)
+        {
+            console.MarkupLineInterpolated($"[red]{plans[followers.Count - 1].Plan.Id} {failure.Summary}[/]");
+            return 1;
+        }
 
-        var arms = outcomes.Select(o => o.Arm).ToList();
+        var arms = new List<ArmOutcome>();
+        foreach (var (plan, _) in plans)
+        {
+            arms.Add(await ReadArmAsync(files, plan, cancellation));
+        }
         string reportPrefix = StoreLayout.Key("reports", report);
         string scratch = files.ScratchFolder(reportPrefix);
-        ExperimentReport.Write(scratch, $"SemanticMIM experiment report: {report}", arms, Notes(outcomes));
+        ExperimentReport.Write(scratch, $"SemanticMIM experiment report: {report}", arms, await NotesAsync(files, plans.Select(p => p.Plan).ToList(), followers, cancellation));
         await files.UploadFolderAsync(scratch, reportPrefix, "report.md", cancellation);
         Directory.Delete(scratch, recursive: true);
 
         PrintTable(console, "Linear probe, top-1 on the test set", ExperimentReport.ProbeTableHeader, ExperimentReport.ProbeTable(arms));
         PrintTable(console, "Linear segmentation probe", ExperimentReport.SegmentationTableHeader, ExperimentReport.SegmentationTable(arms));
-        foreach (var outcome in outcomes.Where(o => o.ReusedStages.Count > 0))
+        foreach (var (follower, plan) in followers.Zip(plans.Select(p => p.Plan)).Where(pair => pair.First.ReusedStages.Count > 0))
         {
-            console.MarkupLineInterpolated($"[grey]{outcome.Plan.Id}: reused {string.Join(", ", outcome.ReusedStages)}[/]");
+            console.MarkupLineInterpolated($"[grey]{plan.Id}: reused {string.Join(", ", StageOrder(follower.ReusedStages))}[/]");
         }
         console.MarkupLineInterpolated($"Report: [bold]{store.LocalPath(reportPrefix + "/report.md")}[/]");
         return 0;
     }
 
-    private static List<ExperimentPlan> ReadPlans(FileInfo[] specFiles, out List<string> problems)
+    // One bar per experiment and stage, updated in place.
+    private static Action<PipelineProgress> ProgressBars(ProgressContext context)
+    {
+        var tasks = new Dictionary<(string, string), ProgressTask>();
+        var gate = new Lock();
+        return progress =>
+        {
+            lock (gate)
+            {
+                if (!tasks.TryGetValue((progress.Experiment, progress.Stage), out var task))
+                {
+                    task = context.AddTask(Markup.Escape($"{progress.Experiment}: {progress.Stage}"));
+                    tasks[(progress.Experiment, progress.Stage)] = task;
+                }
+                task.IsIndeterminate = progress.Total <= 0;
+                task.MaxValue = Math.Max(progress.Total, 1);
+                task.Value = Math.Min(progress.Done, task.MaxValue);
+                task.Description = Markup.Escape($"{progress.Experiment}: {progress.Stage} {progress.Detail}".TrimEnd());
+                if (progress.Total > 0 && progress.Done >= progress.Total)
+                {
+                    task.StopTask();
+                }
+            }
+        };
+    }
+
+    // Without a terminal (a log, a pipe): a line when a stage reports, and for long stages every tenth of the way.
+    private static Action<PipelineProgress> ProgressLines(IAnsiConsole console)
+    {
+        var lastTenth = new Dictionary<(string, string), long>();
+        var gate = new Lock();
+        return progress =>
+        {
+            lock (gate)
+            {
+                long tenth = progress.Total > 0 ? 10 * progress.Done / progress.Total : -1;
+                if (lastTenth.TryGetValue((progress.Experiment, progress.Stage), out long last) && last == tenth && tenth >= 0)
+                {
+                    return;
+                }
+                lastTenth[(progress.Experiment, progress.Stage)] = tenth;
+                string amount = progress.Total > 0 ? $"{progress.Done}/{progress.Total}" : "";
+                string line = string.Create(CultureInfo.InvariantCulture, $"{DateTime.Now:HH:mm:ss} {progress.Experiment}: {progress.Stage} {amount} {progress.Detail}");
+                console.WriteLine(line.TrimEnd());
+            }
+        };
+    }
+
+    private static IEnumerable<string> StageOrder(IEnumerable<string> stages) =>
+        stages.OrderBy(s => Array.IndexOf([PipelineProgress.Shard, PipelineProgress.Targets, PipelineProgress.Pretrain, PipelineProgress.Evaluate], s));
+
+    /// <summary>An arm as the store holds it after its experiment completed: results, training log, description.</summary>
+    private static async Task<ArmOutcome> ReadArmAsync(StoreFiles files, ExperimentPlan plan, CancellationToken cancellation)
+    {
+        string experiment = StoreLayout.Experiment(plan.Id);
+        var results = await files.ReadJsonAsync<List<EvaluationResult>>(StoreLayout.Key(experiment, ExperimentFiles.ResultsFile), EvaluationStage.Json, cancellation) ?? [];
+        var log = await files.ReadJsonAsync<List<TrainingPoint>>(StoreLayout.Key(experiment, PretrainStage.LogFile), PretrainStage.LogJson, cancellation) ?? [];
+        string manifest = await files.ReadTextAsync(StoreLayout.Key(StoreLayout.DatasetSplit(plan.Dataset.Id, plan.Dataset.TrainSplit), ShardManifest.FileName), cancellation) ?? "";
+        return new ArmOutcome(plan.Id, plan.Describe(ShardManifest.FromJson(manifest).TotalSamples), log, results);
+    }
+
+    private static List<(ExperimentPlan Plan, FileInfo File)> ReadPlans(FileInfo[] specFiles, out List<string> problems)
     {
         problems = [];
-        var plans = new List<ExperimentPlan>();
+        var plans = new List<(ExperimentPlan Plan, FileInfo File)>();
         foreach (var file in specFiles)
         {
             try
             {
-                plans.Add(ExperimentPlan.From(SpecReader.ReadFile(file.FullName), file.Name));
+                plans.Add((ExperimentPlan.From(SpecReader.ReadFile(file.FullName), file.Name), file));
             }
             catch (InvalidSpecException invalid)
             {
@@ -114,27 +191,33 @@ internal static class RunCommand
                 problems.Add($"{file.Name}: {error.Message}");
             }
         }
-        problems.AddRange(plans.GroupBy(p => p.Id).Where(g => g.Count() > 1)
+        problems.AddRange(plans.GroupBy(p => p.Plan.Id).Where(g => g.Count() > 1)
             .Select(g => $"name: '{g.Key}' is used by {g.Count()} specs; experiment names must differ"));
         return plans;
     }
 
-    private static string Notes(IReadOnlyList<ExperimentOutcome> outcomes)
+    private static async Task<string> NotesAsync(StoreFiles files, IReadOnlyList<ExperimentPlan> plans, IReadOnlyList<ExperimentFollower> followers,
+        CancellationToken cancellation)
     {
         var notes = new StringBuilder();
-        foreach (var outcome in outcomes)
+        foreach (var (plan, follower) in plans.Zip(followers))
         {
-            var id = outcome.Plan.Id;
-            string resumed = outcome.Pretraining.ResumedFromStep > 0 ? $"; resumed from step {outcome.Pretraining.ResumedFromStep}" : "";
-            string reused = outcome.ReusedStages.Count > 0 ? $"; reused: {string.Join(", ", outcome.ReusedStages)}" : "";
-            string training = outcome.ReusedStages.Contains(PipelineProgress.Pretrain)
+            var pretraining = follower.Pretraining;
+            string training = pretraining is null || pretraining.Reused
                 ? "pretraining was already complete"
-                : string.Create(CultureInfo.InvariantCulture, $"the training step waited on data for {outcome.Pretraining.DataWaitShare:P1} of its time");
-            notes.AppendLine(CultureInfo.InvariantCulture, $"- {id}: {training}{resumed}{reused}.");
-            if (outcome.Tokenizer is { } tokenizer)
+                : string.Create(CultureInfo.InvariantCulture, $"the training step waited on data for {pretraining.DataWaitShare:P1} of its time")
+                  + (pretraining.ResumedFromStep > 0 ? $"; resumed from step {pretraining.ResumedFromStep}" : "");
+            string reused = follower.ReusedStages.Count > 0 ? $"; reused: {string.Join(", ", StageOrder(follower.ReusedStages))}" : "";
+            notes.AppendLine(CultureInfo.InvariantCulture, $"- {plan.Id}: {training}{reused}.");
+            if (plan.Targets.TokenizerId is { } tokenizerId)
             {
-                notes.AppendLine(CultureInfo.InvariantCulture,
-                    $"- {id}: VQ tokenizer ({tokenizer.Steps} steps) uses {tokenizer.CodesUsed} of {tokenizer.VocabSize} codes, perplexity {tokenizer.Perplexity:F1}, reconstruction MSE {tokenizer.ReconstructionMse:F4}.");
+                string? json = await files.ReadTextAsync(StoreLayout.Key(StoreLayout.Tokenizer(plan.Dataset.Id, tokenizerId), TokenizerStage.ReportFile), cancellation);
+                if (json is not null)
+                {
+                    var tokenizer = VqTokenizerReport.FromJson(json);
+                    notes.AppendLine(CultureInfo.InvariantCulture,
+                        $"- {plan.Id}: VQ tokenizer ({tokenizer.Steps} steps) uses {tokenizer.CodesUsed} of {tokenizer.VocabSize} codes, perplexity {tokenizer.Perplexity:F1}, reconstruction MSE {tokenizer.ReconstructionMse:F4}.");
+                }
             }
         }
         notes.AppendLine("- Controls: \"random-init\" is the same encoder architecture untrained, \"raw-pixels\" a linear classifier on the normalised pixels, both probed exactly like the pretrained encoder. At tiny scale, mean-pooled features can fall below raw pixels; read the pretrained rows against both controls.");

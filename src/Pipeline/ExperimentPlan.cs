@@ -1,3 +1,4 @@
+using System.Globalization;
 using SemanticMIM.Contracts.Specs;
 using SemanticMIM.Model;
 using SemanticMIM.Training;
@@ -66,6 +67,18 @@ public sealed record ExperimentPlan
             CheckpointInterval = training.CheckpointEvery,
             DecayRule = hog ? WeightDecayRule.MaskFeat : WeightDecayRule.Beit,
         };
+    }
+
+    /// <summary>One line that says what an arm is: targets, method, proxies, mask ratio, model and schedule.</summary>
+    public string Describe(int trainSamples)
+    {
+        var encoder = Model.Encoder;
+        var training = Training(trainSamples);
+        string method = IsSemanticMim ? $"SemanticMIM ({encoder.NumProxies} proxies)" : $"baseline ({encoder.NumProxies} CLS)";
+        string targets = Targets.IsHog ? "MaskFeat (HOG)" : $"BEiT ({(Spec.Target.Tokenizer == TokenizerKind.Dalle ? "DALL-E" : "VQ")} tokens, {Targets.VocabSize} codes)";
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{targets}, {method}, mask ratio {Spec.Masking.Ratio:0.##}; ViT {encoder.ImageSize}/{encoder.PatchSize}, dim {encoder.EmbedDim}, depth {encoder.Depth}; "
+            + $"{training.Steps} steps × {training.EffectiveBatchSize} on {trainSamples} images");
     }
 
     private static MimModelConfig ModelConfig(ExperimentSpec spec)

@@ -64,7 +64,7 @@ public sealed class RunCommandTests : IDisposable
 
         Assert.Equal(0, againCode);
         Assert.Contains("tiny-maskfeat-semanticmim: reused shard, targets, pretrain, evaluate", again);
-        Assert.Contains("tiny-beit: reused shard, tokenizer, targets, pretrain, evaluate", again);
+        Assert.Contains("tiny-beit: reused shard, targets, pretrain, evaluate", again);
     }
 
     [Fact]

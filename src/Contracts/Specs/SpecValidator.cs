@@ -85,6 +85,8 @@ public static partial class SpecValidator
             Check(evaluation.Layer >= 0, $"{at}.layer", "must not be negative (0 = the last layer)");
             Check(evaluation.Protocol != EvaluationProtocol.SegmentationProbe || data.Kind is DatasetKind.SyntheticScenes or DatasetKind.PascalVoc or DatasetKind.Ade20k,
                 $"{at}.protocol", $"the segmentation probe needs a data set with label maps, not {data.Kind}");
+            Check(evaluation.Protocol != EvaluationProtocol.LinearProbe || data.Kind is DatasetKind.FashionMnist or DatasetKind.ImageNet,
+                $"{at}.protocol", $"the linear probe needs a data set with class labels, not {data.Kind}");
         }
         return problems;
     }

@@ -16,6 +16,45 @@ public interface IObjectStore
     /// <summary>Opens an object for reading; throws <see cref="FileNotFoundException"/> when it does not exist.</summary>
     Task<Stream> GetAsync(string key, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Opens the bytes <c>[offset, offset + length)</c> of an object for reading. A range that runs past the end
+    /// returns what exists (an empty stream when <paramref name="offset"/> is at or past the end); throws
+    /// <see cref="FileNotFoundException"/> when the object does not exist.
+    /// </summary>
+    /// <remarks>
+    /// The default implementation reads the object from its start and keeps the range in memory: a store should
+    /// override it with a real ranged read (a seek, an HTTP Range request).
+    /// </remarks>
+    async Task<Stream> GetRangeAsync(string key, long offset, long length, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        await using var whole = await GetAsync(key, cancellationToken).ConfigureAwait(false);
+        var buffer = new byte[81920];
+        long skipped = 0;
+        while (skipped < offset)
+        {
+            int read = await whole.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, offset - skipped)), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                return new MemoryStream([], writable: false);
+            }
+            skipped += read;
+        }
+        var range = new MemoryStream();
+        while (range.Length < length)
+        {
+            int read = await whole.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, length - range.Length)), cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+            range.Write(buffer, 0, read);
+        }
+        range.Position = 0;
+        return range;
+    }
+
     Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default);
 
     /// <summary>Every object whose key starts with <paramref name="prefix"/>, in ordinal key order.</summary>

@@ -23,10 +23,11 @@ public static class PretrainStage
     public const string EncoderFile = "encoder.safetensors";
     public const string LogFile = "training-log.json";
 
-    private static readonly JsonSerializerOptions Json = new() { WriteIndented = false };
+    public static readonly JsonSerializerOptions LogJson = new() { WriteIndented = false };
 
     public static async Task<StageResult<PretrainOutcome>> RunAsync(StoreFiles files, ExperimentPlan plan, ShardManifest train,
-        TargetManifest targets, Action<TrainingProgress>? progress = null, CancellationToken cancellation = default)
+        TargetManifest targets, Action<TrainingProgress>? progress = null, CancellationToken cancellation = default,
+        Action<int, string>? checkpointSaved = null)
     {
         var config = plan.Training(train.TotalSamples);
         string experiment = StoreLayout.Experiment(plan.Id);
@@ -35,7 +36,7 @@ public static class PretrainStage
         string logKey = StoreLayout.Key(experiment, LogFile);
         var latest = await LatestCheckpointAsync(files, checkpoints, cancellation);
         int resumedFrom = latest?.Step ?? 0;
-        var log = ((await files.ReadJsonAsync<List<TrainingPoint>>(logKey, Json, cancellation)) ?? [])
+        var log = ((await files.ReadJsonAsync<List<TrainingPoint>>(logKey, LogJson, cancellation)) ?? [])
             .Where(p => p.Step <= resumedFrom).ToList();
         if (latest is { } done && done.Step >= config.Steps && await files.Store.ExistsAsync(encoderKey, cancellation))
         {
@@ -61,10 +62,11 @@ public static class PretrainStage
             // The log first, then the checkpoint with its manifest last: a visible checkpoint always has its log.
             // Not cancellable: on cancellation the engine saves a last checkpoint, which must reach the store.
             string key = StoreLayout.Key(checkpoints, Path.GetFileName(folder));
-            files.WriteJsonAsync(logKey, log, Json, CancellationToken.None).GetAwaiter().GetResult();
+            files.WriteJsonAsync(logKey, log, LogJson, CancellationToken.None).GetAwaiter().GetResult();
             files.UploadFolderAsync(folder, key, CheckpointManifest.FileName, CancellationToken.None).GetAwaiter().GetResult();
             Directory.Delete(folder, recursive: true);
             lastKey = key;
+            checkpointSaved?.Invoke(engine.Step, key);
         };
         engine.Run(cancellation);
         cancellation.ThrowIfCancellationRequested();

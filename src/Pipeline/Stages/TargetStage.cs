@@ -29,7 +29,7 @@ public static class TargetStage
         foreach (var shard in train.Shards)
         {
             cancellation.ThrowIfCancellationRequested();
-            entries.Add(await ComputeShardAsync(files, prefix, computer, reader, shard, firstIndex, cancellation));
+            entries.Add((await ComputeShardAsync(files, prefix, computer, reader, shard, firstIndex, cancellation)).Value);
             firstIndex += shard.Samples;
             shardsDone?.Invoke(entries.Count);
         }
@@ -39,7 +39,7 @@ public static class TargetStage
     }
 
     /// <summary>One unit: the target file of one shard, reused when it already exists for the same shard content.</summary>
-    public static async Task<TargetFileInfo> ComputeShardAsync(StoreFiles files, string prefix, TargetComputer computer, ShardReader reader,
+    public static async Task<StageResult<TargetFileInfo>> ComputeShardAsync(StoreFiles files, string prefix, TargetComputer computer, ShardReader reader,
         ShardInfo shard, long firstIndex, CancellationToken cancellation = default)
     {
         string key = StoreLayout.Key(prefix, TargetFileInfo.NameFor(shard.Name));
@@ -49,7 +49,7 @@ public static class TargetStage
             var stored = ShardTargets.Load(path);
             if (stored.ShardSha256 == shard.Sha256 && stored.Count == shard.Samples)
             {
-                return Describe(shard, path);
+                return new(Describe(shard, path), Reused: true);
             }
         }
         var targets = computer.Compute(shard, reader.ReadShard(shard), firstIndex);
@@ -59,7 +59,7 @@ public static class TargetStage
         var info = Describe(shard, file);
         await files.UploadFileAsync(file, key, cancellation);
         Directory.Delete(scratch, recursive: true);
-        return info;
+        return new(info, Reused: false);
     }
 
     /// <summary>The manifest under <paramref name="prefix"/> when it covers exactly these shards and every file verifies.</summary>

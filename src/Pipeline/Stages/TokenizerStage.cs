@@ -25,6 +25,25 @@ public static class TokenizerStage
     private const int MaxImages = 20_000;
     private const int EvaluationImages = 512;
 
+    /// <summary>
+    /// The tokenizer a token-target plan needs: DALL-E loaded from its weights, or the VQ tokenizer trained (or
+    /// reused) by <see cref="RunAsync"/>; the report is null for DALL-E.
+    /// </summary>
+    public static async Task<StageResult<(IVisualTokenizer Tokenizer, VqTokenizerReport? Report)>> ForPlanAsync(
+        StoreFiles files, ExperimentPlan plan, Action<VqTrainingProgress>? progress = null, CancellationToken cancellation = default)
+    {
+        if (plan.Spec.Target.Tokenizer == Contracts.Specs.TokenizerKind.Dalle)
+        {
+            var dalle = new DalleEncoder(new DalleEncoderConfig());
+            dalle.LoadWeights(plan.Spec.Target.DalleWeights);
+            dalle.eval();
+            return new((dalle, null), Reused: true);
+        }
+        string trainFolder = await files.LocalFolderAsync(StoreLayout.DatasetSplit(plan.Dataset.Id, plan.Dataset.TrainSplit), cancellation);
+        var trained = await RunAsync(files, plan.Targets, plan.Dataset, trainFolder, progress, cancellation);
+        return new((trained.Value.Tokenizer, trained.Value.Report), trained.Reused);
+    }
+
     public static async Task<StageResult<(VqTokenizer Tokenizer, VqTokenizerReport Report)>> RunAsync(
         StoreFiles files, TargetPlan plan, DatasetPlan dataset, string trainFolder, Action<VqTrainingProgress>? progress = null,
         CancellationToken cancellation = default)

@@ -50,6 +50,25 @@ public sealed class FolderObjectStore : ILocalObjectStore
         return Task.FromResult<Stream>(new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true));
     }
 
+    public Task<Stream> GetRangeAsync(string key, long offset, long length, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(offset);
+        ArgumentOutOfRangeException.ThrowIfNegative(length);
+        string path = PathOf(key);
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException($"object '{key}' does not exist", path);
+        }
+        var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+        if (offset >= file.Length || length == 0)
+        {
+            file.Dispose();
+            return Task.FromResult<Stream>(new MemoryStream([], writable: false));
+        }
+        file.Position = offset;
+        return Task.FromResult<Stream>(new RangeReadStream(file, skip: 0, limit: Math.Min(length, file.Length - offset)));
+    }
+
     public Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default) =>
         Task.FromResult(File.Exists(PathOf(key)));
 
@@ -75,6 +94,8 @@ public sealed class FolderObjectStore : ILocalObjectStore
     }
 
     public string LocalPath(string key) => PathOf(key);
+
+    public override string ToString() => $"folder store {_root}";
 
     private string PathOf(string key) => Path.Combine(_root, ObjectKey.Validate(key).Replace('/', Path.DirectorySeparatorChar));
 }

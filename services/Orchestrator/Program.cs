@@ -1,0 +1,3 @@
+using SemanticMIM.Workers;
+
+await WorkerHost.Build(args, "orchestrator", ServiceRole.Orchestrator).RunAsync();

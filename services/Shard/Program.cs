@@ -1,0 +1,3 @@
+using SemanticMIM.Workers;
+
+await WorkerHost.Build(args, "shard", ServiceRole.Shard).RunAsync();

@@ -1,0 +1,3 @@
+using SemanticMIM.Workers;
+
+await WorkerHost.Build(args, "target", ServiceRole.Target).RunAsync();

@@ -1,0 +1,4 @@
+using SemanticMIM.Platform.Jobs;
+using SemanticMIM.Workers.Jobs;
+
+return await JobHost.RunAsync(args, "trainer", JobKinds.Pretraining);

@@ -1,0 +1,101 @@
+using System.CommandLine;
+using System.Globalization;
+using SemanticMIM.Contracts.Messages;
+using SemanticMIM.Contracts.Specs;
+using SemanticMIM.Pipeline;
+using SemanticMIM.Platform.Messaging;
+using SemanticMIM.Workers;
+
+namespace SemanticMIM.Cli;
+
+/// <summary>
+/// <c>semanticmim submit SPEC --broker amqp://…</c>: validates the spec, publishes <see cref="StartExperiment"/>
+/// to a running platform and prints the experiment id; with <c>--follow</c> it prints the experiment's events
+/// until it completes or fails. <c>semanticmim status ID</c> asks the orchestrator where an experiment stands.
+/// </summary>
+internal static class SubmitCommand
+{
+    private static Option<Uri> Broker() => new("--broker")
+    {
+        Description = "The platform's RabbitMQ broker (amqp://user:password@host:5672/)",
+        DefaultValueFactory = _ => new Uri(Environment.GetEnvironmentVariable("SEMANTICMIM_BROKER") ?? "amqp://guest:guest@127.0.0.1:5672/"),
+    };
+
+    public static Command Create()
+    {
+        var spec = new Argument<FileInfo>("spec") { Description = "Experiment spec file (YAML)" };
+        var broker = Broker();
+        var follow = new Option<bool>("--follow") { Description = "Print the experiment's progress until it ends" };
+        var id = new Option<Guid?>("--id") { Description = "Experiment id (default: a new one); submitting the same id again is harmless" };
+        var command = new Command("submit", "Start an experiment on a running platform") { spec, broker, follow, id };
+        command.SetAction(async (parse, cancellation) =>
+        {
+            var file = parse.GetValue(spec)!;
+            ExperimentPlan plan;
+            string yaml;
+            try
+            {
+                yaml = await File.ReadAllTextAsync(file.FullName, cancellation);
+                plan = ExperimentPlan.From(SpecReader.Read(yaml, file.Name), file.Name);
+            }
+            catch (InvalidSpecException invalid)
+            {
+                Console.Error.WriteLine("Nothing was submitted; fix these problems first:");
+                foreach (var problem in invalid.Problems)
+                {
+                    Console.Error.WriteLine($"  {file.Name}: {problem}");
+                }
+                return 2;
+            }
+            catch (IOException error)
+            {
+                Console.Error.WriteLine($"{file.Name}: {error.Message}");
+                return 2;
+            }
+            var experimentId = parse.GetValue(id) ?? Guid.NewGuid();
+            await using var client = await BusClient.CreateAsync(parse.GetValue(broker)!, cancellation);
+            var follower = new ExperimentFollower(experimentId, plan, progress =>
+                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                    $"{DateTime.Now:HH:mm:ss} {progress.Stage,-9} {progress.Done}/{(progress.Total > 0 ? progress.Total : "?")} {progress.Detail}")));
+            await using var subscription = parse.GetValue(follow) ? await SubscribeAsync(client, follower, cancellation) : null;
+            await client.PublishAsync(new StartExperiment { ExperimentId = experimentId, SpecYaml = yaml, RequestedBy = Environment.UserName }, cancellation);
+            Console.WriteLine(experimentId.ToString("D"));
+            if (subscription is null)
+            {
+                return 0;
+            }
+            var end = await follower.Completion.WaitAsync(cancellation);
+            Console.WriteLine($"{plan.Id} {end.Summary}");
+            return end.Succeeded ? 0 : 1;
+        });
+        return command;
+    }
+
+    public static Command CreateStatus()
+    {
+        var id = new Argument<Guid>("id") { Description = "Experiment id, as submit printed it" };
+        var broker = Broker();
+        var command = new Command("status", "Ask the orchestrator where an experiment stands") { id, broker };
+        command.SetAction(async (parse, cancellation) =>
+        {
+            await using var client = await BusClient.CreateAsync(parse.GetValue(broker)!, cancellation);
+            var status = await client.RequestAsync<GetExperimentStatus, ExperimentStatus>(new GetExperimentStatus { ExperimentId = parse.GetValue(id) },
+                cancellationToken: cancellation);
+            Console.WriteLine($"{status.ExperimentId:D} {status.Name ?? "-"}: {status.State} ({status.Stage}) {status.Detail}".TrimEnd());
+            return status.State is "failed" or "rejected" or "unknown" ? 1 : 0;
+        });
+        return command;
+    }
+
+    private static Task<EventSubscription> SubscribeAsync(BusClient client, ExperimentFollower follower, CancellationToken cancellation) =>
+        client.SubscribeAsync(events => events
+            .On<ExperimentAccepted>(follower.Handle)
+            .On<ExperimentRejected>(follower.Handle)
+            .On<DatasetSharded>(follower.Handle)
+            .On<TargetsComputed>(follower.Handle)
+            .On<TrainingProgressed>(follower.Handle)
+            .On<PretrainingCompleted>(follower.Handle)
+            .On<EvaluationCompleted>(follower.Handle)
+            .On<ExperimentCompleted>(follower.Handle)
+            .On<ExperimentFailed>(follower.Handle), cancellation);
+}

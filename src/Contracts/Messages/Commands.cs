@@ -1,0 +1,59 @@
+namespace SemanticMIM.Contracts.Messages;
+
+// Commands: each asks one service to do one unit of work. Records are the wire contract (JSON through
+// MassTransit): new optional members may be added; unknown fields are ignored; required ones must be present.
+
+/// <summary>Starts an experiment. <see cref="SpecYaml"/> is the experiment spec file's text, as for <c>semanticmim run</c>.</summary>
+public sealed record StartExperiment
+{
+    public required Guid ExperimentId { get; init; }
+
+    public required string SpecYaml { get; init; }
+
+    /// <summary>Who asked, for the logs (a user name, a CI job).</summary>
+    public string? RequestedBy { get; init; }
+}
+
+/// <summary>Shards one split of an experiment's data set into the store.</summary>
+public sealed record ShardDataset
+{
+    public required Guid ExperimentId { get; init; }
+
+    public required string Split { get; init; }
+}
+
+/// <summary>Computes the targets of one training shard (the tokenizer, if any, is trained by the first unit that needs it).</summary>
+public sealed record ComputeTargets
+{
+    public required Guid ExperimentId { get; init; }
+
+    public required string Shard { get; init; }
+}
+
+/// <summary>Runs (or resumes) pretraining of an experiment as a job.</summary>
+public sealed record RunPretraining
+{
+    public required Guid ExperimentId { get; init; }
+}
+
+/// <summary>Runs evaluation <see cref="EvaluationIndex"/> of an experiment's spec as a job.</summary>
+public sealed record RunEvaluation
+{
+    public required Guid ExperimentId { get; init; }
+
+    public required int EvaluationIndex { get; init; }
+}
+
+/// <summary>Stops an experiment; it ends in <see cref="ExperimentFailed"/> with the reason.</summary>
+public sealed record CancelExperiment
+{
+    public required Guid ExperimentId { get; init; }
+
+    public string Reason { get; init; } = "cancelled";
+}
+
+/// <summary>Asks the orchestrator for an experiment's state; answered with <see cref="ExperimentStatus"/>.</summary>
+public sealed record GetExperimentStatus
+{
+    public required Guid ExperimentId { get; init; }
+}

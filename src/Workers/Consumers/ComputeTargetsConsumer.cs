@@ -1,0 +1,68 @@
+using MassTransit;
+using SemanticMIM.Contracts.Messages;
+using SemanticMIM.Data.Shards;
+using SemanticMIM.Pipeline;
+using SemanticMIM.Pipeline.Stages;
+using SemanticMIM.Pipeline.Storage;
+using SemanticMIM.Pipeline.Targets;
+using SemanticMIM.Platform.Telemetry;
+
+namespace SemanticMIM.Workers.Consumers;
+
+/// <summary>
+/// The target service's unit: one training shard's target file. A file that already names the same shard
+/// content is kept, so redelivery or a second replica never duplicates or corrupts it.
+/// </summary>
+public sealed class ComputeTargetsConsumer(ExperimentPlans plans, StoreFiles files, SemanticMimMetrics metrics) : IConsumer<ComputeTargets>
+{
+    public async Task Consume(ConsumeContext<ComputeTargets> context)
+    {
+        var message = context.Message;
+        var cancellation = context.CancellationToken;
+        var plan = await plans.GetAsync(message.ExperimentId, cancellation);
+        string trainPrefix = StoreLayout.DatasetSplit(plan.Dataset.Id, plan.Dataset.TrainSplit);
+        var train = await ShardStage.ReadVerifiedAsync(files, trainPrefix, cancellation)
+            ?? throw new InvalidDataException($"the training shards under {trainPrefix} are missing or do not verify");
+        int index = train.Shards.ToList().FindIndex(s => s.Name == message.Shard);
+        if (index < 0)
+        {
+            throw new InvalidDataException($"{trainPrefix} has no shard named '{message.Shard}'");
+        }
+        long firstIndex = train.Shards.Take(index).Sum(s => (long)s.Samples);
+        string prefix = StoreLayout.Targets(plan.Dataset.Id, plan.Targets.Id);
+        var tokenizer = plan.Targets.IsHog ? null : (await TokenizerStage.ForPlanAsync(files, plan, cancellation: cancellation)).Value.Tokenizer;
+        bool reused;
+        try
+        {
+            var computer = new TargetComputer(plan.Targets, plan.Dataset, tokenizer);
+            var reader = new ShardReader(await files.LocalFolderAsync(trainPrefix, cancellation));
+            reused = (await TargetStage.ComputeShardAsync(files, prefix, computer, reader, train.Shards[index], firstIndex, cancellation)).Reused;
+        }
+        finally
+        {
+            (tokenizer as IDisposable)?.Dispose();
+        }
+        if (!reused)
+        {
+            metrics.RecordSamplesWritten(MetricStages.Targets, plan.Id, train.Shards[index].Samples);
+        }
+        metrics.UnitCompleted(MetricStages.Targets, plan.Id);
+        await context.Publish(new TargetsComputed { ExperimentId = message.ExperimentId, Shard = message.Shard, Reused = reused }, cancellation);
+    }
+}
+
+/// <summary>One shard at a time per replica (the work is CPU-bound); scale out with replicas.</summary>
+public sealed class ComputeTargetsConsumerDefinition : ConsumerDefinition<ComputeTargetsConsumer>
+{
+    private readonly UnitRetryOptions _retry;
+
+    public ComputeTargetsConsumerDefinition(UnitRetryOptions retry)
+    {
+        _retry = retry;
+        ConcurrentMessageLimit = 1;
+    }
+
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<ComputeTargetsConsumer> consumerConfigurator, IRegistrationContext context) =>
+        consumerConfigurator.UseMessageRetry(retry => retry.Intervals([.. _retry.Intervals]));
+}

@@ -1,0 +1,100 @@
+using SemanticMIM.Contracts.Messages;
+using SemanticMIM.Pipeline;
+
+namespace SemanticMIM.Workers;
+
+/// <summary>How an experiment ended, as its last event said.</summary>
+public sealed record ExperimentEnd(Guid ExperimentId, bool Succeeded, string Summary, ExperimentCompleted? Completed);
+
+/// <summary>
+/// Follows one experiment through its events: turns them into stage progress for a progress display, notes
+/// which stages were found already done, and completes when the experiment is completed, failed or rejected.
+/// Used by the embedded run (in-memory bus) and by <c>semanticmim submit --follow</c> (RabbitMQ) alike.
+/// </summary>
+public sealed class ExperimentFollower(Guid experimentId, ExperimentPlan plan, Action<PipelineProgress>? progress = null)
+{
+    private readonly TaskCompletionSource<ExperimentEnd> _end = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly Lock _gate = new();
+    private readonly HashSet<string> _freshStages = [];
+    private readonly HashSet<string> _seenStages = [];
+    private int _shardsExpected;
+    private int _targetsDone;
+    private int _evaluationsDone;
+
+    public Guid ExperimentId => experimentId;
+
+    public Task<ExperimentEnd> Completion => _end.Task;
+
+    public PretrainingCompleted? Pretraining { get; private set; }
+
+    /// <summary>Stages whose every unit was found done in the store.</summary>
+    public IReadOnlyList<string> ReusedStages
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _seenStages.Where(s => !_freshStages.Contains(s))];
+            }
+        }
+    }
+
+    /// <summary>Feeds one event; events of other experiments are ignored.</summary>
+    public void Handle(object message)
+    {
+        lock (_gate)
+        {
+            switch (message)
+            {
+                case ExperimentRejected rejected when rejected.ExperimentId == experimentId:
+                    _end.TrySetResult(new ExperimentEnd(experimentId, false, "rejected: " + string.Join("; ", rejected.Problems), null));
+                    break;
+                case DatasetSharded sharded when sharded.ExperimentId == experimentId:
+                    Seen(PipelineProgress.Shard, sharded.Reused);
+                    if (sharded.Split == plan.Dataset.TrainSplit)
+                    {
+                        _shardsExpected = sharded.Shards.Count;
+                    }
+                    Report(PipelineProgress.Shard, 1, 1, $"{sharded.Split}: {sharded.Samples} samples in {sharded.Shards.Count} shards, {sharded.Skipped} skipped");
+                    break;
+                case TargetsComputed computed when computed.ExperimentId == experimentId:
+                    Seen(PipelineProgress.Targets, computed.Reused);
+                    _targetsDone++;
+                    Report(PipelineProgress.Targets, _targetsDone, Math.Max(_shardsExpected, _targetsDone));
+                    break;
+                case TrainingProgressed step when step.ExperimentId == experimentId:
+                    _freshStages.Add(PipelineProgress.Pretrain);
+                    Report(PipelineProgress.Pretrain, step.Step, step.TotalSteps, $"loss {step.Loss:F4}");
+                    break;
+                case PretrainingCompleted completed when completed.ExperimentId == experimentId:
+                    Pretraining = completed;
+                    Seen(PipelineProgress.Pretrain, completed.Reused);
+                    Report(PipelineProgress.Pretrain, 1, 1);
+                    break;
+                case EvaluationCompleted evaluated when evaluated.ExperimentId == experimentId:
+                    Seen(PipelineProgress.Evaluate, evaluated.Reused);
+                    _evaluationsDone++;
+                    Report(PipelineProgress.Evaluate, _evaluationsDone, plan.Spec.Evaluations.Count);
+                    break;
+                case ExperimentFailed failed when failed.ExperimentId == experimentId:
+                    _end.TrySetResult(new ExperimentEnd(experimentId, false, $"failed in {failed.Stage}: {failed.Reason}", null));
+                    break;
+                case ExperimentCompleted completed when completed.ExperimentId == experimentId:
+                    _end.TrySetResult(new ExperimentEnd(experimentId, true, $"completed: results in {completed.ResultsKey}", completed));
+                    break;
+            }
+        }
+    }
+
+    private void Seen(string stage, bool reused)
+    {
+        _seenStages.Add(stage);
+        if (!reused)
+        {
+            _freshStages.Add(stage);
+        }
+    }
+
+    private void Report(string stage, long done, long total, string detail = "") =>
+        progress?.Invoke(new PipelineProgress(plan.Id, stage, done, total, detail));
+}

@@ -1,0 +1,125 @@
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using SemanticMIM.Contracts.Messages;
+using SemanticMIM.Pipeline;
+using SemanticMIM.Pipeline.Stages;
+using SemanticMIM.Pipeline.Storage;
+using SemanticMIM.Platform.Jobs;
+using SemanticMIM.Platform.Telemetry;
+using SemanticMIM.Workers.Orchestration;
+
+namespace SemanticMIM.Workers.Jobs;
+
+/// <summary>
+/// What the trainer and evaluator jobs run: pretraining (resuming from the newest checkpoint in the store) or
+/// one evaluation, reporting progress, checkpoints and completion as events. A failure is announced as
+/// <see cref="ExperimentFailed"/> and fails the job; a job stops early when its experiment was cancelled.
+/// </summary>
+public sealed class ExperimentJobRunner(ExperimentRepository repository, StoreFiles files, IBus bus, SemanticMimMetrics metrics,
+    ILogger<ExperimentJobRunner> logger) : IJobRunner
+{
+    /// <summary>Progress events per run, at most; the last step is always reported.</summary>
+    private const int ProgressEvents = 50;
+
+    private static readonly TimeSpan CancelPoll = TimeSpan.FromSeconds(10);
+
+    public async Task RunAsync(JobSpec job, CancellationToken cancellation)
+    {
+        string stage = job.Kind == JobKinds.Pretraining ? PipelineProgress.Pretrain : PipelineProgress.Evaluate;
+        try
+        {
+            var record = await repository.GetAsync(job.ExperimentId, cancellation);
+            var plan = ExperimentPlan.From(Contracts.Specs.SpecReader.Read(record.SpecYaml, $"experiment {job.ExperimentId}"));
+            using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
+            if (job.Kind == JobKinds.Pretraining)
+            {
+                await PretrainAsync(job.ExperimentId, plan, stop, cancellation);
+            }
+            else if (job.Kind == JobKinds.Evaluation && job.EvaluationIndex is { } index)
+            {
+                await EvaluateAsync(job.ExperimentId, plan, index, stop.Token);
+            }
+            else
+            {
+                throw new ArgumentException($"job {job.Name}: unknown kind '{job.Kind}' or missing evaluation index");
+            }
+        }
+        catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
+        {
+            logger.LogInformation("Job {Job} stopped; started again it resumes from its last checkpoint", job.Name);
+            throw;
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            logger.LogError(error, "Job {Job} failed", job.Name);
+            metrics.UnitFailed(stage, job.ExperimentId.ToString("D"));
+            await bus.Publish(new ExperimentFailed { ExperimentId = job.ExperimentId, Stage = stage, Reason = error.Message }, CancellationToken.None);
+            throw;
+        }
+    }
+
+    private async Task PretrainAsync(Guid id, ExperimentPlan plan, CancellationTokenSource stop, CancellationToken shutdown)
+    {
+        var cancellation = stop.Token;
+        var train = await ShardStage.ReadVerifiedAsync(files, StoreLayout.DatasetSplit(plan.Dataset.Id, plan.Dataset.TrainSplit), cancellation)
+            ?? throw new InvalidDataException("the training shards are missing or do not verify");
+        var targets = (await TargetStage.RunAsync(files, plan.Targets, plan.Dataset, train, tokenizer: null, cancellation: cancellation)).Value;
+        int steps = plan.Training(train.TotalSamples).Steps;
+        int every = Math.Max(1, steps / ProgressEvents);
+        var lastPoll = DateTime.UtcNow;
+        var lastCheckpoint = System.Diagnostics.Stopwatch.StartNew();
+        void Progress(Training.TrainingProgress step)
+        {
+            metrics.RecordTrainingStep(plan.Id, step.Step, step.Loss, step.LearningRate, step.ImagesPerSecond);
+            if (step.Step % every == 0 || step.Step == steps)
+            {
+                Publish(new TrainingProgressed
+                {
+                    ExperimentId = id, Step = step.Step, TotalSteps = steps, Loss = step.Loss,
+                    LearningRate = step.LearningRate, ImagesPerSecond = step.ImagesPerSecond,
+                });
+            }
+            if (DateTime.UtcNow - lastPoll > CancelPoll)
+            {
+                lastPoll = DateTime.UtcNow;
+                if (repository.FindAsync(id, CancellationToken.None).GetAwaiter().GetResult() is { IsFinished: true })
+                {
+                    logger.LogInformation("Experiment {Id} has ended; pretraining stops at step {Step}", id, step.Step);
+                    stop.Cancel();
+                }
+            }
+        }
+        var outcome = await PretrainStage.RunAsync(files, plan, train, targets, Progress, cancellation,
+            (step, key) =>
+            {
+                metrics.RecordCheckpoint(plan.Id, lastCheckpoint.Elapsed);
+                Publish(new CheckpointSaved { ExperimentId = id, Step = step, Key = key });
+            });
+        metrics.RecordDataWait(plan.Id, Math.Clamp(outcome.Value.DataWaitShare, 0, 1));
+        metrics.UnitCompleted(PipelineProgress.Pretrain, plan.Id);
+        await bus.Publish(new PretrainingCompleted
+        {
+            ExperimentId = id,
+            EncoderKey = outcome.Value.EncoderKey,
+            Reused = outcome.Reused,
+            ResumedFromStep = outcome.Value.ResumedFromStep,
+            DataWaitShare = outcome.Value.DataWaitShare,
+        }, shutdown);
+    }
+
+    private async Task EvaluateAsync(Guid id, ExperimentPlan plan, int index, CancellationToken cancellation)
+    {
+        string encoderKey = StoreLayout.Key(StoreLayout.Experiment(plan.Id), PretrainStage.EncoderFile);
+        var results = await EvaluationStage.RunAsync(files, plan, index, encoderKey, cancellation: cancellation);
+        foreach (var result in results.Value)
+        {
+            metrics.RecordEvaluation(plan.Id, result.Protocol, result.Encoder, result.Feature, result.Layer.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                result.Metric, result.Value);
+        }
+        metrics.UnitCompleted(PipelineProgress.Evaluate, plan.Id);
+        await bus.Publish(new EvaluationCompleted { ExperimentId = id, EvaluationIndex = index, Results = results.Value, Reused = results.Reused }, cancellation);
+    }
+
+    // Called from the training loop's thread; events are small and the bus is local or a socket away.
+    private void Publish<T>(T message) where T : class => bus.Publish(message, CancellationToken.None).GetAwaiter().GetResult();
+}

@@ -1,0 +1,64 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SemanticMIM.Workers.Orchestration;
+
+/// <summary>Where an experiment stands in the pipeline.</summary>
+public enum ExperimentPhase
+{
+    Sharding,
+    Targets,
+    Pretraining,
+    Evaluating,
+    Completed,
+    Failed,
+    Rejected,
+}
+
+/// <summary>
+/// The orchestrator's durable state of one experiment, kept in the object store so a restarted orchestrator
+/// carries on. Units are recorded as done by name, so a duplicate or late event changes nothing.
+/// </summary>
+public sealed record ExperimentRecord
+{
+    public static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    public required Guid Id { get; init; }
+
+    public required string SpecYaml { get; init; }
+
+    /// <summary>The spec's name; empty when the spec was rejected before it had one.</summary>
+    public string Name { get; init; } = "";
+
+    public ExperimentPhase Phase { get; init; }
+
+    /// <summary>Splits still to be sharded.</summary>
+    public IReadOnlyList<string> PendingSplits { get; init; } = [];
+
+    /// <summary>Training shards whose targets are still to be computed (known once the training split is sharded).</summary>
+    public IReadOnlyList<string> PendingShards { get; init; } = [];
+
+    /// <summary>Evaluation indices still running.</summary>
+    public IReadOnlyList<int> PendingEvaluations { get; init; } = [];
+
+    public int Step { get; init; }
+
+    public int TotalSteps { get; init; }
+
+    public string? EncoderKey { get; init; }
+
+    /// <summary>Why the experiment failed or was rejected.</summary>
+    public string? Reason { get; init; }
+
+    /// <summary>The stage that failed, when it failed.</summary>
+    public string? FailedStage { get; init; }
+
+    public DateTimeOffset Updated { get; init; }
+
+    public bool IsFinished => Phase is ExperimentPhase.Completed or ExperimentPhase.Failed or ExperimentPhase.Rejected;
+}

@@ -1,0 +1,162 @@
+using SemanticMIM.Contracts.Messages;
+using SemanticMIM.Contracts.Results;
+using SemanticMIM.Contracts.Specs;
+using SemanticMIM.Pipeline;
+using SemanticMIM.Workers.Consumers;
+
+namespace SemanticMIM.Workers.Tests;
+
+public sealed class EmbeddedPipelineTests : IAsyncLifetime
+{
+    private static readonly UnitRetryOptions FastRetry = new() { Intervals = [TimeSpan.FromMilliseconds(50)] };
+    private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
+
+    private readonly TempDirectory _folder = new();
+    private EmbeddedPipeline _pipeline = null!;
+    private readonly List<object> _events = [];
+
+    public async Task InitializeAsync()
+    {
+        _pipeline = await EmbeddedPipeline.StartAsync(_folder.Path, FastRetry);
+        _pipeline.Events.Subscribe(message =>
+        {
+            lock (_events)
+            {
+                _events.Add(message);
+            }
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _pipeline.DisposeAsync();
+        _folder.Dispose();
+    }
+
+    [Fact]
+    public async Task An_experiment_goes_through_every_consumer_and_a_second_run_reuses_every_stage()
+    {
+        string yaml = TinySpecYaml.FashionMnist("embedded");
+
+        var (first, firstFollower) = await RunAsync(yaml);
+        var (second, secondFollower) = await RunAsync(yaml);
+
+        Assert.True(first.Succeeded, first.Summary);
+        Assert.True(second.Succeeded, second.Summary);
+        Assert.Empty(firstFollower.ReusedStages);
+        Assert.Equal([PipelineProgress.Shard, PipelineProgress.Targets, PipelineProgress.Pretrain, PipelineProgress.Evaluate],
+            secondFollower.ReusedStages.Order(Comparer<string>.Create((a, b) => Rank(a) - Rank(b))));
+        foreach (var key in new[] { "experiments/embedded/results.json", "experiments/embedded/encoder.safetensors",
+                     "experiments/embedded/checkpoints/step-00000004/manifest.json", "experiments/embedded/report/report.md",
+                     "experiments/embedded/training-log.json" })
+        {
+            Assert.True(File.Exists(Path.Combine(_folder.Path, key)), $"{key} is missing");
+        }
+        var checkpoints = Events<CheckpointSaved>(first.ExperimentId).Select(c => c.Step).ToList();
+        Assert.Equal([2, 4], checkpoints);
+        Assert.Equal(4, Events<TrainingProgressed>(first.ExperimentId).Max(p => p.Step));
+        var results = Assert.Single(Events<EvaluationCompleted>(first.ExperimentId)).Results;
+        Assert.Contains(results, r => r.Encoder == EncoderKinds.RawPixels);
+        Assert.Contains(results, r => r.Encoder == EncoderKinds.RandomInit && r.Layer == 2);
+        Assert.Equal(results, Assert.Single(Events<EvaluationCompleted>(second.ExperimentId)).Results);
+    }
+
+    [Fact]
+    public async Task Token_targets_train_the_tokenizer_once_before_the_other_target_units()
+    {
+        var (end, _) = await RunAsync(TinySpecYaml.FashionMnist("tokens", "{ kind: tokens, tokenizer: vq, vocabSize: 16, tokenizerSteps: 3, views: 1 }", "baseline", 1));
+
+        Assert.True(end.Succeeded, end.Summary);
+        Assert.Equal(2, Events<TargetsComputed>(end.ExperimentId).Select(t => t.Shard).Distinct().Count());
+        Assert.Single(Directory.GetFiles(Path.Combine(_folder.Path, "targets"), "tokenizer.json", SearchOption.AllDirectories));
+    }
+
+    [Fact]
+    public async Task A_segmentation_experiment_on_synthetic_scenes_completes_with_its_control()
+    {
+        var (end, _) = await RunAsync(TinySpecYaml.SyntheticScenes("scenes"));
+
+        Assert.True(end.Succeeded, end.Summary);
+        var results = Assert.Single(Events<EvaluationCompleted>(end.ExperimentId)).Results;
+        Assert.Equal([EncoderKinds.Pretrained, EncoderKinds.RandomInit], results.Select(r => r.Encoder).Distinct());
+        Assert.All(results, r => Assert.Equal(ProtocolNames.SegmentationProbe, r.Protocol));
+    }
+
+    [Fact]
+    public async Task An_invalid_spec_is_rejected_with_every_problem_and_starts_nothing()
+    {
+        string yaml = TinySpecYaml.FashionMnist("bad").Replace("ratio: 0.6", "ratio: 2").Replace("steps: 4", "steps: 0");
+
+        var (end, _) = await RunAsync(yaml);
+
+        Assert.False(end.Succeeded);
+        var rejected = Assert.Single(Events<ExperimentRejected>(end.ExperimentId));
+        Assert.Contains(rejected.Problems, p => p.StartsWith("masking.ratio", StringComparison.Ordinal));
+        Assert.Contains(rejected.Problems, p => p.StartsWith("training", StringComparison.Ordinal));
+        Assert.False(Directory.Exists(Path.Combine(_folder.Path, "datasets")));
+    }
+
+    [Fact]
+    public async Task A_duplicate_start_is_harmless_and_a_changed_spec_under_a_used_name_is_rejected()
+    {
+        string yaml = TinySpecYaml.FashionMnist("twice");
+        var id = Guid.NewGuid();
+        var follower = new ExperimentFollower(id, ExperimentPlan.From(SpecReader.Read(yaml)));
+        using var subscription = _pipeline.Events.Subscribe(follower.Handle);
+        var start = new StartExperiment { ExperimentId = id, SpecYaml = yaml };
+
+        await Task.WhenAll(_pipeline.Bus.Publish(start), _pipeline.Bus.Publish(start));
+        var end = await follower.Completion.WaitAsync(Patience);
+        var (changed, _) = await RunAsync(yaml.Replace("seed: 1", "seed: 2"));
+
+        Assert.True(end.Succeeded, end.Summary);
+        Assert.Single(Events<ExperimentAccepted>(id));
+        Assert.Single(Events<ExperimentCompleted>(id));
+        Assert.False(changed.Succeeded);
+        Assert.Contains("already exists with different settings", changed.Summary);
+    }
+
+    [Fact]
+    public async Task A_unit_that_keeps_failing_fails_the_experiment_with_its_reason()
+    {
+        string missing = Path.Combine(_folder.Path, "no-such-imagenet");
+        string yaml = TinySpecYaml.FashionMnist("broken").Replace("kind: fashionMnist, imageSize: 28, channels: 1",
+            $"kind: imageNet, source: {missing}, imageSize: 28, channels: 3");
+
+        var (end, _) = await RunAsync(yaml);
+
+        Assert.False(end.Succeeded);
+        var failed = Assert.Single(Events<ExperimentFailed>(end.ExperimentId));
+        Assert.Equal("shard", failed.Stage);
+        Assert.Contains("no-such-imagenet", failed.Reason);
+    }
+
+    private async Task<(ExperimentEnd End, ExperimentFollower Follower)> RunAsync(string yaml)
+    {
+        // The follower names progress after the plan; a spec the orchestrator must reject has none.
+        ExperimentPlan plan;
+        try
+        {
+            plan = ExperimentPlan.From(SpecReader.Read(yaml));
+        }
+        catch (InvalidSpecException)
+        {
+            plan = ExperimentPlan.From(SpecReader.Read(TinySpecYaml.FashionMnist("placeholder")));
+        }
+        var follower = new ExperimentFollower(Guid.NewGuid(), plan);
+        var end = await _pipeline.RunAsync(new StartExperiment { ExperimentId = follower.ExperimentId, SpecYaml = yaml }, follower)
+            .WaitAsync(Patience);
+        return (end, follower);
+    }
+
+    private List<T> Events<T>(Guid id)
+    {
+        lock (_events)
+        {
+            return _events.OfType<T>().Where(e => (Guid)typeof(T).GetProperty("ExperimentId")!.GetValue(e)! == id).ToList();
+        }
+    }
+
+    private static int Rank(string stage) =>
+        Array.IndexOf([PipelineProgress.Shard, PipelineProgress.Targets, PipelineProgress.Pretrain, PipelineProgress.Evaluate], stage);
+}
