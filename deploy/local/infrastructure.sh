@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts or stops the servers the integration tests and a local multi-process run need, on loopback only:
 #   deploy/local/infrastructure.sh start [rabbitmq] [s3]    (both when none is named)
-#   deploy/local/infrastructure.sh stop
+#   deploy/local/infrastructure.sh stop                     (stops what the same INFRA_DIR and ports started)
 # Installs what is missing (rabbitmq-server from Debian, s3rver from npm). State lives in $INFRA_DIR.
 # Prints the endpoints as environment assignments, e.g. SEMANTICMIM_RABBITMQ=amqp://guest:guest@127.0.0.1:5672/
 set -euo pipefail
@@ -10,6 +10,13 @@ INFRA_DIR="${INFRA_DIR:-/tmp/semanticmim-infra}"
 RABBITMQ_PORT="${RABBITMQ_PORT:-5672}"
 S3_PORT="${S3_PORT:-9000}"
 S3RVER_VERSION="3.7.1"
+# A node name of our own, so a broker the Debian package may have started (or another test run) is never ours.
+RABBITMQ_NODE="semanticmim-$RABBITMQ_PORT@localhost"
+# Erlang distribution (node to node, and rabbitmqctl to node) on its own port, next to the AMQP one.
+if [ "$RABBITMQ_PORT" -lt 64000 ]; then RABBITMQ_DIST_PORT=$((RABBITMQ_PORT + 1000)); else RABBITMQ_DIST_PORT=$((RABBITMQ_PORT - 1000)); fi
+# Keep epmd and the command-line tools' own Erlang nodes on loopback too.
+export ERL_EPMD_ADDRESS=127.0.0.1
+export RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
 mkdir -p "$INFRA_DIR"
 
 sudo_if_needed() { if [ "$(id -u)" -eq 0 ]; then "$@"; else sudo "$@"; fi; }
@@ -36,14 +43,18 @@ start_rabbitmq() {
 listeners.tcp.default = 127.0.0.1:$RABBITMQ_PORT
 loopback_users = none
 CONF
-  if rabbitmq-diagnostics -q ping >/dev/null 2>&1; then
-    echo "rabbitmq already running" >&2
+  mkdir -p "$dir/mnesia" "$dir/log"
+  # Run as root, Debian's rabbitmq-server drops to the rabbitmq user, which must own its data and logs.
+  if [ "$(id -u)" -eq 0 ] && id rabbitmq >/dev/null 2>&1; then chown -R rabbitmq:rabbitmq "$dir"; fi
+  if rabbitmq-diagnostics -q -n "$RABBITMQ_NODE" ping >/dev/null 2>&1; then
+    echo "rabbitmq node $RABBITMQ_NODE already running" >&2
   else
     epmd -address 127.0.0.1 -daemon
-    RABBITMQ_CONFIG_FILE="$dir/rabbitmq.conf" RABBITMQ_MNESIA_BASE="$dir/mnesia" RABBITMQ_LOG_BASE="$dir/log" \
+    RABBITMQ_NODENAME="$RABBITMQ_NODE" RABBITMQ_CONFIG_FILE="$dir/rabbitmq.conf" RABBITMQ_MNESIA_BASE="$dir/mnesia" \
+      RABBITMQ_LOG_BASE="$dir/log" RABBITMQ_DIST_PORT="$RABBITMQ_DIST_PORT" \
       RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" rabbitmq-server -detached
-    wait_for 60 "rabbitmq" rabbitmq-diagnostics -q ping
-    rabbitmqctl -q await_startup
+    wait_for 60 "rabbitmq" rabbitmq-diagnostics -q -n "$RABBITMQ_NODE" ping
+    rabbitmqctl -q -n "$RABBITMQ_NODE" await_startup
   fi
   echo "SEMANTICMIM_RABBITMQ=amqp://guest:guest@127.0.0.1:$RABBITMQ_PORT/"
 }
@@ -70,10 +81,13 @@ start_s3() {
 }
 
 stop_all() {
-  if command -v rabbitmqctl >/dev/null 2>&1 && rabbitmq-diagnostics -q ping >/dev/null 2>&1; then
-    rabbitmqctl -q stop || true
+  if command -v rabbitmqctl >/dev/null 2>&1 && rabbitmq-diagnostics -q -n "$RABBITMQ_NODE" ping >/dev/null 2>&1; then
+    rabbitmqctl -q -n "$RABBITMQ_NODE" stop || true
   fi
-  epmd -kill >/dev/null 2>&1 || true
+  # epmd serves every node on this machine: stop it only when no node is left.
+  if ! epmd -names 2>/dev/null | grep -q '^name '; then
+    epmd -kill >/dev/null 2>&1 || true
+  fi
   local pid_file="$INFRA_DIR/s3rver/pid"
   if [ -f "$pid_file" ]; then
     kill "$(cat "$pid_file")" 2>/dev/null || true

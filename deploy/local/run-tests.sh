@@ -14,10 +14,14 @@ packages=()
 /usr/bin/python3 -c "import PIL" >/dev/null 2>&1 || packages+=(python3-pil)
 dpkg -s libopenblas0-openmp >/dev/null 2>&1 || packages+=(libopenblas0-openmp)
 dpkg -s dataset-fashion-mnist >/dev/null 2>&1 || packages+=(dataset-fashion-mnist)
+# The messaging and integration tests start their own RabbitMQ nodes (deploy/local/infrastructure.sh).
+command -v rabbitmq-server >/dev/null 2>&1 || packages+=(rabbitmq-server)
 if [ ${#packages[@]} -gt 0 ]; then
   echo "installing ${packages[*]}"
   sudo_if_needed apt-get update -qq
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
+  # The package may start a default broker on every interface; the tests start their own on loopback.
+  sudo_if_needed rabbitmqctl stop >/dev/null 2>&1 || true
 fi
 
 results="artifacts/test-results"

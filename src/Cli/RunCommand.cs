@@ -160,7 +160,7 @@ internal static class RunCommand
     }
 
     private static IEnumerable<string> StageOrder(IEnumerable<string> stages) =>
-        stages.OrderBy(s => Array.IndexOf([PipelineProgress.Shard, PipelineProgress.Targets, PipelineProgress.Pretrain, PipelineProgress.Evaluate], s));
+        stages.OrderBy(s => Stages.InOrder.ToList().IndexOf(s));
 
     /// <summary>An arm as the store holds it after its experiment completed: results, training log, description.</summary>
     private static async Task<ArmOutcome> ReadArmAsync(StoreFiles files, ExperimentPlan plan, CancellationToken cancellation)

@@ -21,6 +21,8 @@ public sealed class EmbeddedPipeline : IAsyncDisposable
 
     private EmbeddedPipeline(IHost host) => _host = host;
 
+    public IServiceProvider Services => _host.Services;
+
     public IBus Bus => _host.Services.GetRequiredService<IBus>();
 
     public ExperimentEventHub Events => _host.Services.GetRequiredService<ExperimentEventHub>();

@@ -50,31 +50,31 @@ public sealed class ExperimentFollower(Guid experimentId, ExperimentPlan plan, A
                     _end.TrySetResult(new ExperimentEnd(experimentId, false, "rejected: " + string.Join("; ", rejected.Problems), null));
                     break;
                 case DatasetSharded sharded when sharded.ExperimentId == experimentId:
-                    Seen(PipelineProgress.Shard, sharded.Reused);
+                    Seen(Stages.Shard, sharded.Reused);
                     if (sharded.Split == plan.Dataset.TrainSplit)
                     {
                         _shardsExpected = sharded.Shards.Count;
                     }
-                    Report(PipelineProgress.Shard, 1, 1, $"{sharded.Split}: {sharded.Samples} samples in {sharded.Shards.Count} shards, {sharded.Skipped} skipped");
+                    Report(Stages.Shard, 1, 1, $"{sharded.Split}: {sharded.Samples} samples in {sharded.Shards.Count} shards, {sharded.Skipped} skipped");
                     break;
                 case TargetsComputed computed when computed.ExperimentId == experimentId:
-                    Seen(PipelineProgress.Targets, computed.Reused);
+                    Seen(Stages.Targets, computed.Reused);
                     _targetsDone++;
-                    Report(PipelineProgress.Targets, _targetsDone, Math.Max(_shardsExpected, _targetsDone));
+                    Report(Stages.Targets, _targetsDone, Math.Max(_shardsExpected, _targetsDone));
                     break;
                 case TrainingProgressed step when step.ExperimentId == experimentId:
-                    _freshStages.Add(PipelineProgress.Pretrain);
-                    Report(PipelineProgress.Pretrain, step.Step, step.TotalSteps, $"loss {step.Loss:F4}");
+                    _freshStages.Add(Stages.Pretrain);
+                    Report(Stages.Pretrain, step.Step, step.TotalSteps, $"loss {step.Loss:F4}");
                     break;
                 case PretrainingCompleted completed when completed.ExperimentId == experimentId:
                     Pretraining = completed;
-                    Seen(PipelineProgress.Pretrain, completed.Reused);
-                    Report(PipelineProgress.Pretrain, 1, 1);
+                    Seen(Stages.Pretrain, completed.Reused);
+                    Report(Stages.Pretrain, 1, 1);
                     break;
                 case EvaluationCompleted evaluated when evaluated.ExperimentId == experimentId:
-                    Seen(PipelineProgress.Evaluate, evaluated.Reused);
+                    Seen(Stages.Evaluate, evaluated.Reused);
                     _evaluationsDone++;
-                    Report(PipelineProgress.Evaluate, _evaluationsDone, plan.Spec.Evaluations.Count);
+                    Report(Stages.Evaluate, _evaluationsDone, plan.Spec.Evaluations.Count);
                     break;
                 case ExperimentFailed failed when failed.ExperimentId == experimentId:
                     _end.TrySetResult(new ExperimentEnd(experimentId, false, $"failed in {failed.Stage}: {failed.Reason}", null));

@@ -27,6 +27,10 @@ public static class WorkerHost
         {
             builder.Services.AddInProcessJobs();
             builder.Services.AddHostedService<OrchestratorRecovery>();
+            builder.Services.AddSingleton(builder.Configuration.GetSection(WatchdogOptions.SectionName).Get<WatchdogOptions>() ?? new WatchdogOptions());
+            builder.Services.AddSingleton(TimeProvider.System);
+            builder.Services.AddSingleton<ExperimentWatchdog>();
+            builder.Services.AddHostedService(provider => provider.GetRequiredService<ExperimentWatchdog>());
         }
         builder.Services.AddSemanticMimBus(builder.Configuration, bus =>
         {

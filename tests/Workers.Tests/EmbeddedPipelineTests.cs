@@ -44,7 +44,7 @@ public sealed class EmbeddedPipelineTests : IAsyncLifetime
         Assert.True(first.Succeeded, first.Summary);
         Assert.True(second.Succeeded, second.Summary);
         Assert.Empty(firstFollower.ReusedStages);
-        Assert.Equal([PipelineProgress.Shard, PipelineProgress.Targets, PipelineProgress.Pretrain, PipelineProgress.Evaluate],
+        Assert.Equal([Stages.Shard, Stages.Targets, Stages.Pretrain, Stages.Evaluate],
             secondFollower.ReusedStages.Order(Comparer<string>.Create((a, b) => Rank(a) - Rank(b))));
         foreach (var key in new[] { "experiments/embedded/results.json", "experiments/embedded/encoder.safetensors",
                      "experiments/embedded/checkpoints/step-00000004/manifest.json", "experiments/embedded/report/report.md",
@@ -158,5 +158,5 @@ public sealed class EmbeddedPipelineTests : IAsyncLifetime
     }
 
     private static int Rank(string stage) =>
-        Array.IndexOf([PipelineProgress.Shard, PipelineProgress.Targets, PipelineProgress.Pretrain, PipelineProgress.Evaluate], stage);
+        Stages.InOrder.ToList().IndexOf(stage);
 }

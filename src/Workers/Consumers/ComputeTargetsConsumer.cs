@@ -44,9 +44,9 @@ public sealed class ComputeTargetsConsumer(ExperimentPlans plans, StoreFiles fil
         }
         if (!reused)
         {
-            metrics.RecordSamplesWritten(MetricStages.Targets, plan.Id, train.Shards[index].Samples);
+            metrics.RecordSamplesWritten(Stages.Targets, plan.Id, train.Shards[index].Samples);
         }
-        metrics.UnitCompleted(MetricStages.Targets, plan.Id);
+        metrics.UnitCompleted(Stages.Targets, plan.Id);
         await context.Publish(new TargetsComputed { ExperimentId = message.ExperimentId, Shard = message.Shard, Reused = reused }, cancellation);
     }
 }

@@ -51,7 +51,7 @@ public sealed class ExperimentFailedConsumer(ExperimentOrchestrator orchestrator
 public sealed class CancelExperimentConsumer(ExperimentOrchestrator orchestrator) : IConsumer<CancelExperiment>
 {
     public Task Consume(ConsumeContext<CancelExperiment> context) =>
-        orchestrator.FailAsync(context.Message.ExperimentId, "cancel", context.Message.Reason, context, context.CancellationToken);
+        orchestrator.FailAsync(context.Message.ExperimentId, Stages.Cancel, context.Message.Reason, context, context.CancellationToken);
 }
 
 public sealed class GetExperimentStatusConsumer(ExperimentOrchestrator orchestrator) : IConsumer<GetExperimentStatus>
@@ -65,16 +65,16 @@ public sealed class UnitFaultConsumer(ExperimentOrchestrator orchestrator)
     : IConsumer<Fault<ShardDataset>>, IConsumer<Fault<ComputeTargets>>, IConsumer<Fault<RunPretraining>>, IConsumer<Fault<RunEvaluation>>
 {
     public Task Consume(ConsumeContext<Fault<ShardDataset>> context) =>
-        FailAsync(context, context.Message.Message.ExperimentId, "shard", context.Message);
+        FailAsync(context, context.Message.Message.ExperimentId, Stages.Shard, context.Message);
 
     public Task Consume(ConsumeContext<Fault<ComputeTargets>> context) =>
-        FailAsync(context, context.Message.Message.ExperimentId, "targets", context.Message);
+        FailAsync(context, context.Message.Message.ExperimentId, Stages.Targets, context.Message);
 
     public Task Consume(ConsumeContext<Fault<RunPretraining>> context) =>
-        FailAsync(context, context.Message.Message.ExperimentId, "pretrain", context.Message);
+        FailAsync(context, context.Message.Message.ExperimentId, Stages.Pretrain, context.Message);
 
     public Task Consume(ConsumeContext<Fault<RunEvaluation>> context) =>
-        FailAsync(context, context.Message.Message.ExperimentId, "evaluate", context.Message);
+        FailAsync(context, context.Message.Message.ExperimentId, Stages.Evaluate, context.Message);
 
     private Task FailAsync(ConsumeContext context, Guid experimentId, string stage, Fault fault)
     {

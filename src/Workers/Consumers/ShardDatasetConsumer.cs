@@ -17,9 +17,9 @@ public sealed class ShardDatasetConsumer(ExperimentPlans plans, StoreFiles files
         var manifest = result.Value;
         if (!result.Reused)
         {
-            metrics.RecordSamplesWritten(MetricStages.Shard, plan.Id, manifest.TotalSamples, manifest.Skipped.Count);
+            metrics.RecordSamplesWritten(Stages.Shard, plan.Id, manifest.TotalSamples, manifest.Skipped.Count);
         }
-        metrics.UnitCompleted(MetricStages.Shard, plan.Id);
+        metrics.UnitCompleted(Stages.Shard, plan.Id);
         await context.Publish(new DatasetSharded
         {
             ExperimentId = message.ExperimentId,

@@ -25,7 +25,7 @@ public sealed class ExperimentJobRunner(ExperimentRepository repository, StoreFi
 
     public async Task RunAsync(JobSpec job, CancellationToken cancellation)
     {
-        string stage = job.Kind == JobKinds.Pretraining ? PipelineProgress.Pretrain : PipelineProgress.Evaluate;
+        string stage = job.Kind == JobKinds.Pretraining ? Stages.Pretrain : Stages.Evaluate;
         try
         {
             var record = await repository.GetAsync(job.ExperimentId, cancellation);
@@ -96,7 +96,7 @@ public sealed class ExperimentJobRunner(ExperimentRepository repository, StoreFi
                 Publish(new CheckpointSaved { ExperimentId = id, Step = step, Key = key });
             });
         metrics.RecordDataWait(plan.Id, Math.Clamp(outcome.Value.DataWaitShare, 0, 1));
-        metrics.UnitCompleted(PipelineProgress.Pretrain, plan.Id);
+        metrics.UnitCompleted(Stages.Pretrain, plan.Id);
         await bus.Publish(new PretrainingCompleted
         {
             ExperimentId = id,
@@ -116,7 +116,7 @@ public sealed class ExperimentJobRunner(ExperimentRepository repository, StoreFi
             metrics.RecordEvaluation(plan.Id, result.Protocol, result.Encoder, result.Feature, result.Layer.ToString(System.Globalization.CultureInfo.InvariantCulture),
                 result.Metric, result.Value);
         }
-        metrics.UnitCompleted(PipelineProgress.Evaluate, plan.Id);
+        metrics.UnitCompleted(Stages.Evaluate, plan.Id);
         await bus.Publish(new EvaluationCompleted { ExperimentId = id, EvaluationIndex = index, Results = results.Value, Reused = results.Reused }, cancellation);
     }
 

@@ -1,0 +1,210 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Sockets;
+using RabbitMQ.Client;
+
+namespace SemanticMIM.Platform.Messaging.Tests.Infrastructure;
+
+[CollectionDefinition(Name)]
+public sealed class RabbitMqCollection : ICollectionFixture<RabbitMqFixture>
+{
+    public const string Name = "rabbitmq";
+}
+
+/// <summary>
+/// A real RabbitMQ for the tests of this collection, started with <c>deploy/local/infrastructure.sh start rabbitmq</c>
+/// on a free loopback port (installing rabbitmq-server from Debian on first use) and stopped at the end.
+/// </summary>
+/// <remarks>
+/// The broker must be a node of its own, so that it neither reuses nor stops a broker someone else runs on this
+/// machine. Newer versions of infrastructure.sh name the node after the port themselves; for older ones the
+/// environment sets <see cref="NodeName"/> and a distribution port of its own (a broker left behind by a killed
+/// run then has the same name and is stopped before the new one starts).
+/// </remarks>
+public sealed class RabbitMqFixture : IAsyncLifetime
+{
+    const string NodeName = "semanticmim-messaging-tests@localhost";
+
+    static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+
+    readonly string _infraDir = Path.Combine(Path.GetTempPath(), "semanticmim-tests", "rabbitmq-" + Guid.NewGuid().ToString("N"));
+    readonly int _distributionPort;
+
+    public RabbitMqFixture()
+    {
+        (Port, _distributionPort) = FreeBrokerPorts();
+    }
+
+    public int Port { get; }
+
+    /// <summary>amqp://guest:guest@127.0.0.1:PORT/</summary>
+    public Uri AmqpUri { get; private set; } = null!;
+
+    public async Task InitializeAsync()
+    {
+        // Run as root, Debian's rabbitmq-server wrapper starts the broker as the 'rabbitmq' user, which cannot
+        // write into the folder infrastructure.sh creates as root: give it a folder it may write to.
+        var brokerDir = Directory.CreateDirectory(Path.Combine(_infraDir, "rabbitmq"));
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(brokerDir.FullName, (UnixFileMode)0b111_111_111);
+        }
+
+        await RunScriptAsync("stop", TimeSpan.FromMinutes(1));
+        try
+        {
+            var output = await RunScriptAsync("start rabbitmq", StartTimeout);
+            var line = output.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith("SEMANTICMIM_RABBITMQ=", StringComparison.Ordinal))
+                       ?? throw new InvalidOperationException($"infrastructure.sh printed no SEMANTICMIM_RABBITMQ line:\n{output}");
+            AmqpUri = new Uri(line["SEMANTICMIM_RABBITMQ=".Length..]);
+            if (AmqpUri.Port != Port)
+            {
+                throw new InvalidOperationException($"The broker listens on {AmqpUri}, not on the port asked for ({Port}).");
+            }
+
+            // Prove it answers AMQP before any test uses it.
+            await using var connection = await ConnectAsync();
+        }
+        catch (Exception ex)
+        {
+            // A half-started broker must not outlive a failed start; its log says why it failed.
+            var errors = BrokerErrors();
+            await DisposeAsync();
+            throw new InvalidOperationException($"RabbitMQ did not start: {ex.Message}\nBroker log errors:\n{errors}", ex);
+        }
+    }
+
+    public async Task DisposeAsync()
+    {
+        try
+        {
+            await RunScriptAsync("stop", TimeSpan.FromMinutes(1));
+        }
+        finally
+        {
+            if (Directory.Exists(_infraDir))
+            {
+                Directory.Delete(_infraDir, recursive: true);
+            }
+        }
+    }
+
+    /// <summary>A plain AMQP connection (RabbitMQ.Client, as any non-.NET client would use the broker).</summary>
+    public Task<IConnection> ConnectAsync() => new ConnectionFactory { Uri = AmqpUri }.CreateConnectionAsync();
+
+    /// <summary>Configuration for <c>AddSemanticMimBus</c> pointing at this broker.</summary>
+    public Dictionary<string, string?> BusConfiguration() => new()
+    {
+        ["Bus:Transport"] = "rabbitmq",
+        ["Bus:RabbitMq"] = AmqpUri.ToString(),
+    };
+
+    /// <summary>
+    /// A free AMQP port and the Erlang distribution port infrastructure.sh derives from it (port % 20000 + 40000),
+    /// both free. The AMQP port stays below 40000: from 40000 to 59999 that formula gives the AMQP port itself.
+    /// </summary>
+    static (int Amqp, int Distribution) FreeBrokerPorts()
+    {
+        for (var attempt = 0; attempt < 200; attempt++)
+        {
+            var amqp = Random.Shared.Next(20000, 40000);
+            var distribution = amqp % 20000 + 40000;
+            if (IsFree(amqp) && IsFree(distribution))
+            {
+                return (amqp, distribution);
+            }
+        }
+
+        throw new InvalidOperationException("No free pair of ports for the broker.");
+    }
+
+    static bool IsFree(int port)
+    {
+        try
+        {
+            using var listener = new TcpListener(IPAddress.Loopback, port);
+            listener.Start();
+            return true;
+        }
+        catch (SocketException)
+        {
+            return false;
+        }
+    }
+
+    public static int FreePort()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        return ((IPEndPoint)listener.LocalEndpoint).Port;
+    }
+
+    async Task<string> RunScriptAsync(string arguments, TimeSpan timeout)
+    {
+        var script = Path.Combine(RepositoryRoot(), "deploy", "local", "infrastructure.sh");
+        var start = new ProcessStartInfo("bash", $"\"{script}\" {arguments}")
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["INFRA_DIR"] = _infraDir;
+        start.Environment["RABBITMQ_PORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        start.Environment["RABBITMQ_NODENAME"] = NodeName;
+        start.Environment["RABBITMQ_DIST_PORT"] = _distributionPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+
+        // Erlang's CLI tools start epmd themselves when none runs, and open a distribution port of their own: both
+        // listen on every interface unless told otherwise.
+        start.Environment["ERL_EPMD_ADDRESS"] = "127.0.0.1";
+        start.Environment["RABBITMQ_CTL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}";
+
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start bash");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"infrastructure.sh {arguments} did not finish within {timeout}:\n{await stderr}");
+        }
+
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"infrastructure.sh {arguments} exited with {process.ExitCode}:\n{await stdout}\n{await stderr}");
+        }
+
+        return await stdout;
+    }
+
+    string BrokerErrors()
+    {
+        var logs = Path.Combine(_infraDir, "rabbitmq", "log");
+        if (!Directory.Exists(logs))
+        {
+            return "(no log folder)";
+        }
+
+        var lines = Directory.EnumerateFiles(logs, "*.log")
+            .SelectMany(File.ReadLines)
+            .Where(l => l.Contains("[error]", StringComparison.Ordinal))
+            .Take(15);
+        return string.Join('\n', lines);
+    }
+
+    static string RepositoryRoot()
+    {
+        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
+        {
+            if (File.Exists(Path.Combine(directory.FullName, "SemanticMIM.sln")))
+            {
+                return directory.FullName;
+            }
+        }
+
+        throw new InvalidOperationException($"No SemanticMIM.sln above {AppContext.BaseDirectory}.");
+    }
+}
