@@ -140,18 +140,19 @@ internal static class RunCommand
     // Without a terminal (a log, a pipe): a line when a stage reports, and for long stages every tenth of the way.
     private static Action<PipelineProgress> ProgressLines(IAnsiConsole console)
     {
-        var lastTenth = new Dictionary<(string, string), long>();
+        var last = new Dictionary<(string, string), string>();
         var gate = new Lock();
         return progress =>
         {
             lock (gate)
             {
-                long tenth = progress.Total > 0 ? 10 * progress.Done / progress.Total : -1;
-                if (lastTenth.TryGetValue((progress.Experiment, progress.Stage), out long last) && last == tenth && tenth >= 0)
+                // Stages with few units print every report; long ones (pretraining) every tenth of the way.
+                string state = progress.Total > 20 ? (10 * progress.Done / progress.Total).ToString(CultureInfo.InvariantCulture) : $"{progress.Done} {progress.Detail}";
+                if (last.TryGetValue((progress.Experiment, progress.Stage), out var previous) && previous == state)
                 {
                     return;
                 }
-                lastTenth[(progress.Experiment, progress.Stage)] = tenth;
+                last[(progress.Experiment, progress.Stage)] = state;
                 string amount = progress.Total > 0 ? $"{progress.Done}/{progress.Total}" : "";
                 string line = string.Create(CultureInfo.InvariantCulture, $"{DateTime.Now:HH:mm:ss} {progress.Experiment}: {progress.Stage} {amount} {progress.Detail}");
                 console.WriteLine(line.TrimEnd());

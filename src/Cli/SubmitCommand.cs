@@ -91,6 +91,7 @@ internal static class SubmitCommand
         client.SubscribeAsync(events => events
             .On<ExperimentAccepted>(follower.Handle)
             .On<ExperimentRejected>(follower.Handle)
+            .On<ShardWritten>(follower.Handle)
             .On<DatasetSharded>(follower.Handle)
             .On<TargetsComputed>(follower.Handle)
             .On<TrainingProgressed>(follower.Handle)

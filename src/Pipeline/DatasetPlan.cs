@@ -83,6 +83,6 @@ public sealed record DatasetPlan
                 split, Spec.ImageSize, Spec.ImageSize),
             _ => throw new InvalidOperationException($"unknown data set kind {Spec.Kind}"),
         };
-        return cap > 0 ? new FirstSamplesReader(reader, cap) : reader;
+        return cap > 0 ? new FirstSourcesReader(reader, cap) : reader;
     }
 }

@@ -31,13 +31,15 @@ public sealed class ExperimentEventHub
 
 /// <summary>Receives the events a follower needs, on its own queue, and passes them to the hub.</summary>
 public sealed class ExperimentEventConsumer(ExperimentEventHub hub) :
-    IConsumer<ExperimentAccepted>, IConsumer<ExperimentRejected>, IConsumer<DatasetSharded>, IConsumer<TargetsComputed>,
+    IConsumer<ExperimentAccepted>, IConsumer<ExperimentRejected>, IConsumer<ShardWritten>, IConsumer<DatasetSharded>, IConsumer<TargetsComputed>,
     IConsumer<TrainingProgressed>, IConsumer<CheckpointSaved>, IConsumer<PretrainingCompleted>, IConsumer<EvaluationCompleted>,
     IConsumer<ExperimentCompleted>, IConsumer<ExperimentFailed>
 {
     public Task Consume(ConsumeContext<ExperimentAccepted> context) => Forward(context.Message);
 
     public Task Consume(ConsumeContext<ExperimentRejected> context) => Forward(context.Message);
+
+    public Task Consume(ConsumeContext<ShardWritten> context) => Forward(context.Message);
 
     public Task Consume(ConsumeContext<DatasetSharded> context) => Forward(context.Message);
 

@@ -49,6 +49,10 @@ public sealed class ExperimentFollower(Guid experimentId, ExperimentPlan plan, A
                 case ExperimentRejected rejected when rejected.ExperimentId == experimentId:
                     _end.TrySetResult(new ExperimentEnd(experimentId, false, "rejected: " + string.Join("; ", rejected.Problems), null));
                     break;
+                case ShardWritten written when written.ExperimentId == experimentId:
+                    Seen(Stages.Shard, written.Reused);
+                    Report(Stages.Shard, written.Index + 1, written.Count, $"{written.Split}: shard {written.Index + 1} of {written.Count}");
+                    break;
                 case DatasetSharded sharded when sharded.ExperimentId == experimentId:
                     Seen(Stages.Shard, sharded.Reused);
                     if (sharded.Split == plan.Dataset.TrainSplit)

@@ -32,6 +32,7 @@ public static class WorkerRegistration
     public static void AddOrchestratorConsumers(this IBusRegistrationConfigurator bus)
     {
         bus.AddConsumer<StartExperimentConsumer, StartExperimentConsumerDefinition>();
+        bus.AddConsumer<ShardWrittenConsumer, ShardWrittenConsumerDefinition>();
         bus.AddConsumer<DatasetShardedConsumer, DatasetShardedConsumerDefinition>();
         bus.AddConsumer<TargetsComputedConsumer, TargetsComputedConsumerDefinition>();
         bus.AddConsumer<TrainingProgressedConsumer, TrainingProgressedConsumerDefinition>();
@@ -50,8 +51,11 @@ public static class WorkerRegistration
         bus.AddConsumer<RunEvaluationConsumer, RunEvaluationConsumerDefinition>();
     }
 
-    public static void AddShardConsumers(this IBusRegistrationConfigurator bus) =>
+    public static void AddShardConsumers(this IBusRegistrationConfigurator bus)
+    {
         bus.AddConsumer<ShardDatasetConsumer, ShardDatasetConsumerDefinition>();
+        bus.AddConsumer<WriteShardConsumer, WriteShardConsumerDefinition>();
+    }
 
     public static void AddTargetConsumers(this IBusRegistrationConfigurator bus) =>
         bus.AddConsumer<ComputeTargetsConsumer, ComputeTargetsConsumerDefinition>();

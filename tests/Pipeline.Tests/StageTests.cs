@@ -46,6 +46,29 @@ public sealed class StageTests : IDisposable
     }
 
     [Fact]
+    public async Task Shard_units_written_in_any_order_commit_to_the_same_split_and_a_repeated_unit_is_reused()
+    {
+        var plan = ExperimentPlan.From(TinySpecs.FashionMnist("units"));
+        var whole = (await ShardStage.RunAsync(_files, plan.Dataset, "train")).Value;
+        using var otherFolder = new TempDirectory();
+        var other = new StoreFiles(new FolderObjectStore(otherFolder.Path), otherFolder.File("cache"));
+
+        int units = ShardStage.UnitCount(plan.Dataset, "train");
+        var written = new List<bool>();
+        foreach (int unit in new[] { 2, 0, 1, 2 })
+        {
+            written.Add((await ShardStage.WriteUnitAsync(other, plan.Dataset, "train", unit)).Reused);
+        }
+        var committed = await ShardStage.CommitAsync(other, plan.Dataset, "train", units);
+
+        Assert.Equal(3, units);
+        Assert.Equal([false, false, false, true], written);
+        Assert.Equal(whole.Shards, committed.Shards);
+        Assert.Equal(whole.TotalSamples, committed.TotalSamples);
+        Assert.Equal(["shard-000000.tar", "shard-000001.tar", "shard-000002.tar"], committed.Shards.Select(s => s.Name));
+    }
+
+    [Fact]
     public async Task The_loader_applies_the_recorded_views_so_the_targets_match_its_pixels()
     {
         var plan = ExperimentPlan.From(TinySpecs.FashionMnist("views"));

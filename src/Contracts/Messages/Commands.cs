@@ -14,12 +14,27 @@ public sealed record StartExperiment
     public string? RequestedBy { get; init; }
 }
 
-/// <summary>Shards one split of an experiment's data set into the store.</summary>
+/// <summary>
+/// Shards one split of an experiment's data set into the store: the shard service cuts it into units and sends
+/// one <see cref="WriteShard"/> per shard (or reports the split as already sharded).
+/// </summary>
 public sealed record ShardDataset
 {
     public required Guid ExperimentId { get; init; }
 
     public required string Split { get; init; }
+}
+
+/// <summary>Writes shard <see cref="Index"/> of <see cref="Count"/> of a split: one unit of the shard service.</summary>
+public sealed record WriteShard
+{
+    public required Guid ExperimentId { get; init; }
+
+    public required string Split { get; init; }
+
+    public required int Index { get; init; }
+
+    public required int Count { get; init; }
 }
 
 /// <summary>Computes the targets of one training shard (the tokenizer, if any, is trained by the first unit that needs it).</summary>

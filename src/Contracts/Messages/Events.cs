@@ -18,6 +18,23 @@ public sealed record ExperimentRejected
     public required IReadOnlyList<string> Problems { get; init; }
 }
 
+/// <summary>One shard of a split was written (or found written).</summary>
+public sealed record ShardWritten
+{
+    public required Guid ExperimentId { get; init; }
+
+    public required string Split { get; init; }
+
+    public required int Index { get; init; }
+
+    public required int Count { get; init; }
+
+    public int Samples { get; init; }
+
+    public bool Reused { get; init; }
+}
+
+/// <summary>A split is sharded: its manifest, the commit marker, is in the store.</summary>
 public sealed record DatasetSharded
 {
     public required Guid ExperimentId { get; init; }

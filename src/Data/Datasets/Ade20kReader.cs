@@ -37,10 +37,20 @@ public sealed class Ade20kReader : IDatasetReader
     public int ClassCount => Classes;
     public IReadOnlyList<SkippedSource> Skipped => _skipped.Entries;
 
-    public IEnumerable<DatasetSample> Read()
+    // The split's image files, listed once.
+    private IReadOnlyList<string> ImagePaths => _imagePaths ??= ImageFiles.In(Path.Combine(_dataDirectory, "images", _subdirectory)).ToArray();
+
+    private IReadOnlyList<string>? _imagePaths;
+
+    public int SourceCount => ImagePaths.Count;
+
+    public IEnumerable<DatasetSample> Read() => Read(0, SourceCount);
+
+    public IEnumerable<DatasetSample> Read(int start, int count)
     {
         _skipped.Clear();
-        foreach (var imagePath in ImageFiles.In(Path.Combine(_dataDirectory, "images", _subdirectory)))
+        var (first, end) = SourceRange.Clamp(start, count, ImagePaths.Count);
+        foreach (var imagePath in ImagePaths.Take(end).Skip(first))
         {
             var labelPath = Path.Combine(_dataDirectory, "annotations", _subdirectory, Path.GetFileNameWithoutExtension(imagePath) + ".png");
             if (SegmentationPair.TryRead(_skipped, imagePath, labelPath, Classes, ReduceZeroLabel) is not { } pair)

@@ -47,12 +47,17 @@ public sealed class FashionMnistReader : IDatasetReader
         }
     }
 
-    public IEnumerable<DatasetSample> Read()
+    public int SourceCount => Count;
+
+    public IEnumerable<DatasetSample> Read() => Read(0, SourceCount);
+
+    public IEnumerable<DatasetSample> Read(int start, int count)
     {
         using var images = OpenImages();
         using var labels = OpenLabels(images.Count);
         var label = new byte[1];
-        for (var index = 0; index < images.Count; index++)
+        var (first, end) = SourceRange.Clamp(start, count, images.Count);
+        for (var index = first; index < end; index++)
         {
             var pixels = new byte[ImageSize * ImageSize];
             images.ReadItem(pixels, index);

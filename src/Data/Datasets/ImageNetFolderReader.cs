@@ -52,42 +52,51 @@ public sealed class ImageNetFolderReader : IDatasetReader
 
     private string ValidationLabelsPath => _validationLabelsPath ?? Path.Combine(_root, DefaultValidationLabelsFile);
 
-    public IEnumerable<DatasetSample> Read()
+    public int SourceCount => Sources.Count;
+
+    public IEnumerable<DatasetSample> Read() => Read(0, SourceCount);
+
+    public IEnumerable<DatasetSample> Read(int start, int count)
     {
         _skipped.Clear();
-        foreach (var (path, classIndex) in Split == "val" && IsFlat ? FlatValidationFiles() : FolderFiles())
+        var (first, end) = SourceRange.Clamp(start, count, Sources.Count);
+        for (var index = first; index < end; index++)
         {
+            var (path, classIndex, problem) = Sources[index];
+            if (problem is not null)
+            {
+                _skipped.Add(path, problem);
+                continue;
+            }
             var image = _skipped.TryDecode(path, bytes => ImageCodec.Decode(bytes));
             if (image is not null)
                 yield return new DatasetSample(SampleKeys.FromFileName(path), image, classIndex);
         }
     }
 
-    private IEnumerable<(string Path, int ClassIndex)> FolderFiles()
+    // Every image file of the split with its class, or the reason it cannot be used; listed once.
+    private IReadOnlyList<(string Path, int ClassIndex, string? Problem)> Sources =>
+        _sources ??= (Split == "val" && IsFlat ? FlatValidationFiles() : FolderFiles()).ToArray();
+
+    private IReadOnlyList<(string Path, int ClassIndex, string? Problem)>? _sources;
+
+    private IEnumerable<(string Path, int ClassIndex, string? Problem)> FolderFiles()
     {
         foreach (var wnid in ImageFiles.SubdirectoryNames(SplitDirectory))
         {
-            var files = ImageFiles.In(Path.Combine(SplitDirectory, wnid));
-            if (!_classIndex.TryGetValue(wnid, out var classIndex))
-            {
-                foreach (var file in files)
-                    _skipped.Add(file, $"class folder {wnid} is not among the training classes");
-                continue;
-            }
-            foreach (var file in files)
-                yield return (file, classIndex);
+            bool known = _classIndex.TryGetValue(wnid, out var classIndex);
+            foreach (var file in ImageFiles.In(Path.Combine(SplitDirectory, wnid)))
+                yield return (file, classIndex, known ? null : $"class folder {wnid} is not among the training classes");
         }
     }
 
-    private IEnumerable<(string Path, int ClassIndex)> FlatValidationFiles()
+    private IEnumerable<(string Path, int ClassIndex, string? Problem)> FlatValidationFiles()
     {
         var labels = ReadLabelList();
         foreach (var file in ImageFiles.In(SplitDirectory))
         {
-            if (labels.TryGetValue(Path.GetFileName(file), out var classIndex))
-                yield return (file, classIndex);
-            else
-                _skipped.Add(file, $"no label in {Path.GetFileName(ValidationLabelsPath)}");
+            bool labelled = labels.TryGetValue(Path.GetFileName(file), out var classIndex);
+            yield return (file, classIndex, labelled ? null : $"no label in {Path.GetFileName(ValidationLabelsPath)}");
         }
     }
 

@@ -36,13 +36,28 @@ public sealed class PascalVocReader : IDatasetReader
     public int ClassCount => Classes;
     public IReadOnlyList<SkippedSource> Skipped => _skipped.Entries;
 
-    public IEnumerable<DatasetSample> Read()
+    // The split list's ids, read once.
+    private IReadOnlyList<string> Ids => _ids ??= ReadIds();
+
+    private IReadOnlyList<string>? _ids;
+
+    private IReadOnlyList<string> ReadIds()
     {
-        _skipped.Clear();
         var listPath = Path.Combine(_vocDirectory, "ImageSets", "Segmentation", Split + ".txt");
         if (!File.Exists(listPath))
             throw new FileNotFoundException($"PascalVOC split list {listPath} does not exist.", listPath);
-        foreach (var id in File.ReadLines(listPath).Select(line => line.Trim()).Where(line => line.Length > 0))
+        return File.ReadLines(listPath).Select(line => line.Trim()).Where(line => line.Length > 0).ToArray();
+    }
+
+    public int SourceCount => Ids.Count;
+
+    public IEnumerable<DatasetSample> Read() => Read(0, SourceCount);
+
+    public IEnumerable<DatasetSample> Read(int start, int count)
+    {
+        _skipped.Clear();
+        var (first, end) = SourceRange.Clamp(start, count, Ids.Count);
+        foreach (var id in Ids.Take(end).Skip(first))
         {
             var imagePath = Path.Combine(_vocDirectory, "JPEGImages", id + ".jpg");
             var labelPath = Path.Combine(_vocDirectory, "SegmentationClass", id + ".png");

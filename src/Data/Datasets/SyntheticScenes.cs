@@ -40,9 +40,14 @@ public sealed class SyntheticScenes : IDatasetReader
     public int ClassCount => ClassNames.Count;
     public IReadOnlyList<SkippedSource> Skipped => [];
 
-    public IEnumerable<DatasetSample> Read()
+    public int SourceCount => Count;
+
+    public IEnumerable<DatasetSample> Read() => Read(0, SourceCount);
+
+    public IEnumerable<DatasetSample> Read(int start, int count)
     {
-        for (var index = 0; index < Count; index++)
+        var (first, end) = SourceRange.Clamp(start, count, Count);
+        for (var index = first; index < end; index++)
             yield return Generate(index);
     }
 

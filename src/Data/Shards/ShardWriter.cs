@@ -19,10 +19,14 @@ public sealed class ShardWriter : IDisposable
     private readonly HashSet<string> _keysInShard = new(StringComparer.Ordinal);
     private TarWriter? _tar;
     private int _samplesInShard;
+    private readonly int _firstShardIndex;
     private bool _completed;
 
-    public ShardWriter(string directory, string dataset, string split, int classCount, ShardWriterOptions? options = null)
+    /// <param name="firstShardIndex">Number of the first shard written, for a unit that writes one shard of a larger split.</param>
+    public ShardWriter(string directory, string dataset, string split, int classCount, ShardWriterOptions? options = null, int firstShardIndex = 0)
     {
+        ArgumentOutOfRangeException.ThrowIfNegative(firstShardIndex);
+        _firstShardIndex = firstShardIndex;
         ArgumentException.ThrowIfNullOrEmpty(dataset);
         ArgumentException.ThrowIfNullOrEmpty(split);
         ArgumentOutOfRangeException.ThrowIfNegative(classCount);
@@ -58,7 +62,7 @@ public sealed class ShardWriter : IDisposable
                                  || _tar.Position + size + TarWriter.EndOfArchiveSize > _options.MaxBytesPerShard))
             CloseShard();
         if (!_keysInShard.Add(sample.Key))
-            throw new ArgumentException($"Duplicate sample key '{sample.Key}' in shard {ShardName(_shards.Count)}.", nameof(sample));
+            throw new ArgumentException($"Duplicate sample key '{sample.Key}' in shard {ShardName(_firstShardIndex + _shards.Count)}.", nameof(sample));
         _tar ??= OpenShard();
         foreach (var entry in entries)
             _tar.Write(entry.Name, entry.Data);
@@ -89,7 +93,7 @@ public sealed class ShardWriter : IDisposable
         File.Delete(AtomicFile.TemporaryPath(CurrentShardPath));
     }
 
-    private string CurrentShardPath => Path.Combine(_directory, ShardName(_shards.Count));
+    private string CurrentShardPath => Path.Combine(_directory, ShardName(_firstShardIndex + _shards.Count));
 
     private TarWriter OpenShard()
     {

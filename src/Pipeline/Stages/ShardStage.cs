@@ -1,3 +1,4 @@
+using SemanticMIM.Data.Datasets;
 using SemanticMIM.Data.Shards;
 using SemanticMIM.Pipeline.Storage;
 
@@ -5,13 +6,16 @@ namespace SemanticMIM.Pipeline.Stages;
 
 /// <summary>
 /// Turns one split of a data set into tar shards and a manifest under <c>datasets/&lt;id&gt;/&lt;split&gt;/</c>.
-/// Idempotent: a manifest whose shards all verify (size and SHA-256) is reused; anything else is rewritten,
-/// the manifest last, so a crash never leaves a manifest pointing at missing shards.
+/// The unit of work is one shard: sources [i·S, (i+1)·S) of the split (S = the spec's shard size) become
+/// <c>shard-i.tar</c> and its record <c>units/shard-i.json</c>; units are independent, so replicas share them and
+/// a redelivered unit finds its verified output. <see cref="CommitAsync"/> then writes the manifest, the split's
+/// commit marker: a crash never leaves a manifest pointing at missing shards.
 /// </summary>
 public static class ShardStage
 {
-    private const int ReportEvery = 1000;
+    private const string UnitsFolder = "units";
 
+    /// <summary>The whole split in this process: every unit, then the commit; a verified split is reused.</summary>
     public static async Task<StageResult<ShardManifest>> RunAsync(StoreFiles files, DatasetPlan dataset, string split,
         Action<long>? samplesWritten = null, CancellationToken cancellation = default)
     {
@@ -21,32 +25,91 @@ public static class ShardStage
         {
             return new StageResult<ShardManifest>(existing, Reused: true);
         }
-        string scratch = files.ScratchFolder(prefix);
-        var reader = dataset.CreateReader(split);
-        ShardManifest manifest;
-        using (var writer = new ShardWriter(scratch, reader.DatasetName, reader.Split, reader.ClassCount, dataset.ShardOptions))
+        int units = UnitCount(dataset, split);
+        long written = 0;
+        for (int unit = 0; unit < units; unit++)
         {
-            long count = 0;
-            foreach (var sample in reader.Read())
+            var result = await WriteUnitAsync(files, dataset, split, unit, cancellation);
+            written += result.Value.TotalSamples;
+            samplesWritten?.Invoke(written);
+        }
+        return new StageResult<ShardManifest>(await CommitAsync(files, dataset, split, units, cancellation), Reused: false);
+    }
+
+    /// <summary>How many units (shards) the split is cut into.</summary>
+    public static int UnitCount(DatasetPlan dataset, string split)
+    {
+        int sources = dataset.CreateReader(split).SourceCount;
+        if (sources == 0)
+        {
+            throw new InvalidDataException($"{dataset.Spec.Kind} split '{split}' lists no sources");
+        }
+        return (sources + dataset.Spec.ShardSize - 1) / dataset.Spec.ShardSize;
+    }
+
+    /// <summary>
+    /// One unit: shard <paramref name="unit"/> and its record (a one-shard manifest with the sources it skipped).
+    /// Reused when the record exists and its shard verifies.
+    /// </summary>
+    public static async Task<StageResult<ShardManifest>> WriteUnitAsync(StoreFiles files, DatasetPlan dataset, string split, int unit,
+        CancellationToken cancellation = default)
+    {
+        string prefix = StoreLayout.DatasetSplit(dataset.Id, split);
+        string recordKey = UnitKey(prefix, unit);
+        if (await files.ReadTextAsync(recordKey, cancellation) is { } json)
+        {
+            var stored = ShardManifest.FromJson(json);
+            if (await VerifyShardsAsync(files, prefix, stored, cancellation))
+            {
+                return new(stored, Reused: true);
+            }
+        }
+        string scratch = files.ScratchFolder($"{prefix}/{UnitsFolder}/{unit}");
+        var reader = dataset.CreateReader(split);
+        ShardManifest record;
+        // One unit is exactly one shard, whatever its byte size.
+        var options = dataset.ShardOptions with { MaxBytesPerShard = long.MaxValue };
+        using (var writer = new ShardWriter(scratch, reader.DatasetName, reader.Split, reader.ClassCount, options, firstShardIndex: unit))
+        {
+            int size = dataset.Spec.ShardSize;
+            foreach (var sample in reader.Read(unit * size, size))
             {
                 cancellation.ThrowIfCancellationRequested();
                 writer.Add(sample);
-                if (++count % ReportEvery == 0)
-                {
-                    samplesWritten?.Invoke(count);
-                }
             }
             writer.AddSkipped(reader.Skipped);
-            manifest = writer.Complete();
-            samplesWritten?.Invoke(count);
+            record = writer.Complete();
         }
+        foreach (var shard in record.Shards)
+        {
+            await files.UploadFileAsync(Path.Combine(scratch, shard.Name), StoreLayout.Key(prefix, shard.Name), cancellation);
+        }
+        await files.WriteTextAsync(recordKey, record.ToJson(), cancellation);
+        Directory.Delete(scratch, recursive: true);
+        return new(record, Reused: false);
+    }
+
+    /// <summary>Writes the split's manifest from the records of all <paramref name="units"/> units.</summary>
+    public static async Task<ShardManifest> CommitAsync(StoreFiles files, DatasetPlan dataset, string split, int units,
+        CancellationToken cancellation = default)
+    {
+        string prefix = StoreLayout.DatasetSplit(dataset.Id, split);
+        var records = new List<ShardManifest>();
+        for (int unit = 0; unit < units; unit++)
+        {
+            string json = await files.ReadTextAsync(UnitKey(prefix, unit), cancellation)
+                ?? throw new InvalidDataException($"unit {unit} of {prefix} has not been written");
+            records.Add(ShardManifest.FromJson(json));
+        }
+        var first = records[0];
+        var manifest = new ShardManifest(first.Dataset, first.Split, first.ClassCount, records.Sum(r => r.TotalSamples),
+            records.SelectMany(r => r.Shards).ToArray(), records.SelectMany(r => r.Skipped).ToArray());
         if (manifest.TotalSamples == 0)
         {
             throw new InvalidDataException($"{dataset.Spec.Kind} split '{split}' has no readable samples ({manifest.Skipped.Count} skipped)");
         }
-        await files.UploadFolderAsync(scratch, prefix, ShardManifest.FileName, cancellation);
-        Directory.Delete(scratch, recursive: true);
-        return new StageResult<ShardManifest>(manifest, Reused: false);
+        await files.WriteTextAsync(StoreLayout.Key(prefix, ShardManifest.FileName), manifest.ToJson(), cancellation);
+        return manifest;
     }
 
     /// <summary>The manifest under <paramref name="prefix"/> when it and every shard it lists verify; otherwise null.</summary>
@@ -58,13 +121,21 @@ public static class ShardStage
             return null;
         }
         var manifest = ShardManifest.FromJson(json);
+        return await VerifyShardsAsync(files, prefix, manifest, cancellation) ? manifest : null;
+    }
+
+    private static async Task<bool> VerifyShardsAsync(StoreFiles files, string prefix, ShardManifest manifest, CancellationToken cancellation)
+    {
         foreach (var shard in manifest.Shards)
         {
             if (!await files.VerifyAsync(StoreLayout.Key(prefix, shard.Name), shard.Bytes, shard.Sha256, cancellation))
             {
-                return null;
+                return false;
             }
         }
-        return manifest;
+        return true;
     }
+
+    private static string UnitKey(string prefix, int unit) =>
+        StoreLayout.Key(prefix, $"{UnitsFolder}/{Path.GetFileNameWithoutExtension(ShardWriter.ShardName(unit))}.json");
 }

@@ -24,6 +24,8 @@ public abstract class OrchestratorConsumerDefinition<TConsumer> : ConsumerDefini
 
 public sealed class StartExperimentConsumerDefinition : OrchestratorConsumerDefinition<StartExperimentConsumer>;
 
+public sealed class ShardWrittenConsumerDefinition : OrchestratorConsumerDefinition<ShardWrittenConsumer>;
+
 public sealed class DatasetShardedConsumerDefinition : OrchestratorConsumerDefinition<DatasetShardedConsumer>;
 
 public sealed class TargetsComputedConsumerDefinition : OrchestratorConsumerDefinition<TargetsComputedConsumer>;

@@ -12,6 +12,12 @@ public sealed class StartExperimentConsumer(ExperimentOrchestrator orchestrator)
         orchestrator.StartAsync(context.Message, context, context.CancellationToken);
 }
 
+public sealed class ShardWrittenConsumer(ExperimentOrchestrator orchestrator) : IConsumer<ShardWritten>
+{
+    public Task Consume(ConsumeContext<ShardWritten> context) =>
+        orchestrator.OnShardWrittenAsync(context.Message, context, context.CancellationToken);
+}
+
 public sealed class DatasetShardedConsumer(ExperimentOrchestrator orchestrator) : IConsumer<DatasetSharded>
 {
     public Task Consume(ConsumeContext<DatasetSharded> context) =>
@@ -62,9 +68,12 @@ public sealed class GetExperimentStatusConsumer(ExperimentOrchestrator orchestra
 
 /// <summary>A unit of work that still failed after its retries fails its experiment with the unit's error.</summary>
 public sealed class UnitFaultConsumer(ExperimentOrchestrator orchestrator)
-    : IConsumer<Fault<ShardDataset>>, IConsumer<Fault<ComputeTargets>>, IConsumer<Fault<RunPretraining>>, IConsumer<Fault<RunEvaluation>>
+    : IConsumer<Fault<ShardDataset>>, IConsumer<Fault<WriteShard>>, IConsumer<Fault<ComputeTargets>>, IConsumer<Fault<RunPretraining>>, IConsumer<Fault<RunEvaluation>>
 {
     public Task Consume(ConsumeContext<Fault<ShardDataset>> context) =>
+        FailAsync(context, context.Message.Message.ExperimentId, Stages.Shard, context.Message);
+
+    public Task Consume(ConsumeContext<Fault<WriteShard>> context) =>
         FailAsync(context, context.Message.Message.ExperimentId, Stages.Shard, context.Message);
 
     public Task Consume(ConsumeContext<Fault<ComputeTargets>> context) =>

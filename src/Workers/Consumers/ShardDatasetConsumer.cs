@@ -1,49 +1,81 @@
 using MassTransit;
 using SemanticMIM.Contracts.Messages;
+using SemanticMIM.Pipeline;
 using SemanticMIM.Pipeline.Stages;
 using SemanticMIM.Pipeline.Storage;
 using SemanticMIM.Platform.Telemetry;
 
 namespace SemanticMIM.Workers.Consumers;
 
-/// <summary>The shard service's unit: one split of an experiment's data set. Redelivery finds the verified shards and redoes nothing.</summary>
-public sealed class ShardDatasetConsumer(ExperimentPlans plans, StoreFiles files, SemanticMimMetrics metrics) : IConsumer<ShardDataset>
+/// <summary>
+/// Plans the sharding of a split: a split whose manifest verifies is reported sharded at once; otherwise it is
+/// cut into units, one <see cref="WriteShard"/> each, which the shard service's replicas share.
+/// </summary>
+public sealed class ShardDatasetConsumer(ExperimentPlans plans, StoreFiles files) : IConsumer<ShardDataset>
 {
     public async Task Consume(ConsumeContext<ShardDataset> context)
     {
         var message = context.Message;
         var plan = await plans.GetAsync(message.ExperimentId, context.CancellationToken);
-        var result = await ShardStage.RunAsync(files, plan.Dataset, message.Split, cancellation: context.CancellationToken);
-        var manifest = result.Value;
+        string prefix = StoreLayout.DatasetSplit(plan.Dataset.Id, message.Split);
+        if (await ShardStage.ReadVerifiedAsync(files, prefix, context.CancellationToken) is { } manifest)
+        {
+            await context.Publish(ShardEvents.Sharded(message.ExperimentId, message.Split, manifest, reused: true), context.CancellationToken);
+            return;
+        }
+        int count = ShardStage.UnitCount(plan.Dataset, message.Split);
+        for (int index = 0; index < count; index++)
+        {
+            await context.Publish(new WriteShard { ExperimentId = message.ExperimentId, Split = message.Split, Index = index, Count = count },
+                context.CancellationToken);
+        }
+    }
+}
+
+/// <summary>The shard service's unit: one shard. A redelivered unit, or one a second replica took, finds its verified output.</summary>
+public sealed class WriteShardConsumer(ExperimentPlans plans, StoreFiles files, SemanticMimMetrics metrics) : IConsumer<WriteShard>
+{
+    public async Task Consume(ConsumeContext<WriteShard> context)
+    {
+        var message = context.Message;
+        var plan = await plans.GetAsync(message.ExperimentId, context.CancellationToken);
+        var result = await ShardStage.WriteUnitAsync(files, plan.Dataset, message.Split, message.Index, context.CancellationToken);
         if (!result.Reused)
         {
-            metrics.RecordSamplesWritten(Stages.Shard, plan.Id, manifest.TotalSamples, manifest.Skipped.Count);
+            metrics.RecordSamplesWritten(Stages.Shard, plan.Id, result.Value.TotalSamples, result.Value.Skipped.Count);
         }
         metrics.UnitCompleted(Stages.Shard, plan.Id);
-        await context.Publish(new DatasetSharded
+        await context.Publish(new ShardWritten
         {
             ExperimentId = message.ExperimentId,
             Split = message.Split,
-            Samples = manifest.TotalSamples,
-            Shards = manifest.Shards.Select(s => s.Name).ToList(),
-            Skipped = manifest.Skipped.Count,
+            Index = message.Index,
+            Count = message.Count,
+            Samples = result.Value.TotalSamples,
             Reused = result.Reused,
         }, context.CancellationToken);
     }
 }
 
-/// <summary>Sharding is CPU- and I/O-bound: one split at a time per replica; replicas compete for the queue.</summary>
-public sealed class ShardDatasetConsumerDefinition : ConsumerDefinition<ShardDatasetConsumer>
+public sealed class ShardDatasetConsumerDefinition(UnitRetryOptions retry) : ConsumerDefinition<ShardDatasetConsumer>
+{
+    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
+        IConsumerConfigurator<ShardDatasetConsumer> consumerConfigurator, IRegistrationContext context) =>
+        consumerConfigurator.UseMessageRetry(policy => policy.Intervals([.. retry.Intervals]));
+}
+
+/// <summary>Sharding is CPU- and I/O-bound: one shard at a time per replica; replicas compete for the queue.</summary>
+public sealed class WriteShardConsumerDefinition : ConsumerDefinition<WriteShardConsumer>
 {
     private readonly UnitRetryOptions _retry;
 
-    public ShardDatasetConsumerDefinition(UnitRetryOptions retry)
+    public WriteShardConsumerDefinition(UnitRetryOptions retry)
     {
         _retry = retry;
         ConcurrentMessageLimit = 1;
     }
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<ShardDatasetConsumer> consumerConfigurator, IRegistrationContext context) =>
-        consumerConfigurator.UseMessageRetry(retry => retry.Intervals([.. _retry.Intervals]));
+        IConsumerConfigurator<WriteShardConsumer> consumerConfigurator, IRegistrationContext context) =>
+        consumerConfigurator.UseMessageRetry(policy => policy.Intervals([.. _retry.Intervals]));
 }

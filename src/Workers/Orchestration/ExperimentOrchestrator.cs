@@ -63,6 +63,27 @@ public sealed class ExperimentOrchestrator(ExperimentRepository repository, Stor
         }
     }
 
+    public Task OnShardWrittenAsync(ShardWritten written, IPublishEndpoint publish, CancellationToken cancellation) =>
+        AdvanceAsync(written.ExperimentId, ExperimentPhase.Sharding, async (record, plan) =>
+        {
+            var done = record.WrittenShards.GetValueOrDefault(written.Split) ?? [];
+            if (!record.PendingSplits.Contains(written.Split) || done.Contains(written.Index))
+            {
+                return null;
+            }
+            var units = new Dictionary<string, IReadOnlyList<int>>(record.WrittenShards)
+            {
+                [written.Split] = [.. done.Append(written.Index).Order()],
+            };
+            if (units[written.Split].Count == written.Count)
+            {
+                // Every unit is in: the manifest commits the split, and the split's event moves the experiment on.
+                var manifest = await ShardStage.CommitAsync(files, plan.Dataset, written.Split, written.Count, cancellation);
+                await publish.Publish(ShardEvents.Sharded(record.Id, written.Split, manifest, reused: false), cancellation);
+            }
+            return record with { WrittenShards = units };
+        }, cancellation);
+
     public Task OnDatasetShardedAsync(DatasetSharded sharded, IPublishEndpoint publish, CancellationToken cancellation) =>
         AdvanceAsync(sharded.ExperimentId, ExperimentPhase.Sharding, async (record, plan) =>
         {

@@ -40,6 +40,9 @@ public sealed record ExperimentRecord
     /// <summary>Splits still to be sharded.</summary>
     public IReadOnlyList<string> PendingSplits { get; init; } = [];
 
+    /// <summary>Per split being sharded, the shard units written so far.</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<int>> WrittenShards { get; init; } = new Dictionary<string, IReadOnlyList<int>>();
+
     /// <summary>Training shards whose targets are still to be computed (known once the training split is sharded).</summary>
     public IReadOnlyList<string> PendingShards { get; init; } = [];
 
