@@ -51,18 +51,5 @@ public sealed class ComputeTargetsConsumer(ExperimentPlans plans, StoreFiles fil
     }
 }
 
-/// <summary>One shard at a time per replica (the work is CPU-bound); scale out with replicas.</summary>
-public sealed class ComputeTargetsConsumerDefinition : ConsumerDefinition<ComputeTargetsConsumer>
-{
-    private readonly UnitRetryOptions _retry;
-
-    public ComputeTargetsConsumerDefinition(UnitRetryOptions retry)
-    {
-        _retry = retry;
-        ConcurrentMessageLimit = 1;
-    }
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<ComputeTargetsConsumer> consumerConfigurator, IRegistrationContext context) =>
-        consumerConfigurator.UseMessageRetry(retry => retry.Intervals([.. _retry.Intervals]));
-}
+public sealed class ComputeTargetsConsumerDefinition(UnitRetryOptions retry)
+    : UnitConsumerDefinition<ComputeTargetsConsumer>(retry, cpuBound: true);

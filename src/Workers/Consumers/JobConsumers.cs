@@ -21,16 +21,8 @@ public sealed class RunEvaluationConsumer(IJobLauncher launcher) : IConsumer<Run
 }
 
 /// <summary>Launching talks to the job API (in process, or Kubernetes): retried briefly, then the experiment fails.</summary>
-public sealed class RunPretrainingConsumerDefinition(UnitRetryOptions retry) : ConsumerDefinition<RunPretrainingConsumer>
-{
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<RunPretrainingConsumer> consumerConfigurator, IRegistrationContext context) =>
-        consumerConfigurator.UseMessageRetry(policy => policy.Intervals([.. retry.Intervals]));
-}
+public sealed class RunPretrainingConsumerDefinition(UnitRetryOptions retry)
+    : UnitConsumerDefinition<RunPretrainingConsumer>(retry, cpuBound: false);
 
-public sealed class RunEvaluationConsumerDefinition(UnitRetryOptions retry) : ConsumerDefinition<RunEvaluationConsumer>
-{
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<RunEvaluationConsumer> consumerConfigurator, IRegistrationContext context) =>
-        consumerConfigurator.UseMessageRetry(policy => policy.Intervals([.. retry.Intervals]));
-}
+public sealed class RunEvaluationConsumerDefinition(UnitRetryOptions retry)
+    : UnitConsumerDefinition<RunEvaluationConsumer>(retry, cpuBound: false);

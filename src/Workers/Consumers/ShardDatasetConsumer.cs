@@ -57,25 +57,8 @@ public sealed class WriteShardConsumer(ExperimentPlans plans, StoreFiles files, 
     }
 }
 
-public sealed class ShardDatasetConsumerDefinition(UnitRetryOptions retry) : ConsumerDefinition<ShardDatasetConsumer>
-{
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<ShardDatasetConsumer> consumerConfigurator, IRegistrationContext context) =>
-        consumerConfigurator.UseMessageRetry(policy => policy.Intervals([.. retry.Intervals]));
-}
+public sealed class ShardDatasetConsumerDefinition(UnitRetryOptions retry)
+    : UnitConsumerDefinition<ShardDatasetConsumer>(retry, cpuBound: false);
 
-/// <summary>Sharding is CPU- and I/O-bound: one shard at a time per replica; replicas compete for the queue.</summary>
-public sealed class WriteShardConsumerDefinition : ConsumerDefinition<WriteShardConsumer>
-{
-    private readonly UnitRetryOptions _retry;
-
-    public WriteShardConsumerDefinition(UnitRetryOptions retry)
-    {
-        _retry = retry;
-        ConcurrentMessageLimit = 1;
-    }
-
-    protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
-        IConsumerConfigurator<WriteShardConsumer> consumerConfigurator, IRegistrationContext context) =>
-        consumerConfigurator.UseMessageRetry(policy => policy.Intervals([.. _retry.Intervals]));
-}
+public sealed class WriteShardConsumerDefinition(UnitRetryOptions retry)
+    : UnitConsumerDefinition<WriteShardConsumer>(retry, cpuBound: true);
