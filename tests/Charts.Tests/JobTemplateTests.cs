@@ -1,0 +1,120 @@
+using k8s.Models;
+using SemanticMIM.Charts.Tests.Helm;
+
+namespace SemanticMIM.Charts.Tests;
+
+/// <summary>
+/// The trainer and evaluator Job templates the orchestrator's Kubernetes launcher creates Jobs from
+/// (ConfigMap <c>mim-semanticmim-job-templates</c>, mounted at /etc/semanticmim/jobs).
+/// </summary>
+public sealed class JobTemplateTests
+{
+    [Theory]
+    [MemberData(nameof(RenderMatrix.All), MemberType = typeof(RenderMatrix))]
+    public async Task TheOrchestratorIsToldWhereTheTemplatesAreAndTheyAreMountedThere(string valuesFile)
+    {
+        var chart = await Chart.RenderAsync(valuesFile);
+        var pod = chart.Named<V1Deployment>(RenderedChart.FullName("orchestrator")).Spec.Template.Spec;
+        var container = Assert.Single(pod.Containers);
+
+        Assert.Equal("kubernetes", SecurityTests.Env(container, "Jobs__Launcher"));
+        Assert.Equal("metadata.namespace", container.Env.Single(e => e.Name == "Jobs__Namespace").ValueFrom.FieldRef.FieldPath);
+        var mount = container.VolumeMounts.Single(m => m.MountPath == "/etc/semanticmim/jobs");
+        Assert.True(mount.ReadOnlyProperty);
+        var volume = pod.Volumes.Single(v => v.Name == mount.Name);
+        Assert.Equal(RenderedChart.FullName("job-templates"), volume.ConfigMap.Name);
+        Assert.Equal("/etc/semanticmim/jobs/pretraining.yaml", SecurityTests.Env(container, "Jobs__Templates__Pretraining"));
+        Assert.Equal("/etc/semanticmim/jobs/evaluation.yaml", SecurityTests.Env(container, "Jobs__Templates__Evaluation"));
+        Assert.Equal(["evaluation.yaml", "pretraining.yaml"], chart.JobTemplates.Keys.Order());
+        // A changed template restarts the orchestrator, which reads the files at start.
+        Assert.Matches("^[0-9a-f]{64}$", chart.Named<V1Deployment>(RenderedChart.FullName("orchestrator")).Spec.Template.Metadata.Annotations["checksum/job-templates"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(RenderMatrix.All), MemberType = typeof(RenderMatrix))]
+    public async Task EachTemplateIsACompleteJobWithoutAName(string valuesFile)
+    {
+        var chart = await Chart.RenderAsync(valuesFile);
+
+        foreach (var (file, component) in new[] { ("pretraining.yaml", "trainer"), ("evaluation.yaml", "evaluator") })
+        {
+            var job = chart.JobTemplates[file];
+            Assert.Equal("batch/v1", job.ApiVersion);
+            Assert.Equal("Job", job.Kind);
+            Assert.Null(job.Metadata.Name);
+            Assert.Equal(component, job.Metadata.Labels["app.kubernetes.io/component"]);
+            Assert.Equal("semanticmim-orchestrator", job.Metadata.Labels["app.kubernetes.io/managed-by"]);
+            Assert.Equal(component, job.Spec.Template.Metadata.Labels["app.kubernetes.io/component"]);
+            Assert.Equal("Never", job.Spec.Template.Spec.RestartPolicy);
+            var container = Assert.Single(job.Spec.Template.Spec.Containers);
+            Assert.Equal(component, container.Name);
+            Assert.Equal($"semanticmim/{component}:0.1.0", container.Image);
+            Assert.Equal("http://0.0.0.0:8080", SecurityTests.Env(container, "ASPNETCORE_URLS"));
+            Assert.Equal("http-metrics", Assert.Single(container.Ports).Name);
+            // The launcher adds these per job; a template that set them would launch every job as the same one.
+            Assert.DoesNotContain(container.Env, variable => variable.Name.StartsWith("Job__", StringComparison.Ordinal));
+
+            // Preemption and eviction do not count as failures.
+            var rule = Assert.Single(job.Spec.PodFailurePolicy.Rules);
+            Assert.Equal("Ignore", rule.Action);
+            var condition = Assert.Single(rule.OnPodConditions);
+            Assert.Equal(("DisruptionTarget", "True"), (condition.Type, condition.Status));
+            Assert.NotNull(job.Spec.TtlSecondsAfterFinished);
+        }
+    }
+
+    [Fact]
+    public async Task ByDefaultEveryJobRequestsAndIsLimitedToOneGpuAndToleratesGpuNodes()
+    {
+        var chart = await Chart.RenderAsync(RenderMatrix.Defaults);
+
+        foreach (var job in chart.JobTemplates.Values)
+        {
+            var resources = Assert.Single(job.Spec.Template.Spec.Containers).Resources;
+            Assert.Equal("1", resources.Requests["nvidia.com/gpu"].ToString());
+            Assert.Equal("1", resources.Limits["nvidia.com/gpu"].ToString());
+            var toleration = Assert.Single(job.Spec.Template.Spec.Tolerations);
+            Assert.Equal(("nvidia.com/gpu", "Exists", "NoSchedule"), (toleration.Key, toleration.OperatorProperty, toleration.Effect));
+        }
+
+        Assert.Equal(3, chart.JobTemplates["pretraining.yaml"].Spec.BackoffLimit);
+        Assert.Equal(86400, chart.JobTemplates["pretraining.yaml"].Spec.TtlSecondsAfterFinished);
+        Assert.Null(chart.JobTemplates["pretraining.yaml"].Spec.ActiveDeadlineSeconds);
+    }
+
+    [Fact]
+    public async Task GpuSchedulingValuesReachTheTemplates()
+    {
+        var chart = await Chart.RenderAsync(RenderMatrix.Gpu);
+        var trainer = chart.JobTemplates["pretraining.yaml"];
+        var evaluator = chart.JobTemplates["evaluation.yaml"];
+        var pod = trainer.Spec.Template.Spec;
+        var resources = Assert.Single(pod.Containers).Resources;
+
+        Assert.Equal("1", resources.Requests["nvidia.com/gpu"].ToString());
+        Assert.Equal("1", resources.Limits["nvidia.com/gpu"].ToString());
+        Assert.Equal("8", resources.Requests["cpu"].ToString());
+        Assert.Equal("48Gi", resources.Requests["memory"].ToString());
+        Assert.Equal("64Gi", resources.Limits["memory"].ToString());
+        Assert.Equal("NVIDIA-H100-80GB-HBM3", pod.NodeSelector["nvidia.com/gpu.product"]);
+        Assert.Equal("nvidia-h100-80gb", pod.NodeSelector["cloud.google.com/gke-accelerator"]);
+        Assert.Equal(["dedicated", "nvidia.com/gpu"], pod.Tolerations.Select(t => t.Key).Order());
+        Assert.Equal("ml-training", pod.Tolerations.Single(t => t.Key == "dedicated").Value);
+        Assert.Equal("topology.kubernetes.io/zone",
+            pod.Affinity.NodeAffinity.RequiredDuringSchedulingIgnoredDuringExecution.NodeSelectorTerms[0].MatchExpressions[0].Key);
+        Assert.Equal("ml-training", pod.PriorityClassName);
+        Assert.Equal(6, trainer.Spec.BackoffLimit);
+        Assert.Equal(3600, trainer.Spec.TtlSecondsAfterFinished);
+        Assert.Equal(259200, trainer.Spec.ActiveDeadlineSeconds);
+        Assert.Equal("500Gi", pod.Volumes.Single(v => v.Name == "cache").EmptyDir.SizeLimit.ToString());
+
+        // A CPU-only evaluator: no GPU resource, no GPU toleration, its own nodes.
+        var evaluatorPod = evaluator.Spec.Template.Spec;
+        var evaluatorResources = Assert.Single(evaluatorPod.Containers).Resources;
+        Assert.DoesNotContain("nvidia.com/gpu", evaluatorResources.Requests.Keys);
+        Assert.DoesNotContain("nvidia.com/gpu", evaluatorResources.Limits.Keys);
+        Assert.Empty(evaluatorPod.Tolerations ?? []);
+        Assert.Equal("cpu-highmem", evaluatorPod.NodeSelector["node-pool"]);
+        Assert.Equal(1, evaluator.Spec.BackoffLimit);
+    }
+}

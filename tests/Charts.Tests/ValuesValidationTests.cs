@@ -1,0 +1,90 @@
+using SemanticMIM.Charts.Tests.Helm;
+
+namespace SemanticMIM.Charts.Tests;
+
+/// <summary>Bad values are refused before anything is installed, with messages that name the problem.</summary>
+public sealed class ValuesValidationTests
+{
+    public static TheoryData<string, string[]> SchemaRejections => new()
+    {
+        { "invalid/missing-image-repository.yaml", ["/shard/image/repository", "/jobs/trainer/image/repository", "minLength: got 0, want 1"] },
+        { "invalid/zero-replicas.yaml", ["/target/replicaCount", "minimum: got 0, want 1"] },
+        { "invalid/port-out-of-range.yaml", ["/orchestrator/containerPort", "maximum: got 70,000, want 65,535", "/rabbitmq/service/ports/amqp"] },
+        { "invalid/wrong-types.yaml", ["/shard/replicaCount", "got string, want integer", "/rabbitmq/enabled", "got string, want boolean", "/jobs/trainer/backoffLimit"] },
+        { "invalid/insecure.yaml", ["/containerSecurityContext/readOnlyRootFilesystem", "/containerSecurityContext/allowPrivilegeEscalation", "/podSecurityContext/runAsNonRoot"] },
+        { "invalid/too-many-gpus.yaml", ["/jobs/trainer/gpu/count", "maximum: got 2, want 1"] },
+        { "invalid/external-without-endpoints.yaml", ["/externalRabbitmq/uri", "/externalRabbitmq/existingSecret", "/externalS3/endpoint"] },
+    };
+
+    [Theory]
+    [MemberData(nameof(SchemaRejections))]
+    public async Task TheSchemaRejectsBadValuesNamingEachOne(string valuesFile, string[] messages)
+    {
+        var result = await Chart.TemplateAsync(valuesFile);
+
+        Assert.False(result.Succeeded, $"{valuesFile} was accepted");
+        Assert.Contains("values don't meet the specifications of the schema", result.Error, StringComparison.Ordinal);
+        Assert.All(messages, message => Assert.Contains(message, result.Error, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task TheValidateHelperListsEveryProblemAtOnce()
+    {
+        var result = await Chart.TemplateAsync("invalid/several-problems.yaml");
+
+        Assert.False(result.Succeeded);
+        Assert.Contains("VALUES VALIDATION:", result.Error, StringComparison.Ordinal);
+        string[] problems =
+        [
+            "  - rabbitmq.auth: set either password or existingSecret, not both",
+            "  - externalS3: minio.enabled is false, so set externalS3.existingSecret",
+            "  - shard.pdb.minAvailable: 2 with 2 replica(s) would block every voluntary eviction",
+            "  - target.pdb: set minAvailable or maxUnavailable, not both",
+            "  - jobs.trainer.resources.limits: do not set nvidia.com/gpu here",
+        ];
+        Assert.All(problems, problem => Assert.Contains(problem, result.Error, StringComparison.Ordinal));
+        Assert.Equal(problems.Length, result.Error.Split('\n').Count(line => line.StartsWith("  - ", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public async Task BothBrokerAndStoreExternalWithoutEndpointsListsBothEvenWithoutTheSchema()
+    {
+        var result = await Chart.TemplateAsync("invalid/external-without-endpoints.yaml", "--skip-schema-validation");
+
+        Assert.False(result.Succeeded);
+        Assert.Contains("VALUES VALIDATION:", result.Error, StringComparison.Ordinal);
+        Assert.Contains("  - externalRabbitmq: rabbitmq.enabled is false, so set externalRabbitmq.uri (amqp://user:password@host:5672/) or externalRabbitmq.existingSecret", result.Error, StringComparison.Ordinal);
+        Assert.Contains("  - externalS3.endpoint: minio.enabled is false, so set the S3 endpoint", result.Error, StringComparison.Ordinal);
+        Assert.Contains("  - externalS3: minio.enabled is false, so set externalS3.existingSecret", result.Error, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("externalRabbitmq.uri=http://broker:5672/", "rabbitmq.enabled=false", "externalRabbitmq.uri: not an AMQP URI")]
+    [InlineData("externalS3.endpoint=https://s3.example.org/bucket", "minio.enabled=false", "externalS3.endpoint: 'https://s3.example.org/bucket' is not an http:// or https:// address without path")]
+    [InlineData("storage.bucket=Bad_Bucket", "rabbitmq.enabled=true", "storage.bucket: 'Bad_Bucket' is not an S3 bucket name")]
+    [InlineData("networkPolicy.metrics.namespaceSelector=null", "networkPolicy.metrics.podSelector=null", "networkPolicy.metrics: set namespaceSelector and/or podSelector")]
+    public async Task SingleProblemsAreNamedPlainly(string setting, string other, string message)
+    {
+        var result = await Chart.TemplateAsync(null, "--skip-schema-validation", "--set", setting, "--set", other,
+            "--set", "externalS3.existingSecret=s3", "--set", "externalRabbitmq.existingSecret=broker");
+
+        Assert.False(result.Succeeded, $"{setting} was accepted");
+        Assert.Contains(message, result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task TheNotesTellHowToTriggerAnExperimentAndWhereTheDashboardsAre()
+    {
+        var result = await Chart.InstallDryRunAsync(RenderMatrix.Defaults);
+
+        Assert.True(result.Succeeded, result.ToString());
+        string notes = result.Output[result.Output.IndexOf("NOTES:", StringComparison.Ordinal)..];
+        Assert.Contains($"kubectl -n {Chart.Namespace} port-forward svc/{RenderedChart.FullName("rabbitmq")} 5672:5672", notes, StringComparison.Ordinal);
+        Assert.Contains("semanticmim.dll submit deploy/examples/fashion-mnist-maskfeat.yaml", notes, StringComparison.Ordinal);
+        Assert.Contains("--broker \"$SEMANTICMIM_BROKER\"", notes, StringComparison.Ordinal);
+        Assert.Contains("\"SemanticMIM.Contracts.Messages:StartExperiment\"", notes, StringComparison.Ordinal);
+        Assert.Contains("urn:message:SemanticMIM.Contracts.Messages:StartExperiment", notes, StringComparison.Ordinal);
+        Assert.Contains($"{RenderedChart.FullName("dashboard-experiments")} and {RenderedChart.FullName("dashboard-services")}", notes, StringComparison.Ordinal);
+        Assert.Contains("grafana_dashboard=\"1\"", notes, StringComparison.Ordinal);
+    }
+}
