@@ -2,7 +2,7 @@
 # Starts or stops the servers the integration tests and a local multi-process run need, on loopback only:
 #   deploy/local/infrastructure.sh start [rabbitmq] [s3]    (both when none is named)
 #   deploy/local/infrastructure.sh stop                     (stops what the same INFRA_DIR and ports started)
-# Installs what is missing (rabbitmq-server from Debian, s3rver from npm). State lives in $INFRA_DIR.
+# Installs what is missing (rabbitmq-server from Debian, s3rver from npm into $S3RVER_HOME). State lives in $INFRA_DIR.
 # Prints the endpoints as environment assignments, e.g. SEMANTICMIM_RABBITMQ=amqp://guest:guest@127.0.0.1:5672/
 set -euo pipefail
 
@@ -10,10 +10,14 @@ INFRA_DIR="${INFRA_DIR:-/tmp/semanticmim-infra}"
 RABBITMQ_PORT="${RABBITMQ_PORT:-5672}"
 S3_PORT="${S3_PORT:-9000}"
 S3RVER_VERSION="3.7.1"
+# s3rver is installed once per machine (npm, then patched); each INFRA_DIR holds only a server's data, log and pid.
+S3RVER_HOME="${S3RVER_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/semanticmim/s3rver-$S3RVER_VERSION-atomic}"
 # A node name of our own, so a broker the Debian package may have started (or another test run) is never ours.
-RABBITMQ_NODE="semanticmim-$RABBITMQ_PORT@localhost"
-# Erlang distribution (node to node, and rabbitmqctl to node) on its own port, next to the AMQP one.
-if [ "$RABBITMQ_PORT" -lt 64000 ]; then RABBITMQ_DIST_PORT=$((RABBITMQ_PORT + 1000)); else RABBITMQ_DIST_PORT=$((RABBITMQ_PORT - 1000)); fi
+RABBITMQ_NODE="${RABBITMQ_NODENAME:-semanticmim-$RABBITMQ_PORT@localhost}"
+# Erlang distribution (node to node, and rabbitmqctl to node) on its own port: RABBITMQ_DIST_PORT, or next to AMQP's.
+if [ -z "${RABBITMQ_DIST_PORT:-}" ]; then
+  if [ "$RABBITMQ_PORT" -lt 64000 ]; then RABBITMQ_DIST_PORT=$((RABBITMQ_PORT + 1000)); else RABBITMQ_DIST_PORT=$((RABBITMQ_PORT - 1000)); fi
+fi
 # Keep epmd and the command-line tools' own Erlang nodes on loopback too.
 export ERL_EPMD_ADDRESS=127.0.0.1
 export RABBITMQ_CTL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}"
@@ -60,20 +64,24 @@ CONF
 }
 
 start_s3() {
-  local dir="$INFRA_DIR/s3rver"
-  if [ ! -x "$dir/node_modules/.bin/s3rver" ]; then
-    echo "installing s3rver $S3RVER_VERSION" >&2
-    mkdir -p "$dir"
-    npm install --prefix "$dir" --no-audit --no-fund --silent "s3rver@$S3RVER_VERSION" >/dev/null
+  local home="$S3RVER_HOME" dir="$INFRA_DIR/s3rver"
+  if [ ! -f "$home/installed" ]; then
+    echo "installing s3rver $S3RVER_VERSION into $home" >&2
+    rm -rf "$home" && mkdir -p "$home"
+    npm install --prefix "$home" --no-audit --no-fund --silent "s3rver@$S3RVER_VERSION" >/dev/null
     # s3rver answers listings in a namespace the Minio SDK does not recognise (environment.md): fix it.
-    grep -rl 'http://doc.s3.amazonaws.com/2006-03-01/' "$dir/node_modules/s3rver/lib" \
+    grep -rl 'http://doc.s3.amazonaws.com/2006-03-01/' "$home/node_modules/s3rver/lib" \
       | xargs -r sed -i 's#http://doc.s3.amazonaws.com/2006-03-01/#http://s3.amazonaws.com/doc/2006-03-01/#g'
+    # ... and replaces objects in place, which readers can see half-written: make it atomic.
+    node "$(dirname "$0")/s3rver-atomic.js" "$home/node_modules/s3rver/lib/stores/filesystem.js"
+    touch "$home/installed"
   fi
+  mkdir -p "$dir"
   if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
     echo "s3rver already running" >&2
   else
     mkdir -p "$INFRA_DIR/s3-data"
-    nohup "$dir/node_modules/.bin/s3rver" -d "$INFRA_DIR/s3-data" -a 127.0.0.1 -p "$S3_PORT" -s > "$dir/log" 2>&1 &
+    nohup "$home/node_modules/.bin/s3rver" -d "$INFRA_DIR/s3-data" -a 127.0.0.1 -p "$S3_PORT" -s > "$dir/log" 2>&1 &
     echo $! > "$dir/pid"
     wait_for 30 "s3rver" bash -c "exec 3<>/dev/tcp/127.0.0.1/$S3_PORT"
   fi

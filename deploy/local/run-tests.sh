@@ -34,6 +34,9 @@ for project in tests/*/*.csproj; do
     --logger "console;verbosity=minimal" --results-directory "$results" || status=$?
 done
 
+# The fixtures stop their brokers and S3 servers; an Erlang port mapper left without nodes goes too.
+if command -v epmd >/dev/null 2>&1 && ! epmd -names 2>/dev/null | grep -q '^name '; then epmd -kill >/dev/null 2>&1 || true; fi
+
 # dotnet test's own summary is per project; add up the counters of every TRX file.
 sum() { cat "$results"/*.trx 2>/dev/null | grep -o "<Counters [^>]*" | grep -o " $1=\"[0-9]*\"" | tr -dc '0-9\n' \
   | awk '{ s += $1 } END { print s + 0 }'; }

@@ -15,10 +15,21 @@ namespace SemanticMIM.Cli;
 /// </summary>
 internal static class SubmitCommand
 {
+    // System.CommandLine 2.0 has no built-in conversion to Uri: parse it here, with a clear error.
     private static Option<Uri> Broker() => new("--broker")
     {
-        Description = "The platform's RabbitMQ broker (amqp://user:password@host:5672/)",
+        Description = "The platform's RabbitMQ broker (amqp://user:password@host:5672/; default $SEMANTICMIM_BROKER or the local one)",
         DefaultValueFactory = _ => new Uri(Environment.GetEnvironmentVariable("SEMANTICMIM_BROKER") ?? "amqp://guest:guest@127.0.0.1:5672/"),
+        CustomParser = result =>
+        {
+            string text = result.Tokens.Count > 0 ? result.Tokens[^1].Value : "";
+            if (Uri.TryCreate(text, UriKind.Absolute, out var uri))
+            {
+                return uri;
+            }
+            result.AddError($"--broker: '{text}' is not an absolute URI such as amqp://user:password@host:5672/");
+            return null;
+        },
     };
 
     public static Command Create()
@@ -81,7 +92,8 @@ internal static class SubmitCommand
             await using var client = await BusClient.CreateAsync(parse.GetValue(broker)!, cancellation);
             var status = await client.RequestAsync<GetExperimentStatus, ExperimentStatus>(new GetExperimentStatus { ExperimentId = parse.GetValue(id) },
                 cancellationToken: cancellation);
-            Console.WriteLine($"{status.ExperimentId:D} {status.Name ?? "-"}: {status.State} ({status.Stage}) {status.Detail}".TrimEnd());
+            string name = string.IsNullOrEmpty(status.Name) ? "-" : status.Name;
+            Console.WriteLine($"{status.ExperimentId:D} {name}: {status.State} ({status.Stage}) {status.Detail}".TrimEnd());
             return status.State is "failed" or "rejected" or "unknown" ? 1 : 0;
         });
         return command;

@@ -21,8 +21,7 @@ public static class WorkerHost
         var builder = WebApplication.CreateBuilder(args);
         builder.AddServiceDefaults(serviceName);
         builder.Services.AddSemanticMimObjectStore(builder.Configuration);
-        builder.Services.AddSemanticMimWorkers(CacheFolder(builder.Configuration, serviceName),
-            builder.Configuration.GetSection(UnitRetryOptions.SectionName).Get<UnitRetryOptions>());
+        builder.Services.AddSemanticMimWorkers(CacheFolder(builder.Configuration, serviceName), UnitRetryOptions.From(builder.Configuration));
         if (role.HasFlag(ServiceRole.Orchestrator))
         {
             builder.Services.AddInProcessJobs();

@@ -64,7 +64,7 @@ public sealed class ExperimentOrchestrator(ExperimentRepository repository, Stor
     }
 
     public Task OnShardWrittenAsync(ShardWritten written, IPublishEndpoint publish, CancellationToken cancellation) =>
-        AdvanceAsync(written.ExperimentId, ExperimentPhase.Sharding, async (record, plan) =>
+        AdvanceAsync(written.ExperimentId, ExperimentPhase.Sharding, publish, async (record, plan, outbox) =>
         {
             var done = record.WrittenShards.GetValueOrDefault(written.Split) ?? [];
             if (!record.PendingSplits.Contains(written.Split) || done.Contains(written.Index))
@@ -79,13 +79,13 @@ public sealed class ExperimentOrchestrator(ExperimentRepository repository, Stor
             {
                 // Every unit is in: the manifest commits the split, and the split's event moves the experiment on.
                 var manifest = await ShardStage.CommitAsync(files, plan.Dataset, written.Split, written.Count, cancellation);
-                await publish.Publish(ShardEvents.Sharded(record.Id, written.Split, manifest, reused: false), cancellation);
+                outbox.Add(ShardEvents.Sharded(record.Id, written.Split, manifest, reused: false));
             }
             return record with { WrittenShards = units };
         }, cancellation);
 
     public Task OnDatasetShardedAsync(DatasetSharded sharded, IPublishEndpoint publish, CancellationToken cancellation) =>
-        AdvanceAsync(sharded.ExperimentId, ExperimentPhase.Sharding, async (record, plan) =>
+        AdvanceAsync(sharded.ExperimentId, ExperimentPhase.Sharding, publish, async (record, plan, outbox) =>
         {
             if (!record.PendingSplits.Contains(sharded.Split))
             {
@@ -105,13 +105,13 @@ public sealed class ExperimentOrchestrator(ExperimentRepository repository, Stor
             var first = NeedsTokenizer(plan) ? next.PendingShards.Take(1) : next.PendingShards;
             foreach (var shard in first)
             {
-                await publish.Publish(new ComputeTargets { ExperimentId = record.Id, Shard = shard }, cancellation);
+                outbox.Add(new ComputeTargets { ExperimentId = record.Id, Shard = shard });
             }
             return next;
         }, cancellation);
 
     public Task OnTargetsComputedAsync(TargetsComputed computed, IPublishEndpoint publish, CancellationToken cancellation) =>
-        AdvanceAsync(computed.ExperimentId, ExperimentPhase.Targets, async (record, plan) =>
+        AdvanceAsync(computed.ExperimentId, ExperimentPhase.Targets, publish, async (record, plan, outbox) =>
         {
             if (!record.PendingShards.Contains(computed.Shard))
             {
@@ -124,25 +124,25 @@ public sealed class ExperimentOrchestrator(ExperimentRepository repository, Stor
             {
                 foreach (var shard in pending)
                 {
-                    await publish.Publish(new ComputeTargets { ExperimentId = record.Id, Shard = shard }, cancellation);
+                    outbox.Add(new ComputeTargets { ExperimentId = record.Id, Shard = shard });
                 }
             }
             if (pending.Count > 0)
             {
                 return record with { PendingShards = pending };
             }
-            await publish.Publish(new RunPretraining { ExperimentId = record.Id }, cancellation);
+            outbox.Add(new RunPretraining { ExperimentId = record.Id });
             return record with { PendingShards = pending, Phase = ExperimentPhase.Pretraining };
         }, cancellation);
 
     public Task OnTrainingProgressedAsync(TrainingProgressed progressed, CancellationToken cancellation) =>
-        AdvanceAsync(progressed.ExperimentId, ExperimentPhase.Pretraining, (record, _) =>
+        AdvanceAsync(progressed.ExperimentId, ExperimentPhase.Pretraining, null, (record, _, _) =>
             Task.FromResult<ExperimentRecord?>(progressed.Step > record.Step
                 ? record with { Step = progressed.Step, TotalSteps = progressed.TotalSteps }
                 : null), cancellation);
 
     public Task OnPretrainingCompletedAsync(PretrainingCompleted completed, IPublishEndpoint publish, CancellationToken cancellation) =>
-        AdvanceAsync(completed.ExperimentId, ExperimentPhase.Pretraining, async (record, plan) =>
+        AdvanceAsync(completed.ExperimentId, ExperimentPhase.Pretraining, publish, async (record, plan, outbox) =>
         {
             var next = record with
             {
@@ -153,24 +153,24 @@ public sealed class ExperimentOrchestrator(ExperimentRepository repository, Stor
             };
             if (next.PendingEvaluations.Count == 0)
             {
-                return await CompleteAsync(next, plan, publish, cancellation);
+                return await CompleteAsync(next, plan, outbox, cancellation);
             }
             foreach (int index in next.PendingEvaluations)
             {
-                await publish.Publish(new RunEvaluation { ExperimentId = record.Id, EvaluationIndex = index }, cancellation);
+                outbox.Add(new RunEvaluation { ExperimentId = record.Id, EvaluationIndex = index });
             }
             return next;
         }, cancellation);
 
     public Task OnEvaluationCompletedAsync(EvaluationCompleted completed, IPublishEndpoint publish, CancellationToken cancellation) =>
-        AdvanceAsync(completed.ExperimentId, ExperimentPhase.Evaluating, async (record, plan) =>
+        AdvanceAsync(completed.ExperimentId, ExperimentPhase.Evaluating, publish, async (record, plan, outbox) =>
         {
             if (!record.PendingEvaluations.Contains(completed.EvaluationIndex))
             {
                 return null;
             }
             var next = record with { PendingEvaluations = record.PendingEvaluations.Where(i => i != completed.EvaluationIndex).ToList() };
-            return next.PendingEvaluations.Count > 0 ? next : await CompleteAsync(next, plan, publish, cancellation);
+            return next.PendingEvaluations.Count > 0 ? next : await CompleteAsync(next, plan, outbox, cancellation);
         }, cancellation);
 
     /// <summary>Records a failure reported by a worker or job (which already published <see cref="ExperimentFailed"/>).</summary>
@@ -234,7 +234,7 @@ public sealed class ExperimentOrchestrator(ExperimentRepository repository, Stor
         };
     }
 
-    private async Task<ExperimentRecord> CompleteAsync(ExperimentRecord record, ExperimentPlan plan, IPublishEndpoint publish, CancellationToken cancellation)
+    private async Task<ExperimentRecord> CompleteAsync(ExperimentRecord record, ExperimentPlan plan, List<object> outbox, CancellationToken cancellation)
     {
         var results = new List<EvaluationResult>();
         for (int i = 0; i < plan.Spec.Evaluations.Count; i++)
@@ -255,13 +255,13 @@ public sealed class ExperimentOrchestrator(ExperimentRepository repository, Stor
         ExperimentReport.Write(scratch, $"SemanticMIM experiment report: {plan.Id}", [arm], "");
         await files.UploadFolderAsync(scratch, reportPrefix, "report.md", cancellation);
         Directory.Delete(scratch, recursive: true);
-        await publish.Publish(new ExperimentCompleted
+        outbox.Add(new ExperimentCompleted
         {
             ExperimentId = record.Id,
             Name = plan.Id,
             ResultsKey = resultsKey,
             ReportKey = StoreLayout.Key(reportPrefix, "report.md"),
-        }, cancellation);
+        });
         logger.LogInformation("Experiment {Id} ({Name}) completed", record.Id, plan.Id);
         return record with { Phase = ExperimentPhase.Completed };
     }
@@ -280,8 +280,10 @@ public sealed class ExperimentOrchestrator(ExperimentRepository repository, Stor
     }
 
     // Applies a transition when the experiment is in the expected phase; a null result means "nothing to do".
-    private async Task AdvanceAsync(Guid id, ExperimentPhase expected, Func<ExperimentRecord, ExperimentPlan, Task<ExperimentRecord?>> transition,
-        CancellationToken cancellation)
+    // The messages it produces are published only after the new state is saved, so no worker acts on a step the
+    // record does not show yet (a crash in between re-issues them through recovery; every unit is idempotent).
+    private async Task AdvanceAsync(Guid id, ExperimentPhase expected, IPublishEndpoint? publish,
+        Func<ExperimentRecord, ExperimentPlan, List<object>, Task<ExperimentRecord?>> transition, CancellationToken cancellation)
     {
         using var _ = await LockAsync(id, cancellation);
         var record = await repository.FindAsync(id, cancellation);
@@ -291,10 +293,16 @@ public sealed class ExperimentOrchestrator(ExperimentRepository repository, Stor
             return;
         }
         var plan = ExperimentPlan.From(SpecReader.Read(record.SpecYaml, $"experiment {id}"));
-        var next = await transition(record, plan);
-        if (next is not null)
+        var outbox = new List<object>();
+        var next = await transition(record, plan, outbox);
+        if (next is null)
         {
-            await repository.SaveAsync(next, cancellation);
+            return;
+        }
+        await repository.SaveAsync(next, cancellation);
+        foreach (var message in outbox)
+        {
+            await publish!.Publish(message, cancellation);
         }
     }
 

@@ -100,8 +100,7 @@ public sealed class RabbitMqFixture : IAsyncLifetime
     };
 
     /// <summary>
-    /// A free AMQP port and the Erlang distribution port infrastructure.sh derives from it (port % 20000 + 40000),
-    /// both free. The AMQP port stays below 40000: from 40000 to 59999 that formula gives the AMQP port itself.
+    /// A free AMQP port and an Erlang distribution port (passed to infrastructure.sh as RABBITMQ_DIST_PORT), both free.
     /// </summary>
     static (int Amqp, int Distribution) FreeBrokerPorts()
     {

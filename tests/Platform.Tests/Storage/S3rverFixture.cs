@@ -7,17 +7,13 @@ namespace SemanticMIM.Platform.Tests.Storage;
 
 /// <summary>
 /// A real S3 server (s3rver) for the tests of one collection, started with deploy/local/infrastructure.sh on a
-/// free port and in its own INFRA_DIR, stopped on dispose. The script installs s3rver from npm into INFRA_DIR on
-/// first use; the installed (and patched) node_modules is kept in a cache under the temp folder afterwards and
-/// linked into the next fixture's INFRA_DIR, so later runs skip the install.
+/// free port and in its own INFRA_DIR, stopped on dispose. The script installs (and patches) s3rver once per
+/// machine; later fixtures only start it.
 /// </summary>
 public sealed class S3rverFixture : IAsyncLifetime
 {
     public const string AccessKey = "S3RVER";
     public const string SecretKey = "S3RVER";
-    private const string S3rverVersion = "3.7.1";
-
-    private static readonly string CacheRoot = Path.Combine(Path.GetTempPath(), "semanticmim-s3rver-cache", S3rverVersion);
     private readonly string _infraDir = Path.Combine(Path.GetTempPath(), "semanticmim-tests", "infra-" + Guid.NewGuid().ToString("N"));
 
     public string Endpoint { get; private set; } = "";
@@ -37,14 +33,6 @@ public sealed class S3rverFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        string serverDir = Path.Combine(_infraDir, "s3rver");
-        Directory.CreateDirectory(serverDir);
-        string cachedModules = Path.Combine(CacheRoot, "node_modules");
-        if (File.Exists(Path.Combine(cachedModules, ".bin", "s3rver")))
-        {
-            Directory.CreateSymbolicLink(Path.Combine(serverDir, "node_modules"), cachedModules);
-        }
-
         var start = new ProcessStartInfo("bash", [Path.Combine(RepositoryRoot(), "deploy", "local", "infrastructure.sh"), "start", "s3"])
         {
             RedirectStandardOutput = true,
@@ -83,19 +71,6 @@ public sealed class S3rverFixture : IAsyncLifetime
             catch (Exception e) when (e is ArgumentException or InvalidOperationException)
             {
                 // already gone
-            }
-        }
-        var modules = new DirectoryInfo(Path.Combine(serverDir, "node_modules"));
-        if (modules.Exists && modules.LinkTarget is null && !Directory.Exists(Path.Combine(CacheRoot, "node_modules")))
-        {
-            try
-            {
-                Directory.CreateDirectory(CacheRoot);
-                modules.MoveTo(Path.Combine(CacheRoot, "node_modules"));
-            }
-            catch (IOException)
-            {
-                // another run filled the cache first
             }
         }
         try

@@ -1,0 +1,246 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text;
+using RabbitMQ.Client;
+using SemanticMIM.Platform.Storage;
+
+namespace SemanticMIM.Integration.Tests.Infrastructure;
+
+[CollectionDefinition(Name)]
+public sealed class InfrastructureCollection : ICollectionFixture<InfrastructureFixture>
+{
+    public const string Name = "infrastructure";
+}
+
+/// <summary>
+/// A real RabbitMQ and a real S3 server (s3rver) for every test of the collection, started with
+/// <c>deploy/local/infrastructure.sh start rabbitmq s3</c> in a temporary INFRA_DIR on free loopback ports, and
+/// stopped at the end (<c>infrastructure.sh stop</c> with the same INFRA_DIR and ports, then the s3rver pid).
+/// </summary>
+/// <remarks>
+/// The script names the broker's Erlang node after its AMQP port (<c>semanticmim-PORT@localhost</c>) and gives it the
+/// distribution port PORT + 1000, so it neither reuses nor stops a broker that someone else runs on this machine;
+/// the port is chosen so that both are free. The script installs s3rver once per machine, patched for atomic writes.
+/// </remarks>
+public sealed class InfrastructureFixture : IAsyncLifetime
+{
+    public const string AccessKey = "S3RVER";
+    public const string SecretKey = "S3RVER";
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
+
+    private readonly string _infraDir = Path.Combine(Path.GetTempPath(), "semanticmim-tests", "integration-" + Guid.NewGuid().ToString("N")[..12]);
+    private readonly StringBuilder _log = new();
+
+    public int RabbitMqPort { get; } = FreeBrokerPort();
+
+    public int S3Port { get; } = Repository.FreePort();
+
+    /// <summary>amqp://guest:guest@127.0.0.1:PORT/</summary>
+    public Uri AmqpUri { get; private set; } = null!;
+
+    /// <summary>http://127.0.0.1:PORT</summary>
+    public string S3Endpoint { get; private set; } = "";
+
+    /// <summary>What infrastructure.sh printed, for a failure's diagnosis.</summary>
+    public string Log
+    {
+        get
+        {
+            lock (_log)
+            {
+                return _log.ToString();
+            }
+        }
+    }
+
+    public async Task InitializeAsync()
+    {
+        try
+        {
+            await StartAsync();
+        }
+        catch
+        {
+            // Whatever did start is stopped: a failed fixture is not disposed by every runner.
+            await DisposeAsync();
+            throw;
+        }
+    }
+
+    private async Task StartAsync()
+    {
+        string output = await RunScriptAsync(_infraDir, ["start", "rabbitmq", "s3"], StartTimeout);
+        AmqpUri = new Uri(Value(output, "SEMANTICMIM_RABBITMQ="));
+        S3Endpoint = Value(output, "SEMANTICMIM_S3=");
+        if (AmqpUri.Port != RabbitMqPort || new Uri(S3Endpoint).Port != S3Port)
+        {
+            throw new InvalidOperationException($"infrastructure.sh reports {AmqpUri} and {S3Endpoint}, not the ports asked for ({RabbitMqPort}, {S3Port}):\n{Log}");
+        }
+
+        // Both answer before any test uses them.
+        await using (await ConnectAsync())
+        {
+        }
+        using var store = await S3ObjectStore.CreateAsync(StoreOptions("probe-" + Guid.NewGuid().ToString("N")[..12]));
+    }
+
+    public async Task DisposeAsync()
+    {
+        try
+        {
+            await RunScriptAsync(_infraDir, ["stop"], TimeSpan.FromMinutes(1));
+        }
+        catch (Exception error) when (error is InvalidOperationException or TimeoutException)
+        {
+            // The s3rver is still stopped below; the broker's log tells why it did not stop.
+            Console.Error.WriteLine(error.Message);
+        }
+        KillS3rver(Path.Combine(_infraDir, "s3rver", "pid"));
+        try
+        {
+            Directory.Delete(_infraDir, recursive: true);
+        }
+        catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+        {
+        }
+    }
+
+    /// <summary>The S3 store options of <paramref name="bucket"/> on this server.</summary>
+    public S3StoreOptions StoreOptions(string bucket) => new()
+    {
+        Endpoint = S3Endpoint,
+        AccessKey = AccessKey,
+        SecretKey = SecretKey,
+        Bucket = bucket,
+        ConnectTimeout = TimeSpan.FromSeconds(5),
+    };
+
+    /// <summary>A plain AMQP connection (RabbitMQ.Client), as a non-MassTransit client would use the broker.</summary>
+    public Task<IConnection> ConnectAsync() => new ConnectionFactory { Uri = AmqpUri }.CreateConnectionAsync();
+
+    /// <summary>The environment every service process gets besides its own port, cache and bucket.</summary>
+    public Dictionary<string, string> ServiceEnvironment(string bucket) => new()
+    {
+        ["Bus__Transport"] = "rabbitmq",
+        ["Bus__RabbitMq"] = AmqpUri.ToString(),
+        ["Storage__Kind"] = "s3",
+        ["Storage__Endpoint"] = S3Endpoint,
+        ["Storage__AccessKey"] = AccessKey,
+        ["Storage__SecretKey"] = SecretKey,
+        ["Storage__Bucket"] = bucket,
+        // Fast unit retries.
+        ["Retry__Intervals__0"] = "00:00:00.200",
+    };
+
+    private async Task<string> RunScriptAsync(string infraDir, string[] arguments, TimeSpan timeout)
+    {
+        string script = Path.Combine(Repository.Root, "deploy", "local", "infrastructure.sh");
+        var start = new ProcessStartInfo("bash", [script, .. arguments])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        start.Environment["INFRA_DIR"] = infraDir;
+        start.Environment["RABBITMQ_PORT"] = RabbitMqPort.ToString(CultureInfo.InvariantCulture);
+        start.Environment["S3_PORT"] = S3Port.ToString(CultureInfo.InvariantCulture);
+        // Erlang's tools start epmd themselves when none runs, on every interface unless told otherwise.
+        start.Environment["ERL_EPMD_ADDRESS"] = "127.0.0.1";
+
+        string command = "infrastructure.sh " + string.Join(' ', arguments);
+        using var process = Process.Start(start) ?? throw new InvalidOperationException("bash did not start");
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var cancel = new CancellationTokenSource(timeout);
+        try
+        {
+            await process.WaitForExitAsync(cancel.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"{command} did not finish within {timeout}:\n{await stdout}\n{await stderr}");
+        }
+        string output = await stdout;
+        string error = await stderr;
+        lock (_log)
+        {
+            _log.AppendLine($"$ {command}").AppendLine(output).AppendLine(error);
+        }
+        if (process.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"{command} exited with {process.ExitCode}:\n{output}\n{error}\n{ServerLogs()}");
+        }
+        return output;
+    }
+
+    /// <summary>The ends of the broker's and s3rver's own logs (INFRA_DIR is deleted at the end).</summary>
+    private string ServerLogs()
+    {
+        var text = new StringBuilder();
+        foreach (string folder in new[] { Path.Combine(_infraDir, "rabbitmq", "log"), Path.Combine(_infraDir, "s3rver") })
+        {
+            if (!Directory.Exists(folder))
+            {
+                continue;
+            }
+            foreach (string file in Directory.GetFiles(folder).Where(f => f.EndsWith(".log", StringComparison.Ordinal) || Path.GetFileName(f) == "log"))
+            {
+                try
+                {
+                    var lines = File.ReadAllLines(file);
+                    text.AppendLine($"--- {file} (last 60 lines):").AppendLine(string.Join('\n', lines.TakeLast(60)));
+                }
+                catch (IOException error)
+                {
+                    text.AppendLine($"--- {file}: {error.Message}");
+                }
+            }
+        }
+        return text.ToString();
+    }
+
+    /// <summary>A free AMQP port below 64000 whose distribution port (PORT + 1000, as infrastructure.sh derives it) is free too.</summary>
+    private static int FreeBrokerPort()
+    {
+        for (int attempt = 0; ; attempt++)
+        {
+            int port = Repository.FreePort();
+            if (port >= 64000)
+            {
+                continue;
+            }
+            try
+            {
+                using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, port + 1000);
+                listener.Start();
+                return port;
+            }
+            catch (System.Net.Sockets.SocketException) when (attempt < 20)
+            {
+            }
+        }
+    }
+
+    private string Value(string output, string marker) =>
+        output.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith(marker, StringComparison.Ordinal))?[marker.Length..]
+        ?? throw new InvalidOperationException($"infrastructure.sh printed no {marker} line:\n{Log}");
+
+    private static void KillS3rver(string pidFile)
+    {
+        if (!File.Exists(pidFile) || !int.TryParse(File.ReadAllText(pidFile).Trim(), out int pid))
+        {
+            return;
+        }
+        try
+        {
+            using var server = Process.GetProcessById(pid);
+            server.Kill();
+            server.WaitForExit(5000);
+        }
+        catch (Exception error) when (error is ArgumentException or InvalidOperationException)
+        {
+            // already gone
+        }
+    }
+}
