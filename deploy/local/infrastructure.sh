@@ -1,14 +1,27 @@
 #!/usr/bin/env bash
 # Starts or stops the servers the integration tests and a local multi-process run need, on loopback only:
-#   deploy/local/infrastructure.sh start [rabbitmq] [s3]    (both when none is named)
-#   deploy/local/infrastructure.sh stop                     (stops what the same INFRA_DIR and ports started)
-# Installs what is missing (rabbitmq-server from Debian, s3rver from npm into $S3RVER_HOME). State lives in $INFRA_DIR.
-# Prints the endpoints as environment assignments, e.g. SEMANTICMIM_RABBITMQ=amqp://guest:guest@127.0.0.1:5672/
+#   deploy/local/infrastructure.sh start [rabbitmq] [s3] [prometheus]   (rabbitmq and s3 when none is named)
+#   deploy/local/infrastructure.sh stop [rabbitmq] [s3] [prometheus]    (what the same INFRA_DIR and ports started; all when none is named)
+# Installs what is missing (rabbitmq-server and prometheus from Debian, s3rver from npm into $S3RVER_HOME). State
+# lives in $INFRA_DIR. Prints the endpoints as environment assignments, e.g.
+# SEMANTICMIM_RABBITMQ=amqp://guest:guest@127.0.0.1:5672/
+#
+# The broker serves its metrics (rabbitmq_prometheus, per queue) on 127.0.0.1:$RABBITMQ_PROMETHEUS_PORT. Prometheus
+# scrapes, every $PROMETHEUS_SCRAPE_INTERVAL, that port (job "rabbitmq") and each entry of PROMETHEUS_TARGETS, a
+# comma-separated list of [job=]host:port whose /metrics it reads, e.g.
+#   PROMETHEUS_TARGETS="orchestrator=127.0.0.1:8092,shard=127.0.0.1:8085,target=127.0.0.1:8086" infrastructure.sh start prometheus
+# Every series gets the label namespace="$PROMETHEUS_NAMESPACE", as the Prometheus Operator labels what a
+# ServiceMonitor scrapes with the pod's namespace, so the chart's dashboards work unchanged on a local run.
+# Starting it again while it runs rewrites the configuration and reloads it (new targets, same data).
 set -euo pipefail
 
 INFRA_DIR="${INFRA_DIR:-/tmp/semanticmim-infra}"
 RABBITMQ_PORT="${RABBITMQ_PORT:-5672}"
 S3_PORT="${S3_PORT:-9000}"
+PROMETHEUS_PORT="${PROMETHEUS_PORT:-9090}"
+PROMETHEUS_TARGETS="${PROMETHEUS_TARGETS:-}"
+PROMETHEUS_SCRAPE_INTERVAL="${PROMETHEUS_SCRAPE_INTERVAL:-1s}"
+PROMETHEUS_NAMESPACE="${PROMETHEUS_NAMESPACE:-semanticmim}"
 S3RVER_VERSION="3.7.1"
 # s3rver is installed once per machine (npm, then patched); each INFRA_DIR holds only a server's data, log and pid.
 S3RVER_HOME="${S3RVER_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/semanticmim/s3rver-$S3RVER_VERSION-atomic}"
@@ -17,6 +30,10 @@ RABBITMQ_NODE="${RABBITMQ_NODENAME:-semanticmim-$RABBITMQ_PORT@localhost}"
 # Erlang distribution (node to node, and rabbitmqctl to node) on its own port: RABBITMQ_DIST_PORT, or next to AMQP's.
 if [ -z "${RABBITMQ_DIST_PORT:-}" ]; then
   if [ "$RABBITMQ_PORT" -lt 64000 ]; then RABBITMQ_DIST_PORT=$((RABBITMQ_PORT + 1000)); else RABBITMQ_DIST_PORT=$((RABBITMQ_PORT - 1000)); fi
+fi
+# The broker's metrics (rabbitmq_prometheus): RABBITMQ_PROMETHEUS_PORT, or 10020 from AMQP's (5672 gives the usual 15692).
+if [ -z "${RABBITMQ_PROMETHEUS_PORT:-}" ]; then
+  if [ "$RABBITMQ_PORT" -le 55515 ]; then RABBITMQ_PROMETHEUS_PORT=$((RABBITMQ_PORT + 10020)); else RABBITMQ_PROMETHEUS_PORT=$((RABBITMQ_PORT - 10020)); fi
 fi
 # Keep epmd and the command-line tools' own Erlang nodes on loopback too.
 export ERL_EPMD_ADDRESS=127.0.0.1
@@ -46,7 +63,12 @@ start_rabbitmq() {
   cat > "$dir/rabbitmq.conf" <<CONF
 listeners.tcp.default = 127.0.0.1:$RABBITMQ_PORT
 loopback_users = none
+prometheus.tcp.ip = 127.0.0.1
+prometheus.tcp.port = $RABBITMQ_PROMETHEUS_PORT
+prometheus.return_per_object_metrics = true
 CONF
+  # The services dashboard shows queue depths and consumers from rabbitmq_prometheus (shipped with the broker).
+  echo '[rabbitmq_prometheus].' > "$dir/enabled_plugins"
   mkdir -p "$dir/mnesia" "$dir/log"
   # Run as root, Debian's rabbitmq-server drops to the rabbitmq user, which must own its data and logs.
   if [ "$(id -u)" -eq 0 ] && id rabbitmq >/dev/null 2>&1; then chown -R rabbitmq:rabbitmq "$dir"; fi
@@ -55,12 +77,14 @@ CONF
   else
     epmd -address 127.0.0.1 -daemon
     RABBITMQ_NODENAME="$RABBITMQ_NODE" RABBITMQ_CONFIG_FILE="$dir/rabbitmq.conf" RABBITMQ_MNESIA_BASE="$dir/mnesia" \
+      RABBITMQ_ENABLED_PLUGINS_FILE="$dir/enabled_plugins" \
       RABBITMQ_LOG_BASE="$dir/log" RABBITMQ_DIST_PORT="$RABBITMQ_DIST_PORT" \
       RABBITMQ_SERVER_ADDITIONAL_ERL_ARGS="-kernel inet_dist_use_interface {127,0,0,1}" rabbitmq-server -detached
     wait_for 60 "rabbitmq" rabbitmq-diagnostics -q -n "$RABBITMQ_NODE" ping
     rabbitmqctl -q -n "$RABBITMQ_NODE" await_startup
   fi
   echo "SEMANTICMIM_RABBITMQ=amqp://guest:guest@127.0.0.1:$RABBITMQ_PORT/"
+  echo "SEMANTICMIM_RABBITMQ_METRICS=http://127.0.0.1:$RABBITMQ_PROMETHEUS_PORT/metrics"
 }
 
 start_s3() {
@@ -88,7 +112,74 @@ start_s3() {
   echo "SEMANTICMIM_S3=http://127.0.0.1:$S3_PORT"
 }
 
-stop_all() {
+# The scrape configuration: job "rabbitmq" (this script's broker) and every [job=]host:port of PROMETHEUS_TARGETS
+# (job "semanticmim" when unnamed), each labelled namespace="$PROMETHEUS_NAMESPACE".
+prometheus_config() {
+  local -A jobs=()
+  local order=() entry job address
+  jobs[rabbitmq]="'127.0.0.1:$RABBITMQ_PROMETHEUS_PORT'"
+  order+=(rabbitmq)
+  IFS=',' read -r -a entries <<< "$PROMETHEUS_TARGETS"
+  for entry in "${entries[@]}"; do
+    entry="${entry// /}"
+    [ -z "$entry" ] && continue
+    if [[ "$entry" == *=* ]]; then job="${entry%%=*}"; address="${entry#*=}"; else job=semanticmim; address="$entry"; fi
+    if ! [[ "$job" =~ ^[A-Za-z_][A-Za-z0-9_-]*$ && "$address" =~ ^[A-Za-z0-9._-]+:[0-9]+$ ]]; then
+      echo "PROMETHEUS_TARGETS: '$entry' is not [job=]host:port" >&2; return 2
+    fi
+    if [ -n "${jobs[$job]:-}" ]; then jobs[$job]+=", '$address'"; else jobs[$job]="'$address'"; order+=("$job"); fi
+  done
+  cat <<CONF
+global:
+  scrape_interval: $PROMETHEUS_SCRAPE_INTERVAL
+  scrape_timeout: $PROMETHEUS_SCRAPE_INTERVAL
+  evaluation_interval: $PROMETHEUS_SCRAPE_INTERVAL
+scrape_configs:
+CONF
+  for job in "${order[@]}"; do
+    cat <<CONF
+  - job_name: '$job'
+    metrics_path: /metrics
+    static_configs:
+      - targets: [${jobs[$job]}]
+        labels:
+          namespace: '$PROMETHEUS_NAMESPACE'
+CONF
+  done
+}
+
+http_ok() ( # http_ok PORT PATH: whether 127.0.0.1:PORT answers GET PATH with 200 (bash only: curl may be missing)
+  exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+  printf 'GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' "$2" >&3
+  read -r status <&3 || true
+  [[ "$status" == *" 200 "* ]]
+)
+
+start_prometheus() {
+  if ! command -v prometheus >/dev/null 2>&1; then
+    echo "installing prometheus" >&2
+    sudo_if_needed apt-get update -qq
+    sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null
+    # The Debian package may start a server on every interface (port 9090): replace it with ours.
+    sudo_if_needed invoke-rc.d prometheus stop >/dev/null 2>&1 || true
+  fi
+  local dir="$INFRA_DIR/prometheus"
+  mkdir -p "$dir/data"
+  prometheus_config > "$dir/prometheus.yml.new"
+  mv "$dir/prometheus.yml.new" "$dir/prometheus.yml"
+  if [ -f "$dir/pid" ] && kill -0 "$(cat "$dir/pid")" 2>/dev/null; then
+    echo "prometheus already running: reloading its configuration" >&2
+    kill -HUP "$(cat "$dir/pid")"
+  else
+    nohup prometheus --config.file="$dir/prometheus.yml" --storage.tsdb.path="$dir/data" \
+      --web.listen-address="127.0.0.1:$PROMETHEUS_PORT" --storage.tsdb.retention.time=1d > "$dir/log" 2>&1 &
+    echo $! > "$dir/pid"
+    wait_for 60 "prometheus" http_ok "$PROMETHEUS_PORT" /-/ready
+  fi
+  echo "SEMANTICMIM_PROMETHEUS=http://127.0.0.1:$PROMETHEUS_PORT"
+}
+
+stop_rabbitmq() {
   if command -v rabbitmqctl >/dev/null 2>&1 && rabbitmq-diagnostics -q -n "$RABBITMQ_NODE" ping >/dev/null 2>&1; then
     rabbitmqctl -q -n "$RABBITMQ_NODE" stop || true
   fi
@@ -96,9 +187,23 @@ stop_all() {
   if ! epmd -names 2>/dev/null | grep -q '^name '; then
     epmd -kill >/dev/null 2>&1 || true
   fi
+}
+
+stop_s3() {
   local pid_file="$INFRA_DIR/s3rver/pid"
   if [ -f "$pid_file" ]; then
     kill "$(cat "$pid_file")" 2>/dev/null || true
+    rm -f "$pid_file"
+  fi
+}
+
+stop_prometheus() {
+  local pid_file="$INFRA_DIR/prometheus/pid" pid
+  if [ -f "$pid_file" ]; then
+    pid="$(cat "$pid_file")"
+    kill "$pid" 2>/dev/null || true
+    # It writes its head block on the way out: give it a moment before the caller deletes INFRA_DIR.
+    for _ in $(seq 1 40); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
     rm -f "$pid_file"
   fi
 }
@@ -113,10 +218,22 @@ case "$command" in
       case "$service" in
         rabbitmq) start_rabbitmq ;;
         s3) start_s3 ;;
-        *) echo "unknown service '$service' (rabbitmq, s3)" >&2; exit 2 ;;
+        prometheus) start_prometheus ;;
+        *) echo "unknown service '$service' (rabbitmq, s3, prometheus)" >&2; exit 2 ;;
       esac
     done
     ;;
-  stop) stop_all ;;
-  *) echo "usage: $0 start [rabbitmq] [s3] | stop" >&2; exit 2 ;;
+  stop)
+    services=("$@")
+    [ ${#services[@]} -eq 0 ] && services=(prometheus s3 rabbitmq)
+    for service in "${services[@]}"; do
+      case "$service" in
+        rabbitmq) stop_rabbitmq ;;
+        s3) stop_s3 ;;
+        prometheus) stop_prometheus ;;
+        *) echo "unknown service '$service' (rabbitmq, s3, prometheus)" >&2; exit 2 ;;
+      esac
+    done
+    ;;
+  *) echo "usage: $0 start [rabbitmq] [s3] [prometheus] | stop [rabbitmq] [s3] [prometheus]" >&2; exit 2 ;;
 esac

@@ -16,12 +16,16 @@ dpkg -s libopenblas0-openmp >/dev/null 2>&1 || packages+=(libopenblas0-openmp)
 dpkg -s dataset-fashion-mnist >/dev/null 2>&1 || packages+=(dataset-fashion-mnist)
 # The messaging and integration tests start their own RabbitMQ nodes (deploy/local/infrastructure.sh).
 command -v rabbitmq-server >/dev/null 2>&1 || packages+=(rabbitmq-server)
+# The integration tests scrape the services with Prometheus to prove the chart's dashboards (infrastructure.sh too).
+command -v prometheus >/dev/null 2>&1 || packages+=(prometheus)
 if [ ${#packages[@]} -gt 0 ]; then
   echo "installing ${packages[*]}"
   sudo_if_needed apt-get update -qq
   sudo_if_needed env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${packages[@]}" >/dev/null
   # The package may start a default broker on every interface; the tests start their own on loopback.
   sudo_if_needed rabbitmqctl stop >/dev/null 2>&1 || true
+  # Likewise a default Prometheus on port 9090; the tests start their own on loopback.
+  sudo_if_needed invoke-rc.d prometheus stop >/dev/null 2>&1 || true
 fi
 
 results="artifacts/test-results"

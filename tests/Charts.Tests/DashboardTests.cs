@@ -180,6 +180,10 @@ public sealed partial class DashboardTests
         Assert.Equal(["semanticmim_units_completed_total", "semanticmim_units_completed_total{namespace=~\"$namespace\"}"],
             DashboardQueries.ExtractVariableSelectors(experiments.ToJsonString()));
         Assert.Equal(["target_info", "target_info{namespace=~\"$namespace\"}"], DashboardQueries.ExtractVariableSelectors(services.ToJsonString()));
+        Assert.Equal([("namespace", "namespace"), ("experiment", "experiment")],
+            DashboardQueries.ExtractVariables(experiments.ToJsonString()).Select(v => (v.Name, v.Label)));
+        Assert.Equal([("namespace", "namespace"), ("job", "job")], DashboardQueries.ExtractVariables(services.ToJsonString()).Select(v => (v.Name, v.Label)));
+        Assert.All(DashboardQueries.ExtractVariables(services.ToJsonString()), v => Assert.Equal("SemanticMIM services", v.Dashboard));
     }
 
     static List<DashboardQuery> Queries(string title) =>

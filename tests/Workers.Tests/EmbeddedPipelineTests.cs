@@ -1,7 +1,9 @@
+using System.Diagnostics.Metrics;
 using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Contracts.Results;
 using SemanticMIM.Contracts.Specs;
 using SemanticMIM.Pipeline;
+using SemanticMIM.Platform.Telemetry;
 using SemanticMIM.Workers.Consumers;
 
 namespace SemanticMIM.Workers.Tests;
@@ -122,6 +124,24 @@ public sealed class EmbeddedPipelineTests : IAsyncLifetime
         string missing = Path.Combine(_folder.Path, "no-such-imagenet");
         string yaml = TinySpecYaml.FashionMnist("broken").Replace("kind: fashionMnist, imageSize: 28, channels: 1",
             $"kind: imageNet, source: {missing}, imageSize: 28, channels: 3");
+        var failedUnits = new List<(string? Stage, string? Experiment)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, meterListener) =>
+        {
+            if (instrument.Meter.Name == SemanticMimMetrics.MeterName && instrument.Name == "semanticmim.units.failed")
+            {
+                meterListener.EnableMeasurementEvents(instrument);
+            }
+        };
+        listener.SetMeasurementEventCallback<long>((_, _, tags, _) =>
+        {
+            var labels = tags.ToArray();
+            lock (failedUnits)
+            {
+                failedUnits.Add((labels.FirstOrDefault(t => t.Key == "stage").Value as string, labels.FirstOrDefault(t => t.Key == "experiment").Value as string));
+            }
+        });
+        listener.Start();
 
         var (end, _) = await RunAsync(yaml);
 
@@ -129,6 +149,24 @@ public sealed class EmbeddedPipelineTests : IAsyncLifetime
         var failed = Assert.Single(Events<ExperimentFailed>(end.ExperimentId));
         Assert.Equal("shard", failed.Stage);
         Assert.Contains("no-such-imagenet", failed.Reason);
+        // Each split's unit (train and test) counts as a failed unit of its stage, under the experiment's name
+        // (semanticmim_units_failed_total), once the orchestrator has taken its fault (it announces the failure first).
+        for (var waited = 0; waited < 100 && !FailedUnitCounted(); waited++)
+        {
+            await Task.Delay(50);
+        }
+        lock (failedUnits)
+        {
+            Assert.Equal([("shard", "broken"), ("shard", "broken")], failedUnits);
+        }
+
+        bool FailedUnitCounted()
+        {
+            lock (failedUnits)
+            {
+                return failedUnits.Count >= 2;
+            }
+        }
     }
 
     private async Task<(ExperimentEnd End, ExperimentFollower Follower)> RunAsync(string yaml)

@@ -1,5 +1,6 @@
 using MassTransit;
 using SemanticMIM.Contracts.Messages;
+using SemanticMIM.Platform.Telemetry;
 using SemanticMIM.Workers.Orchestration;
 
 namespace SemanticMIM.Workers.Consumers;
@@ -66,8 +67,12 @@ public sealed class GetExperimentStatusConsumer(ExperimentOrchestrator orchestra
         await context.RespondAsync(await orchestrator.StatusAsync(context.Message.ExperimentId, context.CancellationToken));
 }
 
-/// <summary>A unit of work that still failed after its retries fails its experiment with the unit's error.</summary>
-public sealed class UnitFaultConsumer(ExperimentOrchestrator orchestrator)
+/// <summary>
+/// A unit of work that still failed after its retries fails its experiment with the unit's error, and counts in
+/// <c>semanticmim_units_failed_total</c> (the shard and target services' units are counted here, where their
+/// faults arrive; a trainer or evaluator job that fails counts itself).
+/// </summary>
+public sealed class UnitFaultConsumer(ExperimentOrchestrator orchestrator, ExperimentPlans plans, SemanticMimMetrics metrics)
     : IConsumer<Fault<ShardDataset>>, IConsumer<Fault<WriteShard>>, IConsumer<Fault<ComputeTargets>>, IConsumer<Fault<RunPretraining>>, IConsumer<Fault<RunEvaluation>>
 {
     public Task Consume(ConsumeContext<Fault<ShardDataset>> context) =>
@@ -85,10 +90,24 @@ public sealed class UnitFaultConsumer(ExperimentOrchestrator orchestrator)
     public Task Consume(ConsumeContext<Fault<RunEvaluation>> context) =>
         FailAsync(context, context.Message.Message.ExperimentId, Stages.Evaluate, context.Message);
 
-    private Task FailAsync(ConsumeContext context, Guid experimentId, string stage, Fault fault)
+    private async Task FailAsync(ConsumeContext context, Guid experimentId, string stage, Fault fault)
     {
         var error = fault.Exceptions.FirstOrDefault();
         string reason = error is null ? "the unit failed" : $"{error.ExceptionType}: {error.Message}";
-        return orchestrator.FailAsync(experimentId, stage, reason, context, context.CancellationToken);
+        await orchestrator.FailAsync(experimentId, stage, reason, context, context.CancellationToken);
+        metrics.UnitFailed(stage, await ExperimentLabelAsync(experimentId, context.CancellationToken));
+    }
+
+    /// <summary>The experiment's name, as every other series labels it; its id if its spec cannot be read.</summary>
+    private async Task<string> ExperimentLabelAsync(Guid experimentId, CancellationToken cancellation)
+    {
+        try
+        {
+            return (await plans.GetAsync(experimentId, cancellation)).Id;
+        }
+        catch (Exception error) when (error is not OperationCanceledException)
+        {
+            return experimentId.ToString("D");
+        }
     }
 }

@@ -26,10 +26,14 @@ public sealed class ExperimentJobRunner(ExperimentRepository repository, StoreFi
     public async Task RunAsync(JobSpec job, CancellationToken cancellation)
     {
         string stage = job.Kind == JobKinds.Pretraining ? Stages.Pretrain : Stages.Evaluate;
+        // The metrics' experiment label is the spec's name, as on every other series (and in the dashboards'
+        // experiment variable); the id only names a failure that came before the spec could be read.
+        string experiment = job.ExperimentId.ToString("D");
         try
         {
             var record = await repository.GetAsync(job.ExperimentId, cancellation);
             var plan = ExperimentPlan.From(Contracts.Specs.SpecReader.Read(record.SpecYaml, $"experiment {job.ExperimentId}"));
+            experiment = plan.Id;
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
             if (job.Kind == JobKinds.Pretraining)
             {
@@ -52,7 +56,7 @@ public sealed class ExperimentJobRunner(ExperimentRepository repository, StoreFi
         catch (Exception error) when (error is not OperationCanceledException)
         {
             logger.LogError(error, "Job {Job} failed", job.Name);
-            metrics.UnitFailed(stage, job.ExperimentId.ToString("D"));
+            metrics.UnitFailed(stage, experiment);
             await bus.Publish(new ExperimentFailed { ExperimentId = job.ExperimentId, Stage = stage, Reason = error.Message }, CancellationToken.None);
             throw;
         }

@@ -18,8 +18,15 @@ public sealed record DashboardQuery(string Dashboard, string Panel, string RefId
 }
 
 /// <summary>
+/// One query variable of a dashboard, <c>label_values(SELECTOR, LABEL)</c>: Grafana offers the values of
+/// <paramref name="Label"/> on the series <paramref name="Selector"/> selects (itself with variables, resolved in order).
+/// </summary>
+public sealed record DashboardVariable(string Dashboard, string Name, string Selector, string Label);
+
+/// <summary>
 /// Reads the PromQL of the dashboards in <c>charts/semanticmim/dashboards/</c>, for tests that check them and for
-/// running each one against a real Prometheus that scraped the services:
+/// running each one against a real Prometheus that scraped the services (tests/Integration.Tests compiles this
+/// file too, linked, so it depends on nothing else of this project):
 /// <code>
 /// foreach (var query in DashboardQueries.ExtractAll(DashboardQueries.DefaultFolder))
 /// {
@@ -45,8 +52,8 @@ public static partial class DashboardQueries
         ["__range"] = "1h",
     };
 
-    /// <summary>The chart's dashboards folder in this repository.</summary>
-    public static string DefaultFolder => Path.Combine(Helm.Chart.ChartFolder, "dashboards");
+    /// <summary>The chart's dashboards folder in this repository (found above the test assembly).</summary>
+    public static string DefaultFolder => FindDefaultFolder();
 
     /// <summary>Every panel query of every <c>*.json</c> dashboard in <paramref name="folder"/>.</summary>
     public static IReadOnlyList<DashboardQuery> ExtractAll(string folder) =>
@@ -103,10 +110,15 @@ public static partial class DashboardQueries
     /// The series selectors of the dashboard's query variables: <c>label_values(target_info{namespace=~"$namespace"}, job)</c>
     /// gives <c>target_info{namespace=~"$namespace"}</c>, itself a PromQL query that must return series.
     /// </summary>
-    public static IReadOnlyList<string> ExtractVariableSelectors(string dashboardJson)
+    public static IReadOnlyList<string> ExtractVariableSelectors(string dashboardJson) =>
+        ExtractVariables(dashboardJson).Select(variable => variable.Selector).ToList();
+
+    /// <summary>The dashboard's query variables (<c>label_values(selector, label)</c>), in the order Grafana resolves them.</summary>
+    public static IReadOnlyList<DashboardVariable> ExtractVariables(string dashboardJson)
     {
         var dashboard = JsonNode.Parse(dashboardJson)?.AsObject() ?? throw new ArgumentException("not a JSON object", nameof(dashboardJson));
-        var selectors = new List<string>();
+        string title = (string?)dashboard["title"] ?? "";
+        var variables = new List<DashboardVariable>();
         foreach (var variable in dashboard["templating"]?["list"]?.AsArray().OfType<JsonObject>() ?? [])
         {
             if ((string?)variable["type"] != "query")
@@ -117,11 +129,11 @@ public static partial class DashboardQueries
             string? definition = variable["query"] is JsonObject query ? (string?)query["query"] : (string?)variable["query"];
             if (definition is not null && LabelValues().Match(definition) is { Success: true } match)
             {
-                selectors.Add(match.Groups["selector"].Value.Trim());
+                variables.Add(new DashboardVariable(title, (string?)variable["name"] ?? "", match.Groups["selector"].Value.Trim(), match.Groups["label"].Value));
             }
         }
 
-        return selectors;
+        return variables;
     }
 
     /// <summary>
@@ -154,7 +166,21 @@ public static partial class DashboardQueries
     [GeneratedRegex(@"\$\{(?<a>[A-Za-z_][A-Za-z0-9_]*)(:[^}]*)?\}|\[\[(?<c>[A-Za-z_][A-Za-z0-9_]*)\]\]|\$(?<b>[A-Za-z_][A-Za-z0-9_]*)")]
     private static partial Regex Variable();
 
-    [GeneratedRegex(@"^\s*label_values\(\s*(?<selector>.+),\s*[A-Za-z_][A-Za-z0-9_]*\s*\)\s*$")]
+    static string FindDefaultFolder()
+    {
+        for (var folder = new DirectoryInfo(AppContext.BaseDirectory); folder is not null; folder = folder.Parent)
+        {
+            string dashboards = Path.Combine(folder.FullName, "charts", "semanticmim", "dashboards");
+            if (Directory.Exists(dashboards))
+            {
+                return dashboards;
+            }
+        }
+
+        throw new DirectoryNotFoundException($"no charts/semanticmim/dashboards above {AppContext.BaseDirectory}");
+    }
+
+    [GeneratedRegex(@"^\s*label_values\(\s*(?<selector>.+),\s*(?<label>[A-Za-z_][A-Za-z0-9_]*)\s*\)\s*$")]
     private static partial Regex LabelValues();
 
     [GeneratedRegex(@"(?<![A-Za-z0-9_:$""])(?<name>[A-Za-z_:][A-Za-z0-9_:]*)\s*(\{|\[)")]

@@ -16,6 +16,8 @@ public sealed class InfrastructureCollection : ICollectionFixture<Infrastructure
 /// A real RabbitMQ and a real S3 server (s3rver) for every test of the collection, started with
 /// <c>deploy/local/infrastructure.sh start rabbitmq s3</c> in a temporary INFRA_DIR on free loopback ports, and
 /// stopped at the end (<c>infrastructure.sh stop</c> with the same INFRA_DIR and ports, then the s3rver pid).
+/// The broker serves its rabbitmq_prometheus metrics on <see cref="RabbitMqMetricsPort"/>; a test that needs a
+/// Prometheus starts one with <see cref="StartPrometheusAsync"/>.
 /// </summary>
 /// <remarks>
 /// The script names the broker's Erlang node after its AMQP port (<c>semanticmim-PORT@localhost</c>) and gives it the
@@ -34,6 +36,17 @@ public sealed class InfrastructureFixture : IAsyncLifetime
     public int RabbitMqPort { get; } = FreeBrokerPort();
 
     public int S3Port { get; } = Repository.FreePort();
+
+    /// <summary>Where the broker serves its Prometheus metrics (rabbitmq_prometheus, per queue).</summary>
+    public int RabbitMqMetricsPort { get; } = Repository.FreePort();
+
+    public int PrometheusPort { get; } = Repository.FreePort();
+
+    /// <summary>
+    /// The <c>namespace</c> label the Prometheus of <see cref="StartPrometheusAsync"/> puts on every series, as the
+    /// Prometheus Operator labels what it scrapes in a cluster with the pod's namespace.
+    /// </summary>
+    public const string PrometheusNamespace = "semanticmim-integration";
 
     /// <summary>amqp://guest:guest@127.0.0.1:PORT/</summary>
     public Uri AmqpUri { get; private set; } = null!;
@@ -84,6 +97,33 @@ public sealed class InfrastructureFixture : IAsyncLifetime
         using var store = await S3ObjectStore.CreateAsync(StoreOptions("probe-" + Guid.NewGuid().ToString("N")[..12]));
     }
 
+    /// <summary>
+    /// Starts a Prometheus on <see cref="PrometheusPort"/> (<c>infrastructure.sh start prometheus</c>; installed from
+    /// Debian if missing) that scrapes every second the broker's metrics (job <c>rabbitmq</c>) and the <c>/metrics</c>
+    /// of each target under its job name, labelling every series <c>namespace="<see cref="PrometheusNamespace"/>"</c>.
+    /// Called again, it reloads the new targets. Stopped with <see cref="StopPrometheusAsync"/> or with the rest.
+    /// </summary>
+    /// <returns>http://127.0.0.1:PORT/, ready (<c>/-/ready</c> answered).</returns>
+    public async Task<Uri> StartPrometheusAsync(IEnumerable<(string Job, Uri Address)> targets)
+    {
+        string list = string.Join(',', targets.Select(t => $"{t.Job}={t.Address.Host}:{t.Address.Port}"));
+        string output = await RunScriptAsync(_infraDir, ["start", "prometheus"], StartTimeout, new Dictionary<string, string>
+        {
+            ["PROMETHEUS_TARGETS"] = list,
+            ["PROMETHEUS_NAMESPACE"] = PrometheusNamespace,
+            ["PROMETHEUS_SCRAPE_INTERVAL"] = "1s",
+        });
+        var address = new Uri(Value(output, "SEMANTICMIM_PROMETHEUS=").TrimEnd('/') + "/");
+        if (address.Port != PrometheusPort)
+        {
+            throw new InvalidOperationException($"infrastructure.sh reports Prometheus at {address}, not on the port asked for ({PrometheusPort}):\n{Log}");
+        }
+        return address;
+    }
+
+    /// <summary>Stops the Prometheus of <see cref="StartPrometheusAsync"/>, if one runs; the broker and s3rver go on.</summary>
+    public Task StopPrometheusAsync() => RunScriptAsync(_infraDir, ["stop", "prometheus"], TimeSpan.FromMinutes(1));
+
     public async Task DisposeAsync()
     {
         try
@@ -92,10 +132,11 @@ public sealed class InfrastructureFixture : IAsyncLifetime
         }
         catch (Exception error) when (error is InvalidOperationException or TimeoutException)
         {
-            // The s3rver is still stopped below; the broker's log tells why it did not stop.
+            // The s3rver and Prometheus are still stopped below; the broker's log tells why it did not stop.
             Console.Error.WriteLine(error.Message);
         }
-        KillS3rver(Path.Combine(_infraDir, "s3rver", "pid"));
+        KillByPidFile(Path.Combine(_infraDir, "s3rver", "pid"));
+        KillByPidFile(Path.Combine(_infraDir, "prometheus", "pid"));
         try
         {
             Directory.Delete(_infraDir, recursive: true);
@@ -132,7 +173,7 @@ public sealed class InfrastructureFixture : IAsyncLifetime
         ["Retry__Intervals__0"] = "00:00:00.200",
     };
 
-    private async Task<string> RunScriptAsync(string infraDir, string[] arguments, TimeSpan timeout)
+    private async Task<string> RunScriptAsync(string infraDir, string[] arguments, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
     {
         string script = Path.Combine(Repository.Root, "deploy", "local", "infrastructure.sh");
         var start = new ProcessStartInfo("bash", [script, .. arguments])
@@ -144,6 +185,12 @@ public sealed class InfrastructureFixture : IAsyncLifetime
         start.Environment["INFRA_DIR"] = infraDir;
         start.Environment["RABBITMQ_PORT"] = RabbitMqPort.ToString(CultureInfo.InvariantCulture);
         start.Environment["S3_PORT"] = S3Port.ToString(CultureInfo.InvariantCulture);
+        start.Environment["RABBITMQ_PROMETHEUS_PORT"] = RabbitMqMetricsPort.ToString(CultureInfo.InvariantCulture);
+        start.Environment["PROMETHEUS_PORT"] = PrometheusPort.ToString(CultureInfo.InvariantCulture);
+        foreach (var (key, value) in environment ?? new Dictionary<string, string>())
+        {
+            start.Environment[key] = value;
+        }
         // Erlang's tools start epmd themselves when none runs, on every interface unless told otherwise.
         start.Environment["ERL_EPMD_ADDRESS"] = "127.0.0.1";
 
@@ -174,11 +221,11 @@ public sealed class InfrastructureFixture : IAsyncLifetime
         return output;
     }
 
-    /// <summary>The ends of the broker's and s3rver's own logs (INFRA_DIR is deleted at the end).</summary>
+    /// <summary>The ends of the broker's, s3rver's and Prometheus' own logs (INFRA_DIR is deleted at the end).</summary>
     private string ServerLogs()
     {
         var text = new StringBuilder();
-        foreach (string folder in new[] { Path.Combine(_infraDir, "rabbitmq", "log"), Path.Combine(_infraDir, "s3rver") })
+        foreach (string folder in new[] { Path.Combine(_infraDir, "rabbitmq", "log"), Path.Combine(_infraDir, "s3rver"), Path.Combine(_infraDir, "prometheus") })
         {
             if (!Directory.Exists(folder))
             {
@@ -226,7 +273,7 @@ public sealed class InfrastructureFixture : IAsyncLifetime
         output.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith(marker, StringComparison.Ordinal))?[marker.Length..]
         ?? throw new InvalidOperationException($"infrastructure.sh printed no {marker} line:\n{Log}");
 
-    private static void KillS3rver(string pidFile)
+    private static void KillByPidFile(string pidFile)
     {
         if (!File.Exists(pidFile) || !int.TryParse(File.ReadAllText(pidFile).Trim(), out int pid))
         {

@@ -12,10 +12,11 @@ public static class TinySpecs
     public const int TrainShards = TrainSamples / ShardSize;
 
     /// <summary>HOG targets (the default) or any other target line, e.g. <see cref="VqTokens"/>.</summary>
+    /// <param name="testSamples">Test images; another count than the default's makes another data set (its own shards and targets).</param>
     public static string FashionMnist(string name, int steps = 4, int batchSize = 16, int checkpointEvery = 2,
-        string target = "{ kind: hog, views: 2 }", string method = "semanticMim", int proxies = 4) => $$"""
+        string target = "{ kind: hog, views: 2 }", string method = "semanticMim", int proxies = 4, int testSamples = 32) => $$"""
         name: {{name}}
-        dataset: { kind: fashionMnist, imageSize: 28, channels: 1, maxTrainSamples: {{TrainSamples}}, maxTestSamples: 32, shardSize: {{ShardSize}} }
+        dataset: { kind: fashionMnist, imageSize: 28, channels: 1, maxTrainSamples: {{TrainSamples}}, maxTestSamples: {{testSamples}}, shardSize: {{ShardSize}} }
         method: {{method}}
         target: {{target}}
         model: { preset: tiny, embedDim: 32, heads: 2, mlpDim: 64, depth: 2, proxies: {{proxies}} }

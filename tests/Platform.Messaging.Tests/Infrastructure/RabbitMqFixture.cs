@@ -29,6 +29,7 @@ public sealed class RabbitMqFixture : IAsyncLifetime
 
     readonly string _infraDir = Path.Combine(Path.GetTempPath(), "semanticmim-tests", "rabbitmq-" + Guid.NewGuid().ToString("N"));
     readonly int _distributionPort;
+    readonly int _metricsPort = FreePort();
 
     public RabbitMqFixture()
     {
@@ -151,6 +152,8 @@ public sealed class RabbitMqFixture : IAsyncLifetime
         start.Environment["RABBITMQ_PORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
         start.Environment["RABBITMQ_NODENAME"] = NodeName;
         start.Environment["RABBITMQ_DIST_PORT"] = _distributionPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        // The broker's metrics listener (rabbitmq_prometheus) on a port known to be free, not one derived from AMQP's.
+        start.Environment["RABBITMQ_PROMETHEUS_PORT"] = _metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
 
         // Erlang's CLI tools start epmd themselves when none runs, and open a distribution port of their own: both
         // listen on every interface unless told otherwise.
