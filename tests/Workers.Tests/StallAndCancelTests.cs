@@ -3,6 +3,10 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Pipeline.Storage;
+using SemanticMIM.Platform.Jobs;
+using SemanticMIM.Platform.Jobs.Kubernetes;
+using SemanticMIM.Platform.Telemetry;
+using SemanticMIM.Workers.Jobs;
 using SemanticMIM.Workers.Orchestration;
 
 namespace SemanticMIM.Workers.Tests;
@@ -72,6 +76,31 @@ public sealed class StallAndCancelTests : IAsyncLifetime
         var record = await repository.GetAsync(id);
         Assert.Equal(ExperimentPhase.Failed, record.Phase);
         Assert.Equal(["shard-000000.tar"], record.PendingShards);
+    }
+
+    [Fact]
+    public async Task A_kubernetes_job_that_ended_failed_fails_its_experiment_once()
+    {
+        var repository = _pipeline.Services.GetRequiredService<ExperimentRepository>();
+        var id = await SaveAsync(repository, ExperimentPhase.Pretraining);
+        var reporter = new JobEndReporter(_pipeline.Services.GetRequiredService<ExperimentOrchestrator>(),
+            _pipeline.Services.GetRequiredService<ExperimentPlans>(), _pipeline.Bus, _pipeline.Services.GetRequiredService<SemanticMimMetrics>());
+        var ended = new JobEnd($"pretrain-{id:N}", id, JobKinds.Pretraining, null, Succeeded: false, "OOMKilled");
+
+        await reporter.OnJobEndedAsync(ended with { Succeeded = true, Message = null }, CancellationToken.None);
+        var stillRunning = (await repository.GetAsync(id)).Phase;
+        await reporter.OnJobEndedAsync(ended, CancellationToken.None);
+        await reporter.OnJobEndedAsync(ended, CancellationToken.None);
+        var failure = await WaitForFailureAsync(id);
+        await Task.Delay(300);
+
+        Assert.Equal(ExperimentPhase.Pretraining, stillRunning);
+        Assert.Equal(Stages.Pretrain, failure.Stage);
+        Assert.Contains("OOMKilled", failure.Reason);
+        lock (_failures)
+        {
+            Assert.Single(_failures, f => f.ExperimentId == id);
+        }
     }
 
     private static async Task<Guid> SaveAsync(ExperimentRepository repository, ExperimentPhase phase)

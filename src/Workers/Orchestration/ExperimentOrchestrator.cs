@@ -186,20 +186,24 @@ public sealed class ExperimentOrchestrator(ExperimentRepository repository, Stor
         await repository.SaveAsync(record with { Phase = ExperimentPhase.Failed, FailedStage = failed.Stage, Reason = failed.Reason }, cancellation);
     }
 
-    /// <summary>Fails the experiment from the orchestrator's side (a unit that exhausted its retries, a cancel) and announces it.</summary>
-    public async Task FailAsync(Guid id, string stage, string reason, IPublishEndpoint publish, CancellationToken cancellation)
+    /// <summary>
+    /// Fails the experiment from the orchestrator's side (a unit that exhausted its retries, a cancel, a timeout, a
+    /// dead job) and announces it; returns false when it had already ended, which changes nothing.
+    /// </summary>
+    public async Task<bool> FailAsync(Guid id, string stage, string reason, IPublishEndpoint publish, CancellationToken cancellation)
     {
         using (await LockAsync(id, cancellation))
         {
             var record = await repository.FindAsync(id, cancellation);
             if (record is null || record.IsFinished)
             {
-                return;
+                return false;
             }
             await repository.SaveAsync(record with { Phase = ExperimentPhase.Failed, FailedStage = stage, Reason = reason }, cancellation);
         }
         logger.LogWarning("Experiment {Id} failed in {Stage}: {Reason}", id, stage, reason);
         await publish.Publish(new ExperimentFailed { ExperimentId = id, Stage = stage, Reason = reason }, cancellation);
+        return true;
     }
 
     public async Task<ExperimentStatus> StatusAsync(Guid id, CancellationToken cancellation)
