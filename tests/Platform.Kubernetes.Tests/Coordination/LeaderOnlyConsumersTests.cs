@@ -57,55 +57,6 @@ public sealed class EveryonePingConsumer(ConcurrentQueue<string> log) : IConsume
 
 public sealed class LeaderOnlyConsumersTests
 {
-    /// <summary>Leadership the test turns on and off.</summary>
-    sealed class SwitchedLeadership : ILeadership
-    {
-        readonly Lock _lock = new();
-        CancellationTokenSource? _term;
-        TaskCompletionSource<CancellationToken> _next = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
-        public bool IsLeader
-        {
-            get
-            {
-                lock (_lock)
-                {
-                    return _term is not null;
-                }
-            }
-        }
-
-        public void Lead()
-        {
-            lock (_lock)
-            {
-                _term = new CancellationTokenSource();
-                _next.TrySetResult(_term.Token);
-            }
-        }
-
-        public void Resign()
-        {
-            CancellationTokenSource? ended;
-            lock (_lock)
-            {
-                ended = _term;
-                _term = null;
-                _next = new TaskCompletionSource<CancellationToken>(TaskCreationOptions.RunContinuationsAsynchronously);
-            }
-
-            ended?.Cancel();
-        }
-
-        public Task<CancellationToken> WaitForLeadershipAsync(CancellationToken cancellationToken)
-        {
-            lock (_lock)
-            {
-                return _term is not null ? Task.FromResult(_term.Token) : _next.Task.WaitAsync(cancellationToken);
-            }
-        }
-    }
-
     [Fact]
     public async Task Leader_only_endpoints_consume_only_while_leading_and_come_back_in_a_new_term()
     {
