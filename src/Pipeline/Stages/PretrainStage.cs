@@ -68,14 +68,15 @@ public static class PretrainStage
             lastKey = key;
             checkpointSaved?.Invoke(engine.Step, key);
         };
+        var training = System.Diagnostics.Stopwatch.StartNew();
         engine.Run(cancellation);
+        training.Stop();
         cancellation.ThrowIfCancellationRequested();
 
         string encoderFile = Path.Combine(localRoot, EncoderFile);
         ModelCheckpoint.ExportEncoder(encoderFile, engine.Model);
         await files.UploadFileAsync(encoderFile, encoderKey, cancellation);
-        double elapsed = log.Where(p => p.Step > resumedFrom).Sum(p => config.EffectiveBatchSize / Math.Max(p.ImagesPerSecond, 1e-9));
-        double share = elapsed > 0 ? batches.DataWait.TotalSeconds / elapsed : 0;
+        double share = training.Elapsed > TimeSpan.Zero ? batches.DataWait / training.Elapsed : 0;
         return new(new PretrainOutcome(lastKey, encoderKey, log, resumedFrom, share), Reused: false);
     }
 

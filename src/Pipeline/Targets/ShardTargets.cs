@@ -99,7 +99,6 @@ public sealed class ShardTargets
             {
                 throw new InvalidDataException($"{path}: {keys.Length} keys, views [{string.Join(", ", views.shape)}], targets [{string.Join(", ", values.shape)}] do not agree");
             }
-            using var asFloat = hog ? values.to_type(ScalarType.Float32) : null;
             return new ShardTargets
             {
                 Shard = metadata["shard"],
@@ -109,7 +108,7 @@ public sealed class ShardTargets
                 Patches = (int)values.shape[2],
                 FeatureDim = hog ? (int)values.shape[3] : 0,
                 ViewBoxes = views.data<int>().ToArray(),
-                Hog = hog ? asFloat!.data<float>().ToArray().Select(v => (Half)v).ToArray() : null,
+                Hog = hog ? values.data<Half>().ToArray() : null,
                 Tokens = hog ? null : values.data<int>().ToArray(),
             };
         }
