@@ -35,12 +35,12 @@ public sealed class InfrastructureFixture : IAsyncLifetime
 
     public int RabbitMqPort { get; } = FreeBrokerPort();
 
-    public int S3Port { get; } = Repository.FreePort();
+    public int S3Port { get; } = InfrastructureScript.FreePort();
 
     /// <summary>Where the broker serves its Prometheus metrics (rabbitmq_prometheus, per queue).</summary>
-    public int RabbitMqMetricsPort { get; } = Repository.FreePort();
+    public int RabbitMqMetricsPort { get; } = InfrastructureScript.FreePort();
 
-    public int PrometheusPort { get; } = Repository.FreePort();
+    public int PrometheusPort { get; } = InfrastructureScript.FreePort();
 
     /// <summary>
     /// The <c>namespace</c> label the Prometheus of <see cref="StartPrometheusAsync"/> puts on every series, as the
@@ -175,50 +175,36 @@ public sealed class InfrastructureFixture : IAsyncLifetime
 
     private async Task<string> RunScriptAsync(string infraDir, string[] arguments, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)
     {
-        string script = Path.Combine(Repository.Root, "deploy", "local", "infrastructure.sh");
-        var start = new ProcessStartInfo("bash", [script, .. arguments])
+        var variables = new Dictionary<string, string>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
+            ["INFRA_DIR"] = infraDir,
+            ["RABBITMQ_PORT"] = RabbitMqPort.ToString(CultureInfo.InvariantCulture),
+            ["S3_PORT"] = S3Port.ToString(CultureInfo.InvariantCulture),
+            ["RABBITMQ_PROMETHEUS_PORT"] = RabbitMqMetricsPort.ToString(CultureInfo.InvariantCulture),
+            ["PROMETHEUS_PORT"] = PrometheusPort.ToString(CultureInfo.InvariantCulture),
         };
-        start.Environment["INFRA_DIR"] = infraDir;
-        start.Environment["RABBITMQ_PORT"] = RabbitMqPort.ToString(CultureInfo.InvariantCulture);
-        start.Environment["S3_PORT"] = S3Port.ToString(CultureInfo.InvariantCulture);
-        start.Environment["RABBITMQ_PROMETHEUS_PORT"] = RabbitMqMetricsPort.ToString(CultureInfo.InvariantCulture);
-        start.Environment["PROMETHEUS_PORT"] = PrometheusPort.ToString(CultureInfo.InvariantCulture);
         foreach (var (key, value) in environment ?? new Dictionary<string, string>())
         {
-            start.Environment[key] = value;
+            variables[key] = value;
         }
-        // Erlang's tools start epmd themselves when none runs, on every interface unless told otherwise.
-        start.Environment["ERL_EPMD_ADDRESS"] = "127.0.0.1";
-
         string command = "infrastructure.sh " + string.Join(' ', arguments);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("bash did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(timeout);
         try
         {
-            await process.WaitForExitAsync(cancel.Token);
+            string output = await InfrastructureScript.RunAsync(variables, arguments, timeout);
+            lock (_log)
+            {
+                _log.AppendLine($"$ {command}").AppendLine(output);
+            }
+            return output;
         }
-        catch (OperationCanceledException)
+        catch (InvalidOperationException error)
         {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"{command} did not finish within {timeout}:\n{await stdout}\n{await stderr}");
+            lock (_log)
+            {
+                _log.AppendLine($"$ {command}").AppendLine(error.Message);
+            }
+            throw new InvalidOperationException($"{error.Message}\n{ServerLogs()}", error);
         }
-        string output = await stdout;
-        string error = await stderr;
-        lock (_log)
-        {
-            _log.AppendLine($"$ {command}").AppendLine(output).AppendLine(error);
-        }
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"{command} exited with {process.ExitCode}:\n{output}\n{error}\n{ServerLogs()}");
-        }
-        return output;
     }
 
     /// <summary>The ends of the broker's, s3rver's and Prometheus' own logs (INFRA_DIR is deleted at the end).</summary>
@@ -252,7 +238,7 @@ public sealed class InfrastructureFixture : IAsyncLifetime
     {
         for (int attempt = 0; ; attempt++)
         {
-            int port = Repository.FreePort();
+            int port = InfrastructureScript.FreePort();
             if (port >= 64000)
             {
                 continue;

@@ -1,12 +1,9 @@
-using System.Net;
-using System.Net.Sockets;
-
 namespace SemanticMIM.Integration.Tests.Infrastructure;
 
 /// <summary>Where the repository, the built services and the CLI are, for the configuration these tests were built with.</summary>
 public static class Repository
 {
-    public static string Root { get; } = FindRoot();
+    public static string Root { get; } = InfrastructureScript.RepositoryRoot();
 
     /// <summary>Debug or Release: the folder above <c>net10.0</c> in this test assembly's path (bin/&lt;Configuration&gt;/net10.0/).</summary>
     public static string Configuration { get; } = new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent?.Name
@@ -22,28 +19,9 @@ public static class Repository
     /// <summary><c>src/Cli/bin/&lt;Configuration&gt;/net10.0/semanticmim.dll</c>, checked to exist.</summary>
     public static string CliAssembly => Existing(Path.Combine(Root, "src", "Cli", "bin", Configuration, "net10.0", "semanticmim.dll"));
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
     private static string Existing(string path) => File.Exists(path)
         ? path
         : throw new FileNotFoundException($"{path} does not exist: build tests/Integration.Tests (it builds every service and the CLI first) with the same configuration ({Configuration})", path);
-
-    private static string FindRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "SemanticMIM.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException($"no SemanticMIM.sln above {AppContext.BaseDirectory}");
-    }
 
     private static string FindDotNet()
     {

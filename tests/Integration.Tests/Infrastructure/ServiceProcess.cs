@@ -69,7 +69,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         }
         _process?.Dispose();
         int run = ++_starts;
-        int port = Repository.FreePort();
+        int port = InfrastructureScript.FreePort();
         string cache = Directory.CreateDirectory(Path.Combine(_scratch, $"{Name.ToLowerInvariant()}-cache-{run}")).FullName;
         var start = new ProcessStartInfo(Repository.DotNet, [Assembly])
         {

@@ -20,7 +20,7 @@ public sealed class ServiceDefaultsTests(RabbitMqFixture broker)
         // An earlier host of the same process, gone before this one starts, must not take MassTransit's metrics with it.
         await (await TestBus.StartAsync(TestBus.InMemory(), x => x.AddConsumer<AcceptingConsumer>())).StopAsync();
 
-        var port = RabbitMqFixture.FreePort();
+        var port = InfrastructureScript.FreePort();
         var builder = WebApplication.CreateBuilder(new WebApplicationOptions { EnvironmentName = "Production" });
         var settings = broker.BusConfiguration();
         settings["Urls"] = $"http://127.0.0.1:{port}";

@@ -29,7 +29,7 @@ public sealed class RabbitMqFixture : IAsyncLifetime
 
     readonly string _infraDir = Path.Combine(Path.GetTempPath(), "semanticmim-tests", "rabbitmq-" + Guid.NewGuid().ToString("N"));
     readonly int _distributionPort;
-    readonly int _metricsPort = FreePort();
+    readonly int _metricsPort = InfrastructureScript.FreePort();
 
     public RabbitMqFixture()
     {
@@ -132,55 +132,15 @@ public sealed class RabbitMqFixture : IAsyncLifetime
         }
     }
 
-    public static int FreePort()
+    Task<string> RunScriptAsync(string arguments, TimeSpan timeout) => InfrastructureScript.RunAsync(new Dictionary<string, string>
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    async Task<string> RunScriptAsync(string arguments, TimeSpan timeout)
-    {
-        var script = Path.Combine(RepositoryRoot(), "deploy", "local", "infrastructure.sh");
-        var start = new ProcessStartInfo("bash", $"\"{script}\" {arguments}")
-        {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment["INFRA_DIR"] = _infraDir;
-        start.Environment["RABBITMQ_PORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        start.Environment["RABBITMQ_NODENAME"] = NodeName;
-        start.Environment["RABBITMQ_DIST_PORT"] = _distributionPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        ["INFRA_DIR"] = _infraDir,
+        ["RABBITMQ_PORT"] = Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["RABBITMQ_NODENAME"] = NodeName,
+        ["RABBITMQ_DIST_PORT"] = _distributionPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
         // The broker's metrics listener (rabbitmq_prometheus) on a port known to be free, not one derived from AMQP's.
-        start.Environment["RABBITMQ_PROMETHEUS_PORT"] = _metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture);
-
-        // Erlang's CLI tools start epmd themselves when none runs, and open a distribution port of their own: both
-        // listen on every interface unless told otherwise.
-        start.Environment["ERL_EPMD_ADDRESS"] = "127.0.0.1";
-        start.Environment["RABBITMQ_CTL_ERL_ARGS"] = "-kernel inet_dist_use_interface {127,0,0,1}";
-
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("could not start bash");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var cancel = new CancellationTokenSource(timeout);
-        try
-        {
-            await process.WaitForExitAsync(cancel.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"infrastructure.sh {arguments} did not finish within {timeout}:\n{await stderr}");
-        }
-
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"infrastructure.sh {arguments} exited with {process.ExitCode}:\n{await stdout}\n{await stderr}");
-        }
-
-        return await stdout;
-    }
+        ["RABBITMQ_PROMETHEUS_PORT"] = _metricsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+    }, arguments.Split(' '), timeout);
 
     string BrokerErrors()
     {
@@ -197,16 +157,4 @@ public sealed class RabbitMqFixture : IAsyncLifetime
         return string.Join('\n', lines);
     }
 
-    static string RepositoryRoot()
-    {
-        for (var directory = new DirectoryInfo(AppContext.BaseDirectory); directory is not null; directory = directory.Parent)
-        {
-            if (File.Exists(Path.Combine(directory.FullName, "SemanticMIM.sln")))
-            {
-                return directory.FullName;
-            }
-        }
-
-        throw new InvalidOperationException($"No SemanticMIM.sln above {AppContext.BaseDirectory}.");
-    }
 }

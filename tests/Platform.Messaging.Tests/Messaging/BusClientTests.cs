@@ -65,7 +65,7 @@ public sealed class BusClientTests(RabbitMqFixture broker)
     [Fact]
     public async Task AnUnreachableBrokerFailsFastWithAClearMessage()
     {
-        var closedPort = RabbitMqFixture.FreePort();
+        var closedPort = InfrastructureScript.FreePort();
 
         var error = await Assert.ThrowsAsync<BusConnectionException>(() =>
             BusClient.CreateAsync(new Uri($"amqp://guest:secret@127.0.0.1:{closedPort}/"), TimeSpan.FromSeconds(5)));

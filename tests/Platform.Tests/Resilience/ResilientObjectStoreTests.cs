@@ -187,7 +187,7 @@ public sealed class ResilientObjectStoreTests : IDisposable
     [Fact]
     public async Task TheCircuitOpensAgainstAClosedPortAndSaysSo()
     {
-        int port = S3rverFixture.FreePort(); // nothing listens there any more: connections are refused
+        int port = InfrastructureScript.FreePort(); // nothing listens there any more: connections are refused
         var s3 = new S3ObjectStore(new S3StoreOptions
         {
             Endpoint = $"http://127.0.0.1:{port}",

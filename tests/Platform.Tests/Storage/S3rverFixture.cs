@@ -1,6 +1,4 @@
 using System.Diagnostics;
-using System.Net;
-using System.Net.Sockets;
 using SemanticMIM.Platform.Storage;
 
 namespace SemanticMIM.Platform.Tests.Storage;
@@ -33,27 +31,13 @@ public sealed class S3rverFixture : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        var start = new ProcessStartInfo("bash", [Path.Combine(RepositoryRoot(), "deploy", "local", "infrastructure.sh"), "start", "s3"])
+        string output = await InfrastructureScript.RunAsync(new Dictionary<string, string>
         {
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        start.Environment["INFRA_DIR"] = _infraDir;
-        start.Environment["S3_PORT"] = FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture);
-        using var process = Process.Start(start) ?? throw new InvalidOperationException("bash did not start");
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        await process.WaitForExitAsync(timeout.Token);
-        string output = await stdout;
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"infrastructure.sh start s3 failed ({process.ExitCode}): {await stderr}");
-        }
-        const string marker = "SEMANTICMIM_S3=";
-        Endpoint = output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith(marker, StringComparison.Ordinal))?[marker.Length..]
-            ?? throw new InvalidOperationException($"infrastructure.sh printed no {marker}: {output} {await stderr}");
+            ["INFRA_DIR"] = _infraDir,
+            ["S3_PORT"] = InfrastructureScript.FreePort().ToString(System.Globalization.CultureInfo.InvariantCulture),
+        }, ["start", "s3"], TimeSpan.FromMinutes(3));
+        Endpoint = InfrastructureScript.Value(output, "SEMANTICMIM_S3=")
+            ?? throw new InvalidOperationException($"infrastructure.sh printed no SEMANTICMIM_S3= line: {output}");
     }
 
     public Task DisposeAsync()
@@ -83,24 +67,6 @@ public sealed class S3rverFixture : IAsyncLifetime
         return Task.CompletedTask;
     }
 
-    public static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
-
-    private static string RepositoryRoot()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            if (File.Exists(Path.Combine(dir.FullName, "SemanticMIM.sln")))
-            {
-                return dir.FullName;
-            }
-        }
-        throw new InvalidOperationException($"no SemanticMIM.sln above {AppContext.BaseDirectory}");
-    }
 }
 
 [CollectionDefinition(Name)]
