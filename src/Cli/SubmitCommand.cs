@@ -68,7 +68,7 @@ internal static class SubmitCommand
             var follower = new ExperimentFollower(experimentId, plan, progress =>
                 Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                     $"{DateTime.Now:HH:mm:ss} {progress.Stage,-9} {progress.Done}/{(progress.Total > 0 ? progress.Total : "?")} {progress.Detail}")));
-            await using var subscription = parse.GetValue(follow) ? await SubscribeAsync(client, follower, cancellation) : null;
+            await using var subscription = parse.GetValue(follow) ? await client.SubscribeAsync(follower.ListenTo, cancellation) : null;
             await client.PublishAsync(new StartExperiment { ExperimentId = experimentId, SpecYaml = yaml, RequestedBy = Environment.UserName }, cancellation);
             Console.WriteLine(experimentId.ToString("D"));
             if (subscription is null)
@@ -98,17 +98,4 @@ internal static class SubmitCommand
         });
         return command;
     }
-
-    private static Task<EventSubscription> SubscribeAsync(BusClient client, ExperimentFollower follower, CancellationToken cancellation) =>
-        client.SubscribeAsync(events => events
-            .On<ExperimentAccepted>(follower.Handle)
-            .On<ExperimentRejected>(follower.Handle)
-            .On<ShardWritten>(follower.Handle)
-            .On<DatasetSharded>(follower.Handle)
-            .On<TargetsComputed>(follower.Handle)
-            .On<TrainingProgressed>(follower.Handle)
-            .On<PretrainingCompleted>(follower.Handle)
-            .On<EvaluationCompleted>(follower.Handle)
-            .On<ExperimentCompleted>(follower.Handle)
-            .On<ExperimentFailed>(follower.Handle), cancellation);
 }

@@ -1,5 +1,6 @@
 using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Pipeline;
+using SemanticMIM.Platform.Messaging;
 
 namespace SemanticMIM.Workers;
 
@@ -38,6 +39,19 @@ public sealed class ExperimentFollower(Guid experimentId, ExperimentPlan plan, A
             }
         }
     }
+
+    /// <summary>Names every event the follower reads, for a subscription on a broker (<c>semanticmim submit --follow</c>).</summary>
+    public void ListenTo(EventSubscriptionBuilder events) => events
+        .On<ExperimentAccepted>(Handle)
+        .On<ExperimentRejected>(Handle)
+        .On<ShardWritten>(Handle)
+        .On<DatasetSharded>(Handle)
+        .On<TargetsComputed>(Handle)
+        .On<TrainingProgressed>(Handle)
+        .On<PretrainingCompleted>(Handle)
+        .On<EvaluationCompleted>(Handle)
+        .On<ExperimentCompleted>(Handle)
+        .On<ExperimentFailed>(Handle);
 
     /// <summary>Feeds one event; events of other experiments are ignored.</summary>
     public void Handle(object message)
