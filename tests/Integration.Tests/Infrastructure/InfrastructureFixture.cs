@@ -256,7 +256,7 @@ public sealed class InfrastructureFixture : IAsyncLifetime
     }
 
     private string Value(string output, string marker) =>
-        output.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith(marker, StringComparison.Ordinal))?[marker.Length..]
+        InfrastructureScript.Value(output, marker)
         ?? throw new InvalidOperationException($"infrastructure.sh printed no {marker} line:\n{Log}");
 
     private static void KillByPidFile(string pidFile)

@@ -55,9 +55,8 @@ public sealed class RabbitMqFixture : IAsyncLifetime
         try
         {
             var output = await RunScriptAsync("start rabbitmq", StartTimeout);
-            var line = output.Split('\n').Select(l => l.Trim()).LastOrDefault(l => l.StartsWith("SEMANTICMIM_RABBITMQ=", StringComparison.Ordinal))
-                       ?? throw new InvalidOperationException($"infrastructure.sh printed no SEMANTICMIM_RABBITMQ line:\n{output}");
-            AmqpUri = new Uri(line["SEMANTICMIM_RABBITMQ=".Length..]);
+            AmqpUri = new Uri(InfrastructureScript.Value(output, "SEMANTICMIM_RABBITMQ=")
+                ?? throw new InvalidOperationException($"infrastructure.sh printed no SEMANTICMIM_RABBITMQ line:\n{output}"));
             if (AmqpUri.Port != Port)
             {
                 throw new InvalidOperationException($"The broker listens on {AmqpUri}, not on the port asked for ({Port}).");
