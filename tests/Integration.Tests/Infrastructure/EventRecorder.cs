@@ -32,6 +32,7 @@ public sealed class EventRecorder : IAsyncDisposable
         recorder._subscription = await client.SubscribeAsync(events => events
             .On<ExperimentAccepted>(recorder.Add)
             .On<ExperimentRejected>(recorder.Add)
+            .On<ShardWritten>(recorder.Add)
             .On<DatasetSharded>(recorder.Add)
             .On<TargetsComputed>(recorder.Add)
             .On<TrainingProgressed>(recorder.Add)
@@ -130,6 +131,7 @@ public sealed class EventRecorder : IAsyncDisposable
     {
         ExperimentAccepted m => m.ExperimentId,
         ExperimentRejected m => m.ExperimentId,
+        ShardWritten m => m.ExperimentId,
         DatasetSharded m => m.ExperimentId,
         TargetsComputed m => m.ExperimentId,
         TrainingProgressed m => m.ExperimentId,
