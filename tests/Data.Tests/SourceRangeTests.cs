@@ -37,7 +37,11 @@ public class SourceRangeTests
         var scenes = new SyntheticScenes(seed: 3, count: 10, width: 16, height: 16);
 
         Assert.Equal(10_000, fashion.SourceCount);
-        Assert.Equal(["fashion_mnist_test_09998", "fashion_mnist_test_09999"], fashion.Read(9998, 5).Select(s => s.Key));
+        var tail = fashion.Read(9998, 5).ToList();
+        var whole = fashion.Read().ToList();
+        Assert.Equal(["fashion_mnist_test_09998", "fashion_mnist_test_09999"], tail.Select(s => s.Key));
+        Assert.Equal(whole[^2..].Select(s => s.Image.Pixels), tail.Select(s => s.Image.Pixels));
+        Assert.Equal(whole[^2..].Select(s => s.ClassIndex), tail.Select(s => s.ClassIndex));
         Assert.Equal(scenes.Read().Skip(4).Take(3).Select(s => s.Image.Pixels), scenes.Read(4, 3).Select(s => s.Image.Pixels));
         Assert.Throws<ArgumentOutOfRangeException>(() => scenes.Read(-1, 2).ToList());
     }

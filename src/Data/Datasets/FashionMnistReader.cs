@@ -57,6 +57,8 @@ public sealed class FashionMnistReader : IDatasetReader
         using var labels = OpenLabels(images.Count);
         var label = new byte[1];
         var (first, end) = SourceRange.Clamp(start, count, images.Count);
+        images.SkipItems(first);
+        labels.SkipItems(first);
         for (var index = first; index < end; index++)
         {
             var pixels = new byte[ImageSize * ImageSize];

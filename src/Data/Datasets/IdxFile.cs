@@ -75,6 +75,16 @@ public sealed class IdxFile : IDisposable
         }
     }
 
+    /// <summary>Moves past <paramref name="count"/> items: the (possibly gzip) stream only reads forward.</summary>
+    public void SkipItems(int count)
+    {
+        var scratch = new byte[ItemSize];
+        for (int item = 0; item < count; item++)
+        {
+            ReadItem(scratch, item);
+        }
+    }
+
     public void Dispose() => _stream.Dispose();
 
     private static void ReadHeader(Stream stream, Span<byte> buffer, string path, string what)
