@@ -98,6 +98,35 @@ public class VisionTransformer : nn.Module<Tensor, Tensor>
     }
 
     /// <summary>
+    /// A plain encoder with this encoder's weights for inputs of <paramref name="imageSize"/>² and the given
+    /// stochastic-depth rate: the patch position embeddings are resized (<see cref="PositionEmbedding.Resize"/>),
+    /// everything else copied. On the same device as this encoder; this encoder is left unchanged.
+    /// </summary>
+    public VisionTransformer Adapted(int imageSize, double dropPathRate)
+    {
+        var config = Config with { ImageSize = imageSize, DropPathRate = dropPathRate };
+        config.EnsureValid();
+        var device = _posEmbed.device;
+        var adapted = new VisionTransformer(config).to(device);
+        using var noGrad = torch.no_grad();
+        var sources = named_parameters().ToDictionary(p => p.name, p => p.parameter, StringComparer.Ordinal);
+        foreach (var (name, target) in adapted.named_parameters())
+        {
+            var source = sources[name];
+            if (name == "pos_embed")
+            {
+                using var resized = PositionEmbedding.Resize(source, Config.NumProxies, config.GridSize);
+                target.copy_(resized);
+            }
+            else
+            {
+                target.copy_(source);
+            }
+        }
+        return adapted;
+    }
+
+    /// <summary>
     /// Softmax attention probabilities (B, heads, P + N, P + N) of block <paramref name="layer"/> (0-based)
     /// for the full, unmasked image, computed from that block's input through its LN1.
     /// </summary>
