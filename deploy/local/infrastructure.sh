@@ -10,8 +10,10 @@
 # scrapes, every $PROMETHEUS_SCRAPE_INTERVAL, that port (job "rabbitmq") and each entry of PROMETHEUS_TARGETS, a
 # comma-separated list of [job=]host:port whose /metrics it reads, e.g.
 #   PROMETHEUS_TARGETS="orchestrator=127.0.0.1:8092,shard=127.0.0.1:8085,target=127.0.0.1:8086" infrastructure.sh start prometheus
-# Every series gets the label namespace="$PROMETHEUS_NAMESPACE", as the Prometheus Operator labels what a
-# ServiceMonitor scrapes with the pod's namespace, so the chart's dashboards work unchanged on a local run.
+# Every series gets the labels namespace="$PROMETHEUS_NAMESPACE" and pod="JOB-I" (I: the address's place in its job),
+# as the Prometheus Operator labels what a ServiceMonitor or PodMonitor scrapes with the pod's namespace and name, so
+# the chart's dashboards work unchanged on a local run. PROMETHEUS_EXPORTERS lists [job=]host:port scraped with their
+# own labels kept (honor_labels), as a cluster must scrape NVIDIA's DCGM exporter for the GPU panels.
 # Starting it again while it runs rewrites the configuration and reloads it (new targets, same data).
 set -euo pipefail
 
@@ -20,6 +22,7 @@ RABBITMQ_PORT="${RABBITMQ_PORT:-5672}"
 S3_PORT="${S3_PORT:-9000}"
 PROMETHEUS_PORT="${PROMETHEUS_PORT:-9090}"
 PROMETHEUS_TARGETS="${PROMETHEUS_TARGETS:-}"
+PROMETHEUS_EXPORTERS="${PROMETHEUS_EXPORTERS:-}"
 PROMETHEUS_SCRAPE_INTERVAL="${PROMETHEUS_SCRAPE_INTERVAL:-1s}"
 PROMETHEUS_NAMESPACE="${PROMETHEUS_NAMESPACE:-semanticmim}"
 S3RVER_VERSION="3.7.1"
@@ -112,22 +115,26 @@ start_s3() {
   echo "SEMANTICMIM_S3=http://127.0.0.1:$S3_PORT"
 }
 
-# The scrape configuration: job "rabbitmq" (this script's broker) and every [job=]host:port of PROMETHEUS_TARGETS
-# (job "semanticmim" when unnamed), each labelled namespace="$PROMETHEUS_NAMESPACE".
+# The scrape configuration: job "rabbitmq" (this script's broker), every [job=]host:port of PROMETHEUS_TARGETS (job
+# "semanticmim" when unnamed) labelled namespace="$PROMETHEUS_NAMESPACE" and pod="JOB-I", and every entry of
+# PROMETHEUS_EXPORTERS with honor_labels (its series keep the namespace and pod they name).
 prometheus_config() {
-  local -A jobs=()
-  local order=() entry job address
-  jobs[rabbitmq]="'127.0.0.1:$RABBITMQ_PROMETHEUS_PORT'"
+  local -A jobs=() honor=()
+  local order=() entry job address list variable
+  jobs[rabbitmq]="127.0.0.1:$RABBITMQ_PROMETHEUS_PORT"
   order+=(rabbitmq)
-  IFS=',' read -r -a entries <<< "$PROMETHEUS_TARGETS"
-  for entry in "${entries[@]}"; do
-    entry="${entry// /}"
-    [ -z "$entry" ] && continue
-    if [[ "$entry" == *=* ]]; then job="${entry%%=*}"; address="${entry#*=}"; else job=semanticmim; address="$entry"; fi
-    if ! [[ "$job" =~ ^[A-Za-z_][A-Za-z0-9_-]*$ && "$address" =~ ^[A-Za-z0-9._-]+:[0-9]+$ ]]; then
-      echo "PROMETHEUS_TARGETS: '$entry' is not [job=]host:port" >&2; return 2
-    fi
-    if [ -n "${jobs[$job]:-}" ]; then jobs[$job]+=", '$address'"; else jobs[$job]="'$address'"; order+=("$job"); fi
+  for variable in PROMETHEUS_TARGETS PROMETHEUS_EXPORTERS; do
+    IFS=',' read -r -a entries <<< "${!variable}"
+    for entry in "${entries[@]}"; do
+      entry="${entry// /}"
+      [ -z "$entry" ] && continue
+      if [[ "$entry" == *=* ]]; then job="${entry%%=*}"; address="${entry#*=}"; else job=semanticmim; address="$entry"; fi
+      if ! [[ "$job" =~ ^[A-Za-z_][A-Za-z0-9_-]*$ && "$address" =~ ^[A-Za-z0-9._-]+:[0-9]+$ ]]; then
+        echo "$variable: '$entry' is not [job=]host:port" >&2; return 2
+      fi
+      [ "$variable" = PROMETHEUS_EXPORTERS ] && honor[$job]=1
+      if [ -n "${jobs[$job]:-}" ]; then jobs[$job]+=" $address"; else jobs[$job]="$address"; order+=("$job"); fi
+    done
   done
   cat <<CONF
 global:
@@ -137,14 +144,20 @@ global:
 scrape_configs:
 CONF
   for job in "${order[@]}"; do
-    cat <<CONF
-  - job_name: '$job'
-    metrics_path: /metrics
-    static_configs:
-      - targets: [${jobs[$job]}]
-        labels:
-          namespace: '$PROMETHEUS_NAMESPACE'
-CONF
+    printf "  - job_name: '%s'\n    metrics_path: /metrics\n" "$job"
+    if [ -n "${honor[$job]:-}" ]; then
+      list=""
+      for address in ${jobs[$job]}; do list+="${list:+, }'$address'"; done
+      printf "    honor_labels: true\n    static_configs:\n      - targets: [%s]\n" "$list"
+      continue
+    fi
+    printf "    static_configs:\n"
+    local index=0
+    for address in ${jobs[$job]}; do
+      printf "      - targets: ['%s']\n        labels:\n          namespace: '%s'\n          pod: '%s-%d'\n" \
+        "$address" "$PROMETHEUS_NAMESPACE" "$job" "$index"
+      index=$((index + 1))
+    done
   done
 }
 

@@ -7,8 +7,10 @@ namespace SemanticMIM.Evaluation;
 
 /// <summary>
 /// Linear segmentation probe (spec (f), PascalVOC): the frozen patch tokens of one layer as a (B, D, g, g) map,
-/// a 1×1 convolution to K classes, logits bilinearly upsampled to the label size, cross-entropy ignoring 255.
-/// Upsampling the logits equals upsampling the features first, as the reference does: both maps are linear.
+/// a 1×1 convolution to K classes, logits bilinearly upsampled (to 100×100 in training, to the labels' full size in
+/// evaluation), cross-entropy ignoring 255. Upsampling the logits equals upsampling the features first, as the
+/// reference does: both maps are linear. The encoder must already run at the images' size (see
+/// <see cref="VisionTransformer.Adapted"/>: 448² for VOC after 224² pretraining, position embeddings resized).
 /// </summary>
 public sealed class LinearSegmentationProbe : IDisposable
 {
@@ -24,6 +26,7 @@ public sealed class LinearSegmentationProbe : IDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(options.Epochs, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BatchSize, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.StepEpochs, 1);
+        ArgumentOutOfRangeException.ThrowIfNegative(options.TrainLabelSize);
         int depth = encoder.Config.Depth;
         if (options.Layer < 0 || options.Layer > depth)
         {
@@ -32,7 +35,7 @@ public sealed class LinearSegmentationProbe : IDisposable
         _encoder = encoder;
         _options = options;
         NumClasses = numClasses;
-        Layer = options.Layer == 0 ? depth : options.Layer;
+        Layer = options.LayerFor(depth);
         _device = encoder.parameters().First().device;
         _head = nn.Conv2d(encoder.Config.EmbedDim, numClasses, 1);
         using (torch.no_grad())
@@ -49,29 +52,33 @@ public sealed class LinearSegmentationProbe : IDisposable
 
     public int NumClasses { get; }
 
-    /// <summary>Trains on the images and label maps, reshuffled every epoch with the seeded generator.</summary>
-    public void Train(Tensor images, Tensor labels)
+    /// <summary>
+    /// Trains on the images and label maps (reshuffled every epoch, fresh views when the options augment);
+    /// <paramref name="afterEpoch"/> runs after each epoch with its 1-based number, e.g. to validate.
+    /// </summary>
+    public void Train(Tensor images, Tensor labels, Action<int>? afterEpoch = null)
     {
         using var generator = new torch.Generator(_options.Seed);
-        Train(ShuffledBatches(images, labels, generator));
+        Train(ShuffledBatches(images, labels, generator), afterEpoch);
     }
 
     /// <summary>Trains for the configured epochs; <paramref name="batches"/> is enumerated once per epoch.</summary>
-    public void Train(IEnumerable<SegmentationBatch> batches)
+    public void Train(IEnumerable<SegmentationBatch> batches, Action<int>? afterEpoch = null)
     {
+        double baseRate = _options.EffectiveLearningRate;
         using var optimizer = torch.optim.SGD(
-            _head.parameters(), _options.LearningRate, _options.Momentum, weight_decay: _options.WeightDecay);
-        _head.train();
+            _head.parameters(), baseRate, _options.Momentum, weight_decay: _options.WeightDecay);
         for (int epoch = 0; epoch < _options.Epochs; epoch++)
         {
+            _head.train();
             foreach (var group in optimizer.ParamGroups)
             {
-                group.LearningRate = _options.LearningRate * Math.Pow(_options.StepGamma, epoch / _options.StepEpochs);
+                group.LearningRate = baseRate * Math.Pow(_options.StepGamma, epoch / _options.StepEpochs);
             }
             foreach (var batch in batches)
             {
                 using var scope = torch.NewDisposeScope();
-                var labels = ProbeLabels(batch.Labels);
+                var labels = TrainingLabels(ProbeLabels(batch.Labels));
                 if (!labels.ne(SegmentationProbeOptions.IgnoreIndex).any().item<bool>())
                 {
                     continue;
@@ -82,8 +89,9 @@ public sealed class LinearSegmentationProbe : IDisposable
                 loss.backward();
                 optimizer.step();
             }
+            _head.eval();
+            afterEpoch?.Invoke(epoch + 1);
         }
-        _head.eval();
     }
 
     /// <summary>Argmax class per pixel at (<paramref name="height"/>, <paramref name="width"/>): (B, H, W) int64.</summary>
@@ -111,14 +119,25 @@ public sealed class LinearSegmentationProbe : IDisposable
         Evaluate(ImageBatches.Of(images, _options.BatchSize)
             .Zip(ImageBatches.Of(labels, _options.BatchSize), (i, l) => new SegmentationBatch(i, l)));
 
-    /// <summary>Trains a fresh probe and scores it on the validation set.</summary>
+    /// <summary>Trains a fresh probe, scoring it on the validation set after every epoch.</summary>
     public static SegmentationProbeReport Run(
         VisionTransformer encoder, int numClasses, Tensor trainImages, Tensor trainLabels, Tensor valImages,
         Tensor valLabels, SegmentationProbeOptions options)
     {
         using var probe = new LinearSegmentationProbe(encoder, numClasses, options);
-        probe.Train(trainImages, trainLabels);
-        return new SegmentationProbeReport(probe.Layer, options.Epochs, probe.Evaluate(valImages, valLabels));
+        SegmentationMetrics? best = null;
+        SegmentationMetrics? last = null;
+        int bestEpoch = 0;
+        probe.Train(trainImages, trainLabels, epoch =>
+        {
+            last = probe.Evaluate(valImages, valLabels);
+            if (best is null || last.MeanIoU > best.MeanIoU)
+            {
+                best = last;
+                bestEpoch = epoch;
+            }
+        });
+        return new SegmentationProbeReport(probe.Layer, options.Epochs, last!, best!, bestEpoch);
     }
 
     public void Dispose() => _head.Dispose();
@@ -166,6 +185,18 @@ public sealed class LinearSegmentationProbe : IDisposable
         return asLong.where(counted, SegmentationProbeOptions.IgnoreIndex);
     }
 
+    /// <summary>Labels nearest-resized to the training size (the ignore index survives nearest resizing).</summary>
+    private Tensor TrainingLabels(Tensor labels)
+    {
+        int size = _options.TrainLabelSize;
+        if (size == 0 || (labels.shape[1] == size && labels.shape[2] == size))
+        {
+            return labels;
+        }
+        return nn.functional.interpolate(labels.unsqueeze(1).to(ScalarType.Float32), [size, size], mode: InterpolationMode.Nearest)
+            .squeeze(1).to(ScalarType.Int64);
+    }
+
     private static void RequireLabelMaps(Tensor labels)
     {
         if (labels.dim() != 3)
@@ -186,7 +217,18 @@ public sealed class LinearSegmentationProbe : IDisposable
             using var labelIndices = indices.to(labels.device);
             using var batchImages = images.index_select(0, imageIndices);
             using var batchLabels = labels.index_select(0, labelIndices);
-            yield return new SegmentationBatch(batchImages, batchLabels);
+            if (!_options.Augment)
+            {
+                yield return new SegmentationBatch(batchImages, batchLabels);
+                continue;
+            }
+            var (viewImages, viewLabels) = SegmentationViews.RandomResizedCrop(
+                batchImages, batchLabels, (int)images.shape[2], _options.MinScale, generator);
+            using (viewImages)
+            using (viewLabels)
+            {
+                yield return new SegmentationBatch(viewImages, viewLabels);
+            }
         }
     }
 }

@@ -90,6 +90,7 @@ public sealed partial class DashboardTests
             "semanticmim_training_images_per_second", "semanticmim_training_data_wait_ratio",
             "semanticmim_checkpoint_duration_seconds_bucket", "semanticmim_checkpoint_duration_seconds_sum",
             "semanticmim_units_completed_total", "semanticmim_units_failed_total", "semanticmim_evaluation_result",
+            "DCGM_FI_DEV_GPU_UTIL", "DCGM_FI_DEV_FB_USED",
         }, metrics);
         Assert.All(queries, query => Assert.Contains("experiment=~\"$experiment\"", query.Expr, StringComparison.Ordinal));
         Assert.All(queries, query => Assert.Contains("namespace=~\"$namespace\"", query.Expr, StringComparison.Ordinal));
@@ -201,7 +202,8 @@ public sealed partial class DashboardTests
 /// OpenTelemetry Prometheus exporter names them: dots to underscores, the unit's word, <c>_total</c> for counters,
 /// <c>_bucket</c>/<c>_sum</c>/<c>_count</c> for histograms); MassTransit 8.5's instruments (counters in the unit
 /// <c>ea</c>, durations in milliseconds); the .NET runtime's (as a real scrape of a service shows them);
-/// rabbitmq_prometheus's queue gauges; and Prometheus' own <c>up</c> and the exporter's <c>target_info</c>.
+/// rabbitmq_prometheus's queue gauges; NVIDIA's DCGM exporter's GPU utilisation and memory gauges; and Prometheus'
+/// own <c>up</c> and the exporter's <c>target_info</c>.
 /// </summary>
 public static partial class KnownMetrics
 {
@@ -227,9 +229,12 @@ public static partial class KnownMetrics
 
     static readonly string[] RabbitMq = ["rabbitmq_queue_messages_ready", "rabbitmq_queue_messages_unacked", "rabbitmq_queue_consumers"];
 
+    static readonly string[] Dcgm = ["DCGM_FI_DEV_GPU_UTIL", "DCGM_FI_DEV_FB_USED"];
+
     public static HashSet<string> All()
     {
         var names = new HashSet<string>(SemanticMim(), StringComparer.Ordinal) { "up", "target_info" };
+        names.UnionWith(Dcgm);
         foreach (var counter in MassTransitCounters)
         {
             names.Add($"messaging_masstransit_{counter.Replace('.', '_')}_ea_total");

@@ -13,6 +13,8 @@ public class LinearSegmentationProbeTests
         BatchSize = 16,
         LearningRate = 0.5,
         StepEpochs = 15,
+        TrainLabelSize = 0,
+        Augment = false,
     };
 
     /// <summary>16×16 images whose 4×4 patches are filled with their class's colour; labels at <paramref name="labelSize"/>.</summary>
@@ -42,13 +44,16 @@ public class LinearSegmentationProbeTests
             encoder, NumClasses, trainImages, trainLabels, valImages, valLabels, FastOptions with { Layer = 2 });
 
         Assert.Equal(2, report.Layer);
-        Assert.True(report.Metrics.MeanIoU > 0.9, $"mIoU {report.Metrics.MeanIoU}");
-        Assert.Equal(NumClasses, report.Metrics.ClassIoU.Count);
-        Assert.Equal(report.Metrics.MeanIoU, report.Results.Single(r => r.Metric == ProbeMetrics.MeanIoU).Value);
+        Assert.True(report.Last.MeanIoU > 0.9, $"mIoU {report.Last.MeanIoU}");
+        Assert.Equal(NumClasses, report.Last.ClassIoU.Count);
+        Assert.InRange(report.BestEpoch, 1, FastOptions.Epochs);
+        Assert.True(report.Best.MeanIoU >= report.Last.MeanIoU);
+        Assert.Equal(report.Best.MeanIoU, report.Results.Single(r => r.Metric == ProbeMetrics.MeanIoU).Value);
+        Assert.Equal(report.Last.MeanIoU, report.Results.Single(r => r.Metric == ProbeMetrics.MeanIoULast).Value);
     }
 
     [Fact]
-    public void WorksAtAnyLabelSizeAndDefaultsToTheLastLayer()
+    public void WorksAtAnyLabelSizeAndDefaultsToTheOfficialLayer()
     {
         using var scope = torch.NewDisposeScope();
         using var encoder = TinyEncoders.Create(numProxies: 1);
@@ -59,11 +64,49 @@ public class LinearSegmentationProbeTests
         probe.Train(images, labels);
         var metrics = probe.Evaluate(images, labels);
 
-        Assert.Equal(3, probe.Layer);
+        // The official code probes block 8 of 12; a 3-block encoder gets round(3 · 8 / 12) = 2.
+        Assert.Equal(2, probe.Layer);
         Assert.Equal([8L, 8L, 8L], labels.shape);
         Assert.Equal([2L, 10L, 6L], probe.Predict(images[..2], 10, 6).shape);
         Assert.InRange(metrics.PixelAccuracy, 0, 1);
     }
+
+    [Fact]
+    public void TrainsOnAugmentedViewsAt100x100AndStillLearns()
+    {
+        using var scope = torch.NewDisposeScope();
+        using var encoder = TinyEncoders.Create(numProxies: 1);
+        var generator = new torch.Generator(8);
+        var (trainImages, trainLabels) = PatchColourScenes(64, 16, generator);
+        var (valImages, valLabels) = PatchColourScenes(16, 16, generator);
+        var options = FastOptions with { Layer = 1, Epochs = 8, TrainLabelSize = 100, Augment = true, MinScale = 0.8 };
+        var epochs = new List<int>();
+
+        using var probe = new LinearSegmentationProbe(encoder, NumClasses, options);
+        probe.Train(trainImages, trainLabels, epochs.Add);
+        var metrics = probe.Evaluate(valImages, valLabels);
+
+        Assert.Equal(Enumerable.Range(1, 8), epochs);
+        Assert.True(metrics.MeanIoU > 0.6, $"mIoU {metrics.MeanIoU}");
+    }
+
+    [Theory]
+    [InlineData(0, 60, 0.01)]
+    [InlineData(0, 120, 0.02)]
+    [InlineData(0.5, 120, 0.5)]
+    public void TheLearningRateScalesWithTheBatchUnlessGiven(double given, int batch, double expected)
+    {
+        var options = new SegmentationProbeOptions { LearningRate = given, BatchSize = batch };
+        Assert.Equal(expected, options.EffectiveLearningRate, 12);
+    }
+
+    [Theory]
+    [InlineData(12, 0, 8)]
+    [InlineData(6, 0, 4)]
+    [InlineData(2, 0, 1)]
+    [InlineData(12, 5, 5)]
+    public void TheDefaultLayerIsTheOfficialEighthOfTwelve(int depth, int layer, int expected) =>
+        Assert.Equal(expected, new SegmentationProbeOptions { Layer = layer }.LayerFor(depth));
 
     [Fact]
     public void LeavesTheEncoderUntouched()

@@ -11,7 +11,9 @@ namespace SemanticMIM.Integration.Tests;
 /// orchestrator, shard and target processes of this class and the broker's rabbitmq_prometheus metrics every
 /// second while a tiny experiment runs through every stage (sharding, targets, pretraining with checkpoints, an
 /// evaluation) and then one evaluation job of it fails (a RunEvaluation for an evaluation its spec does not have), so
-/// that the failure counter is real too; then every expression of every shipped dashboard must return data.
+/// that the failure counter is real too; then every expression of every shipped dashboard must return data. The GPU
+/// panels read NVIDIA's DCGM exporter, which needs a GPU: a <see cref="FakeDcgmExporter"/> serves its series for the
+/// trainer's pod and another pod, and those panels must show exactly the trainer's GPU.
 /// </summary>
 /// <remarks>
 /// <para>Template variables are resolved as Grafana resolves them, not assumed: each query variable's
@@ -46,11 +48,15 @@ public sealed partial class PlatformTests
         platform.RunAsync(infrastructure, output, async events =>
     {
         var jobs = platform.Services.Select(service => (Job: PrometheusJob(service), Address: service.BaseAddress)).ToList();
-        using var prometheus = new PrometheusApi(await infrastructure.StartPrometheusAsync(jobs));
+        // The orchestrator runs the trainer jobs in its own process here, so its pod holds "the trainer's GPU".
+        using var dcgm = new FakeDcgmExporter(InfrastructureFixture.PrometheusNamespace, $"{PrometheusJob(platform.Orchestrator)}-0");
+        var exporters = new[] { (Job: "dcgm-exporter", Address: new Uri($"http://127.0.0.1:{dcgm.Port}/")) };
+        using var prometheus = new PrometheusApi(await infrastructure.StartPrometheusAsync(jobs, exporters));
         try
         {
             // Every service and the broker scraped before the experiment starts: its counters are seen from their first value.
             await prometheus.WaitForSeriesAsync($"count(up{{namespace=\"{InfrastructureFixture.PrometheusNamespace}\"}} == 1) == {jobs.Count + 1}", Short);
+            await prometheus.WaitForSeriesAsync("up{job=\"dcgm-exporter\"} == 1", Short);
             var from = DateTimeOffset.UtcNow;
 
             // A data set of its own (48 test images): its shards and targets are made in this experiment, not reused from
@@ -93,6 +99,10 @@ public sealed partial class PlatformTests
                     string resolved = query.Resolved(variables);
                     string line = await RunDashboardQueryAsync(prometheus, query, resolved, from, to, problems);
                     report.AppendLine(line);
+                    if (query.Panel is "GPU utilisation" or "GPU memory used")
+                    {
+                        await CheckGpuPanelAsync(prometheus, query, resolved, to, problems);
+                    }
                 }
             }
             output.WriteLine(report.ToString());
@@ -107,6 +117,21 @@ public sealed partial class PlatformTests
             await infrastructure.StopPrometheusAsync();
         }
     });
+
+    /// <summary>
+    /// A GPU panel shows the trainer pod's GPU under the experiment's name, with the exporter's value, and leaves out
+    /// the GPU of a pod that is not one of the experiment's.
+    /// </summary>
+    private static async Task CheckGpuPanelAsync(PrometheusApi prometheus, DashboardQuery query, string resolved, DateTimeOffset at, List<string> problems)
+    {
+        double expected = query.Panel == "GPU utilisation" ? FakeDcgmExporter.Utilisation : FakeDcgmExporter.MemoryUsedMiB * 1024 * 1024;
+        var result = await prometheus.QueryAsync(resolved, at);
+        var shown = result.Series.Select(series => (Experiment: series.Labels.GetValueOrDefault("experiment"), Gpu: series.Labels.GetValueOrDefault("gpu"), Value: series.Values.LastOrDefault())).ToList();
+        if (shown.Count != 1 || shown[0].Experiment != DashboardExperiment || shown[0].Gpu != "0" || shown[0].Value != expected)
+        {
+            problems.Add($"{query.Dashboard} / {query.Panel}: expected one series (experiment {DashboardExperiment}, GPU 0) of {expected}, got [{string.Join("; ", shown)}]\n    {resolved}");
+        }
+    }
 
     /// <summary>The job a service's /metrics is scraped as (in the cluster: its Service's name).</summary>
     private static string PrometheusJob(ServiceProcess service) => service.Name.ToLowerInvariant();

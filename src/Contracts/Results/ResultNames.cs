@@ -12,5 +12,7 @@ public static class EncoderKinds
 public static class ProtocolNames
 {
     public const string LinearProbe = "linear-probe";
+    public const string FineTune = "fine-tune";
     public const string SegmentationProbe = "segmentation-probe";
+    public const string UperNet = "upernet";
 }

@@ -176,20 +176,74 @@ public sealed record AugmentationSpec
 
 public enum EvaluationProtocol
 {
+    /// <summary>Frozen encoder, one linear classifier per layer and feature (spec (f), IN-1K linear probe).</summary>
     LinearProbe,
+
+    /// <summary>The whole encoder and a linear head trained end to end (spec (f), IN-1K fine-tuning).</summary>
+    FineTune,
+
+    /// <summary>Frozen patch tokens of one layer, a 1×1 convolution per pixel (spec (f), PascalVOC linear segmentation).</summary>
     SegmentationProbe,
+
+    /// <summary>Encoder, feature pyramid and UPerHead trained end to end (spec (f), ADE20K UperNet).</summary>
+    UperNet,
 }
 
+/// <summary>
+/// One evaluation of the pretrained encoder. Zero (or empty) means "the protocol's default": the spec's recipe for
+/// that protocol, scaled as its documentation says. The evaluation runs on <see cref="Dataset"/> when given (e.g.
+/// PascalVOC after ImageNet pretraining; sharded by the evaluation itself), else on the experiment's data set, at
+/// that data set's image size, the encoder's position embeddings resized to it.
+/// </summary>
 public sealed record EvaluationSpec
 {
     public EvaluationProtocol Protocol { get; init; } = EvaluationProtocol.LinearProbe;
 
-    public int Epochs { get; init; } = 60;
+    /// <summary>0 = the protocol's: linear probe 60, fine-tuning the recipe's, segmentation probe 25.</summary>
+    public int Epochs { get; init; }
 
-    public int BatchSize { get; init; } = 1024;
+    /// <summary>UperNet only: optimiser iterations (0 = the recipe's, 160 000).</summary>
+    public int Iterations { get; init; }
 
-    public double LearningRate { get; init; } = 4e-3;
+    /// <summary>0 = the protocol's: linear probe 1024, fine-tuning the recipe's, segmentation probe 60, UperNet 16.</summary>
+    public int BatchSize { get; init; }
 
-    /// <summary>1-based encoder layer for the segmentation probe (0 = the last).</summary>
+    /// <summary>0 = the protocol's: linear probe 4e-3, fine-tuning the recipe's, segmentation probe 0.01·batch/60, UperNet 3e-5.</summary>
+    public double LearningRate { get; init; }
+
+    /// <summary>
+    /// 1-based encoder layer. Segmentation probe: the probed layer (0 = the official code's, 8 of 12 scaled to the
+    /// depth). Linear probe: every layer is probed; this one is reported next to the last (0 = the paper's, 7 of 12).
+    /// </summary>
     public int Layer { get; init; }
+
+    /// <summary>Named recipe: fine-tuning <c>paper</c> (Table 3, default), <c>beit-code</c>, <c>maskfeat-code</c>; UperNet <c>paper</c>.</summary>
+    public string Recipe { get; init; } = "";
+
+    /// <summary>
+    /// Linear probe: train on a fresh RandomResizedCrop + flip view of every image each epoch (the spec's recipe; an
+    /// encoder pass per epoch) instead of features of the centre view computed once.
+    /// </summary>
+    public bool Augment { get; init; }
+
+    /// <summary>UperNet: training crop and sliding-window size (0 = the data set's image size, one window).</summary>
+    public int CropSize { get; init; }
+
+    /// <summary>Another data set to evaluate on; null = the experiment's.</summary>
+    public DatasetSpec? Dataset { get; init; }
+}
+
+/// <summary>Recipe names an evaluation spec may use, per protocol.</summary>
+public static class EvaluationRecipes
+{
+    public const string Paper = "paper";
+    public const string BeitCode = "beit-code";
+    public const string MaskFeatCode = "maskfeat-code";
+
+    public static IReadOnlyList<string> For(EvaluationProtocol protocol) => protocol switch
+    {
+        EvaluationProtocol.FineTune => [Paper, BeitCode, MaskFeatCode],
+        EvaluationProtocol.UperNet => [Paper],
+        _ => [],
+    };
 }

@@ -22,15 +22,7 @@ public static partial class SpecValidator
             $"'{spec.Name}' must be 1–63 lower-case letters, digits or dashes, starting with a letter or digit (it names folders and objects)");
 
         var data = spec.Dataset;
-        Check(data.ImageSize is >= 8 and <= 1024, "dataset.imageSize", $"must lie in [8, 1024] (got {data.ImageSize})");
-        Check(data.Channels is 1 or 3, "dataset.channels", $"must be 1 or 3 (got {data.Channels})");
-        Check(data.MaxTrainSamples >= 0, "dataset.maxTrainSamples", "must not be negative");
-        Check(data.MaxTestSamples >= 0, "dataset.maxTestSamples", "must not be negative");
-        Check(data.ShardSize > 0, "dataset.shardSize", $"must be positive (got {data.ShardSize})");
-        Check(!data.Source.Contains("..", StringComparison.Ordinal), "dataset.source", "must not contain '..'");
-        bool needsSource = data.Kind is DatasetKind.ImageNet or DatasetKind.PascalVoc or DatasetKind.Ade20k;
-        Check(!needsSource || data.Source.Length > 0, "dataset.source", $"is required for {data.Kind}");
-        Check(data.Kind != DatasetKind.FashionMnist || data.Channels == 1, "dataset.channels", "Fashion-MNIST is grayscale: use 1");
+        ValidateDataset(data, "dataset", Check);
 
         var model = spec.Model;
         Check(Presets.Contains(model.Preset), "model.preset", $"'{model.Preset}' is not one of {string.Join(", ", Presets)}");
@@ -79,16 +71,51 @@ public static partial class SpecValidator
         {
             var evaluation = spec.Evaluations[i];
             string at = $"evaluations[{i}]";
-            Check(evaluation.Epochs > 0, $"{at}.epochs", $"must be positive (got {evaluation.Epochs})");
-            Check(evaluation.BatchSize > 0, $"{at}.batchSize", $"must be positive (got {evaluation.BatchSize})");
-            Check(evaluation.LearningRate > 0, $"{at}.learningRate", $"must be positive (got {evaluation.LearningRate})");
-            Check(evaluation.Layer >= 0, $"{at}.layer", "must not be negative (0 = the last layer)");
-            Check(evaluation.Protocol != EvaluationProtocol.SegmentationProbe || data.Kind is DatasetKind.SyntheticScenes or DatasetKind.PascalVoc or DatasetKind.Ade20k,
-                $"{at}.protocol", $"the segmentation probe needs a data set with label maps, not {data.Kind}");
-            Check(evaluation.Protocol != EvaluationProtocol.LinearProbe || data.Kind is DatasetKind.FashionMnist or DatasetKind.ImageNet,
-                $"{at}.protocol", $"the linear probe needs a data set with class labels, not {data.Kind}");
+            Check(evaluation.Epochs >= 0, $"{at}.epochs", $"must not be negative (got {evaluation.Epochs}; 0 = the protocol's)");
+            Check(evaluation.Iterations >= 0, $"{at}.iterations", $"must not be negative (got {evaluation.Iterations}; 0 = the recipe's)");
+            Check(evaluation.BatchSize >= 0, $"{at}.batchSize", $"must not be negative (got {evaluation.BatchSize}; 0 = the protocol's)");
+            Check(evaluation.LearningRate >= 0, $"{at}.learningRate", $"must not be negative (got {evaluation.LearningRate}; 0 = the protocol's)");
+            Check(evaluation.Layer >= 0 && (model.Depth == 0 || evaluation.Layer <= model.Depth), $"{at}.layer",
+                $"must lie in [0, depth] (got {evaluation.Layer}; 0 = the protocol's)");
+            Check(evaluation.CropSize >= 0, $"{at}.cropSize", $"must not be negative (got {evaluation.CropSize})");
+            Check(evaluation.CropSize == 0 || evaluation.Protocol == EvaluationProtocol.UperNet, $"{at}.cropSize", "applies to the upernet protocol only");
+            Check(!evaluation.Augment || evaluation.Protocol == EvaluationProtocol.LinearProbe, $"{at}.augment", "applies to the linearProbe protocol only");
+            Check(evaluation.Iterations == 0 || evaluation.Protocol == EvaluationProtocol.UperNet, $"{at}.iterations", "applies to the upernet protocol only");
+            var recipes = EvaluationRecipes.For(evaluation.Protocol);
+            Check(evaluation.Recipe.Length == 0 || recipes.Contains(evaluation.Recipe), $"{at}.recipe", recipes.Count == 0
+                ? $"the {evaluation.Protocol} protocol has no named recipes (got '{evaluation.Recipe}')"
+                : $"'{evaluation.Recipe}' is not one of {string.Join(", ", recipes)}");
+            var evaluated = evaluation.Dataset ?? data;
+            if (evaluation.Dataset is not null)
+            {
+                ValidateDataset(evaluation.Dataset, $"{at}.dataset", Check);
+                Check(evaluation.Dataset.Channels == data.Channels, $"{at}.dataset.channels",
+                    $"must match the pretraining data's {data.Channels} channel(s) (got {evaluation.Dataset.Channels})");
+                Check(model.PatchSize == 0 || evaluation.Dataset.ImageSize % model.PatchSize == 0, $"{at}.dataset.imageSize",
+                    $"{evaluation.Dataset.ImageSize} is not a multiple of the patch size {model.PatchSize}");
+            }
+            Check(evaluation.CropSize == 0 || (evaluation.CropSize <= evaluated.ImageSize && (model.PatchSize == 0 || evaluation.CropSize % model.PatchSize == 0)),
+                $"{at}.cropSize", $"must be at most the data set's image size {evaluated.ImageSize} and a multiple of the patch size");
+            bool segmentation = evaluation.Protocol is EvaluationProtocol.SegmentationProbe or EvaluationProtocol.UperNet;
+            Check(!segmentation || evaluated.Kind is DatasetKind.SyntheticScenes or DatasetKind.PascalVoc or DatasetKind.Ade20k,
+                $"{at}.protocol", $"{evaluation.Protocol} needs a data set with label maps, not {evaluated.Kind}");
+            Check(segmentation || evaluated.Kind is DatasetKind.FashionMnist or DatasetKind.ImageNet,
+                $"{at}.protocol", $"{evaluation.Protocol} needs a data set with class labels, not {evaluated.Kind}");
         }
         return problems;
+    }
+
+    private static void ValidateDataset(DatasetSpec data, string at, Action<bool, string, string> check)
+    {
+        check(data.ImageSize is >= 8 and <= 1024, $"{at}.imageSize", $"must lie in [8, 1024] (got {data.ImageSize})");
+        check(data.Channels is 1 or 3, $"{at}.channels", $"must be 1 or 3 (got {data.Channels})");
+        check(data.MaxTrainSamples >= 0, $"{at}.maxTrainSamples", "must not be negative");
+        check(data.MaxTestSamples >= 0, $"{at}.maxTestSamples", "must not be negative");
+        check(data.ShardSize > 0, $"{at}.shardSize", $"must be positive (got {data.ShardSize})");
+        check(!data.Source.Contains("..", StringComparison.Ordinal), $"{at}.source", "must not contain '..'");
+        bool needsSource = data.Kind is DatasetKind.ImageNet or DatasetKind.PascalVoc or DatasetKind.Ade20k;
+        check(!needsSource || data.Source.Length > 0, $"{at}.source", $"is required for {data.Kind}");
+        check(data.Kind != DatasetKind.FashionMnist || data.Channels == 1, $"{at}.channels", "Fashion-MNIST is grayscale: use 1");
     }
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]

@@ -100,16 +100,19 @@ public sealed class InfrastructureFixture : IAsyncLifetime
     /// <summary>
     /// Starts a Prometheus on <see cref="PrometheusPort"/> (<c>infrastructure.sh start prometheus</c>; installed from
     /// Debian if missing) that scrapes every second the broker's metrics (job <c>rabbitmq</c>) and the <c>/metrics</c>
-    /// of each target under its job name, labelling every series <c>namespace="<see cref="PrometheusNamespace"/>"</c>.
+    /// of each target under its job name, labelling every series <c>namespace="<see cref="PrometheusNamespace"/>"</c>
+    /// and <c>pod="JOB-0"</c> (as a PodMonitor labels a pod's series), and each exporter with its own labels kept.
     /// Called again, it reloads the new targets. Stopped with <see cref="StopPrometheusAsync"/> or with the rest.
     /// </summary>
     /// <returns>http://127.0.0.1:PORT/, ready (<c>/-/ready</c> answered).</returns>
-    public async Task<Uri> StartPrometheusAsync(IEnumerable<(string Job, Uri Address)> targets)
+    public async Task<Uri> StartPrometheusAsync(IEnumerable<(string Job, Uri Address)> targets, IEnumerable<(string Job, Uri Address)>? exporters = null)
     {
-        string list = string.Join(',', targets.Select(t => $"{t.Job}={t.Address.Host}:{t.Address.Port}"));
+        static string List(IEnumerable<(string Job, Uri Address)> entries) =>
+            string.Join(',', entries.Select(t => $"{t.Job}={t.Address.Host}:{t.Address.Port}"));
         string output = await RunScriptAsync(_infraDir, ["start", "prometheus"], StartTimeout, new Dictionary<string, string>
         {
-            ["PROMETHEUS_TARGETS"] = list,
+            ["PROMETHEUS_TARGETS"] = List(targets),
+            ["PROMETHEUS_EXPORTERS"] = List(exporters ?? []),
             ["PROMETHEUS_NAMESPACE"] = PrometheusNamespace,
             ["PROMETHEUS_SCRAPE_INTERVAL"] = "1s",
         });
