@@ -101,8 +101,10 @@ internal static class RunCommand
         await files.UploadFolderAsync(scratch, reportPrefix, "report.md", cancellation);
         Directory.Delete(scratch, recursive: true);
 
+        PrintTable(console, "In the shape of the paper's Table 1", ExperimentReport.PaperTableHeader, ExperimentReport.PaperTable(arms));
         PrintTable(console, "Linear probe, top-1 on the test set", ExperimentReport.ProbeTableHeader, ExperimentReport.ProbeTable(arms));
-        PrintTable(console, "Linear segmentation probe", ExperimentReport.SegmentationTableHeader, ExperimentReport.SegmentationTable(arms));
+        PrintTable(console, "Fine-tuning, on the test set", ExperimentReport.FineTuneTableHeader, ExperimentReport.FineTuneTable(arms));
+        PrintTable(console, "Segmentation, on the evaluation split", ExperimentReport.SegmentationTableHeader, ExperimentReport.SegmentationTable(arms));
         foreach (var (follower, plan) in followers.Zip(plans.Select(p => p.Plan)).Where(pair => pair.First.ReusedStages.Count > 0))
         {
             console.MarkupLineInterpolated($"[grey]{plan.Id}: reused {string.Join(", ", StageOrder(follower.ReusedStages))}[/]");

@@ -41,7 +41,7 @@ public static class LinearProbe
         }
     }
 
-    private static Linear NewHead(long inputDim, int numClasses, Device device, torch.Generator generator)
+    internal static Linear NewHead(long inputDim, int numClasses, Device device, torch.Generator generator)
     {
         var head = nn.Linear(inputDim, numClasses);
         using (torch.no_grad())
@@ -86,7 +86,7 @@ public static class LinearProbe
     }
 
     /// <summary>Cosine from the base rate at step 0 towards 0 at the end, per step, without warmup.</summary>
-    private static double CosineLearningRate(double baseRate, long step, long totalSteps) =>
+    internal static double CosineLearningRate(double baseRate, long step, long totalSteps) =>
         baseRate * 0.5 * (1 + Math.Cos(Math.PI * step / totalSteps));
 
     private static (double Top1, double Top5) Accuracy(
@@ -100,14 +100,21 @@ public static class LinearProbe
         {
             using var scope = torch.NewDisposeScope();
             long length = Math.Min(batchSize, count - start);
-            var logits = head.forward(features.narrow(0, start, length).to(device));
-            var truth = labels.narrow(0, start, length).to(ScalarType.Int64).to(device).unsqueeze(1);
-            var ranked = logits.topk((int)Math.Min(5, logits.shape[1])).indexes;
-            var hits = ranked.eq(truth);
-            top1 += hits[.., 0].sum().item<long>();
-            top5 += hits.any(1).sum().item<long>();
+            var (hits1, hits5) = Hits(head.forward(features.narrow(0, start, length).to(device)), labels.narrow(0, start, length).to(device));
+            top1 += hits1;
+            top5 += hits5;
         }
         return ((double)top1 / count, (double)top5 / count);
+    }
+
+    /// <summary>How many of the rows' true classes are the top-ranked logit, and how many are among the top five.</summary>
+    internal static (long Top1, long Top5) Hits(Tensor logits, Tensor labels)
+    {
+        using var scope = torch.NewDisposeScope();
+        var truth = labels.to(ScalarType.Int64).unsqueeze(1);
+        var ranked = logits.topk((int)Math.Min(5, logits.shape[1])).indexes;
+        var hits = ranked.eq(truth);
+        return (hits[.., 0].sum().item<long>(), hits.any(1).sum().item<long>());
     }
 
     private static void Validate(

@@ -39,6 +39,10 @@ public sealed record ExperimentPlan
         };
     }
 
+    /// <summary>The data set evaluation <paramref name="index"/> runs on: its own, or the experiment's.</summary>
+    public DatasetPlan EvaluationDataset(int index) =>
+        Spec.Evaluations[index].Dataset is { } other ? DatasetPlan.From(other) : Dataset;
+
     /// <summary>The optimisation recipe; epochs are turned into steps with the number of training samples.</summary>
     public TrainingConfig Training(int trainSamples)
     {

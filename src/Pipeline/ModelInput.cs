@@ -40,6 +40,18 @@ public static class ModelInput
         return new LabelMap(side, side, square).ResizeNearest(size, size);
     }
 
+    /// <summary>Float images (B, C, H, W) in [0, 1], for protocols that augment before normalising.</summary>
+    public static Tensor UnitRange(IReadOnlyList<ImageBuffer> images, DatasetPlan dataset) =>
+        BatchTensors.Images(images);
+
+    /// <summary>[0, 1] images (B, C, H, W) normalised with the data set's statistics, as <see cref="Normalized"/>.</summary>
+    public static Tensor Normalize(Tensor unitImages, DatasetPlan dataset)
+    {
+        using var mean = torch.tensor(dataset.Mean).reshape(1, -1, 1, 1);
+        using var std = torch.tensor(dataset.Std).reshape(1, -1, 1, 1);
+        return unitImages.sub(mean).div_(std);
+    }
+
     /// <summary>Normalised float input (B, C, H, W) with the data set's statistics.</summary>
     public static Tensor Normalized(IReadOnlyList<ImageBuffer> images, DatasetPlan dataset) =>
         BatchTensors.Images(images, dataset.Mean, dataset.Std);

@@ -73,10 +73,22 @@ public sealed class SpecReaderTests
         { "name: x\nmethod: baseline\nmodel: { proxies: 8 }\ntraining: { steps: 1 }", ["model.proxies: the baseline has one class token"] },
         { "name: x\ntarget: { kind: tokens, tokenizer: dalle }\ntraining: { steps: 1 }", ["target.dalleWeights: is required"] },
         { "name: x\nmodel: { preset: huge, embedDim: 100, heads: 3 }\ntraining: { steps: 1 }", ["model.preset: 'huge'", "model.heads: embedDim 100 is not divisible by 3 heads"] },
-        { "name: x\ntraining: { steps: 1 }\nevaluations:\n  - protocol: segmentationProbe\n    epochs: 0",
-            ["evaluations[0].epochs: must be positive", "evaluations[0].protocol: the segmentation probe needs a data set with label maps"] },
+        { "name: x\ntraining: { steps: 1 }\nevaluations:\n  - protocol: segmentationProbe\n    epochs: -1",
+            ["evaluations[0].epochs: must not be negative", "evaluations[0].protocol: SegmentationProbe needs a data set with label maps"] },
         { "name: x\ndataset: { kind: syntheticScenes, channels: 3 }\ntraining: { steps: 1 }\nevaluations:\n  - protocol: linearProbe",
-            ["evaluations[0].protocol: the linear probe needs a data set with class labels, not SyntheticScenes"] },
+            ["evaluations[0].protocol: LinearProbe needs a data set with class labels, not SyntheticScenes"] },
+        { "name: x\nmodel: { patchSize: 16, depth: 12 }\ndataset: { kind: imageNet, source: /data/in, imageSize: 224, channels: 3 }\ntraining: { steps: 1 }\n"
+            + "evaluations:\n  - protocol: fineTune\n    recipe: table3\n    augment: true\n  - protocol: upernet\n    cropSize: 500\n    layer: 13\n"
+            + "    dataset: { kind: ade20k, imageSize: 500, channels: 1 }",
+            [
+                "evaluations[0].augment: applies to the linearProbe protocol only", "evaluations[0].recipe: 'table3' is not one of paper, beit-code, maskfeat-code",
+                "evaluations[1].layer: must lie in [0, depth] (got 13", "evaluations[1].cropSize: must be at most the data set's image size 500 and a multiple of the patch size",
+                "evaluations[1].dataset.source: is required for Ade20k", "evaluations[1].dataset.channels: must match the pretraining data's 3 channel(s) (got 1)",
+                "evaluations[1].dataset.imageSize: 500 is not a multiple of the patch size 16",
+            ] },
+        { "name: x\ndataset: { kind: imageNet, source: /data/in, imageSize: 224, channels: 3 }\ntraining: { steps: 1 }\nevaluations:\n  - protocol: segmentationProbe\n"
+            + "    dataset: { kind: pascalVoc, source: /data/voc, imageSize: 448, channels: 3 }\n  - protocol: linearProbe\n    recipe: paper",
+            ["evaluations[1].recipe: the LinearProbe protocol has no named recipes (got 'paper')"] },
         { "name: x\ntarget: { tokenizerSteps: 0, views: 0 }\ntraining: { steps: 1 }", ["target.tokenizerSteps: must lie in [1, 1000000] (got 0)", "target.views: must lie in [1, 64]"] },
         { "name: x\ntraining: [1, 2]", ["training: expected a mapping"] },
         { "name: [x]\ntraining: { steps: 1 }", ["name: expected a single value"] },

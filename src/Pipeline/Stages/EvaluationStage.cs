@@ -14,8 +14,9 @@ using static TorchSharp.torch;
 namespace SemanticMIM.Pipeline.Stages;
 
 /// <summary>
-/// Runs one evaluation of a spec on the pretrained encoder and, measured the same way, on the controls: the
-/// same architecture randomly initialised, and (for classification) the raw pixels. Results go to
+/// Runs one evaluation of a spec (spec (f)) on the pretrained encoder and, for the probes, measured the same way on
+/// the controls: the same architecture randomly initialised, and (for classification) the raw pixels. An evaluation
+/// on another data set shards it first (reusing verified shards). Results go to
 /// <c>experiments/&lt;id&gt;/results/&lt;n&gt;-&lt;protocol&gt;.json</c>; an existing result file is reused.
 /// </summary>
 public static class EvaluationStage
@@ -25,8 +26,14 @@ public static class EvaluationStage
     public static string ResultKey(ExperimentPlan plan, int index, EvaluationSpec evaluation) =>
         StoreLayout.Key(StoreLayout.Results(plan.Id), $"{index}-{ProtocolName(evaluation.Protocol)}.json");
 
-    public static string ProtocolName(EvaluationProtocol protocol) =>
-        protocol == EvaluationProtocol.LinearProbe ? ProtocolNames.LinearProbe : ProtocolNames.SegmentationProbe;
+    public static string ProtocolName(EvaluationProtocol protocol) => protocol switch
+    {
+        EvaluationProtocol.LinearProbe => ProtocolNames.LinearProbe,
+        EvaluationProtocol.FineTune => ProtocolNames.FineTune,
+        EvaluationProtocol.SegmentationProbe => ProtocolNames.SegmentationProbe,
+        EvaluationProtocol.UperNet => ProtocolNames.UperNet,
+        _ => throw new ArgumentOutOfRangeException(nameof(protocol), protocol, "unknown evaluation protocol"),
+    };
 
     public static async Task<StageResult<IReadOnlyList<EvaluationResult>>> RunAsync(StoreFiles files, ExperimentPlan plan, int index,
         string encoderKey, Action<string>? step = null, CancellationToken cancellation = default)
@@ -38,93 +45,165 @@ public static class EvaluationStage
         {
             return new(stored, Reused: true);
         }
-        var dataset = plan.Dataset;
+        var dataset = plan.EvaluationDataset(index);
+        if (dataset.Id != plan.Dataset.Id)
+        {
+            foreach (var split in new[] { dataset.TrainSplit, dataset.EvaluationSplit })
+            {
+                step?.Invoke($"sharding {dataset.Id}/{split}");
+                await ShardStage.RunAsync(files, dataset, split, cancellation: cancellation);
+            }
+        }
+        bool segmentation = evaluation.Protocol is EvaluationProtocol.SegmentationProbe or EvaluationProtocol.UperNet;
         step?.Invoke("reading images");
-        var train = await LoadSplitAsync(files, dataset, dataset.TrainSplit, evaluation.Protocol, cancellation);
-        var test = await LoadSplitAsync(files, dataset, dataset.EvaluationSplit, evaluation.Protocol, cancellation);
-        try
+        using var train = await LoadSplitAsync(files, dataset, dataset.TrainSplit, segmentation, cancellation);
+        using var test = await LoadSplitAsync(files, dataset, dataset.EvaluationSplit, segmentation, cancellation);
+        using var pretrained = ModelCheckpoint.LoadEncoder(await files.LocalFileAsync(encoderKey, cancellation));
+        var run = new EvaluationRun(plan, evaluation, dataset, train, test, pretrained, encoderKey, step);
+        var results = evaluation.Protocol switch
         {
-            using var pretrained = ModelCheckpoint.LoadEncoder(await files.LocalFileAsync(encoderKey, cancellation));
-            random.manual_seed(plan.Spec.Training.Seed + 1);
-            using var randomInit = new VisionTransformer(plan.Model.Encoder);
-            string recipe = Recipe(evaluation);
-            string datasetName = $"{dataset.Id}/{dataset.TrainSplit}→{dataset.EvaluationSplit}";
-            EvaluationResult Result(string encoder, ProbeResult probe, string protocol) => new()
-            {
-                Protocol = protocol,
-                Encoder = encoder,
-                Layer = probe.Layer,
-                Feature = probe.Feature,
-                Metric = probe.Metric,
-                Value = probe.Value,
-                Recipe = recipe,
-                Dataset = datasetName,
-                Checkpoint = encoder == EncoderKinds.Pretrained ? encoderKey : "",
-            };
-            var results = new List<EvaluationResult>();
-            if (evaluation.Protocol == EvaluationProtocol.LinearProbe)
-            {
-                var options = new LinearProbeOptions
-                {
-                    Epochs = evaluation.Epochs,
-                    BatchSize = evaluation.BatchSize,
-                    LearningRate = evaluation.LearningRate,
-                    Seed = (ulong)plan.Spec.Training.Seed,
-                };
-                int classes = train.ClassCount;
-                foreach (var (name, encoder) in new[] { (EncoderKinds.Pretrained, pretrained), (EncoderKinds.RandomInit, randomInit) })
-                {
-                    step?.Invoke($"features of the {name} encoder");
-                    using var trainFeatures = EncoderFeatureExtractor.Extract(encoder, train.Images);
-                    using var testFeatures = EncoderFeatureExtractor.Extract(encoder, test.Images);
-                    step?.Invoke($"linear probe on the {name} encoder");
-                    var report = LinearProbe.Run(ProbeFeatures.FromEncoder(trainFeatures, testFeatures), train.Labels, test.Labels, classes, options);
-                    results.AddRange(report.Results.Select(r => Result(name, r, ProtocolNames.LinearProbe)));
-                }
-                step?.Invoke("linear probe on raw pixels");
-                using var trainPixels = RawPixelFeatures.Extract(train.Images);
-                using var testPixels = RawPixelFeatures.Extract(test.Images);
-                var pixels = LinearProbe.Run([new ProbeFeatures(0, FeatureNames.Pixels, trainPixels, testPixels)], train.Labels, test.Labels, classes, options);
-                results.AddRange(pixels.Results.Select(r => Result(EncoderKinds.RawPixels, r, ProtocolNames.LinearProbe)));
-            }
-            else
-            {
-                var options = new SegmentationProbeOptions
-                {
-                    Layer = evaluation.Layer,
-                    Epochs = evaluation.Epochs,
-                    BatchSize = evaluation.BatchSize,
-                    LearningRate = evaluation.LearningRate,
-                    Seed = (ulong)plan.Spec.Training.Seed,
-                };
-                foreach (var (name, encoder) in new[] { (EncoderKinds.Pretrained, pretrained), (EncoderKinds.RandomInit, randomInit) })
-                {
-                    step?.Invoke($"segmentation probe on the {name} encoder");
-                    var report = LinearSegmentationProbe.Run(encoder, train.ClassCount, train.Images, train.Labels, test.Images, test.Labels, options);
-                    results.AddRange(report.Results.Select(r => Result(name, r, ProtocolNames.SegmentationProbe)));
-                }
-            }
-            await files.WriteJsonAsync(key, results, Json, cancellation);
-            return new(results, Reused: false);
-        }
-        finally
-        {
-            train.Dispose();
-            test.Dispose();
-        }
+            EvaluationProtocol.LinearProbe => LinearProbeProtocol(run),
+            EvaluationProtocol.SegmentationProbe => SegmentationProbeProtocol(run),
+            EvaluationProtocol.FineTune => FineTuneProtocol(run),
+            EvaluationProtocol.UperNet => UperNetProtocol(run),
+            _ => throw new ArgumentOutOfRangeException(nameof(index), evaluation.Protocol, "unknown evaluation protocol"),
+        };
+        await files.WriteJsonAsync(key, results, Json, cancellation);
+        return new(results, Reused: false);
     }
 
-    private static string Recipe(EvaluationSpec evaluation)
+    /// <summary>The linear-probe options of an evaluation: its values, else the spec's recipe with 60 epochs.</summary>
+    public static LinearProbeOptions LinearProbeOptions(EvaluationSpec evaluation, int seed)
     {
-        string layer = evaluation.Protocol != EvaluationProtocol.SegmentationProbe ? ""
-            : evaluation.Layer == 0 ? ", last layer" : $", layer {evaluation.Layer}";
-        return string.Create(CultureInfo.InvariantCulture,
-            $"{ProtocolName(evaluation.Protocol)}: {evaluation.Epochs} epochs, batch {evaluation.BatchSize}, lr {evaluation.LearningRate:G3}{layer}");
+        var defaults = new LinearProbeOptions();
+        return defaults with
+        {
+            Epochs = Or(evaluation.Epochs, defaults.Epochs),
+            BatchSize = Or(evaluation.BatchSize, defaults.BatchSize),
+            LearningRate = evaluation.LearningRate > 0 ? evaluation.LearningRate : defaults.LearningRate,
+            Seed = (ulong)seed,
+        };
     }
 
-    /// <summary>The central view of every image of a split, with class indices or label maps.</summary>
+    /// <summary>The segmentation-probe options of an evaluation: its values, else the spec's VOC recipe.</summary>
+    public static SegmentationProbeOptions SegmentationProbeOptions(EvaluationSpec evaluation, int seed)
+    {
+        var defaults = new SegmentationProbeOptions();
+        return defaults with
+        {
+            Layer = evaluation.Layer,
+            Epochs = Or(evaluation.Epochs, defaults.Epochs),
+            BatchSize = Or(evaluation.BatchSize, defaults.BatchSize),
+            LearningRate = evaluation.LearningRate,
+            Seed = (ulong)seed,
+        };
+    }
+
+    private static IReadOnlyList<EvaluationResult> LinearProbeProtocol(EvaluationRun run)
+    {
+        var options = LinearProbeOptions(run.Evaluation, run.Plan.Spec.Training.Seed);
+        string views = run.Evaluation.Augment
+            ? string.Create(CultureInfo.InvariantCulture, $"RandomResizedCrop({ClassificationViews.DefaultMinScale:0.##}, 1) + flip views every epoch, test: resize ×256/224 and centre crop")
+            : "features of the centre view computed once (no augmentation; the spec's recipe trains on RandomResizedCrop(0.08, 1) + flip views: set augment)";
+        string recipe = string.Create(CultureInfo.InvariantCulture,
+            $"linear probe: {options.Epochs} epochs, batch {options.BatchSize}, AdamW lr {options.LearningRate:G3} wd {options.WeightDecay:G3}, cosine to 0, no warmup; ")
+            + $"LN(mean of patch tokens) and LN(mean of the proxies) of every layer, frozen encoder in eval mode; {views}";
+        var results = new List<EvaluationResult>();
+        int classes = run.Train.ClassCount;
+        using var trainInput = ModelInput.Normalize(run.Train.Images, run.Dataset);
+        using var testInput = ModelInput.Normalize(run.Test.Images, run.Dataset);
+        foreach (var (name, encoder) in run.Encoders(run.Dataset.ImageSize))
+        {
+            using (encoder)
+            {
+                LinearProbeReport report;
+                if (run.Evaluation.Augment)
+                {
+                    run.Step?.Invoke($"linear probe on augmented views of the {name} encoder");
+                    report = StreamingLinearProbe.Run(encoder, epoch => AugmentedBatches(run, options, epoch), TestBatches(run, options),
+                        run.Train.Labels.shape[0], classes, options);
+                }
+                else
+                {
+                    run.Step?.Invoke($"features of the {name} encoder");
+                    using var trainFeatures = EncoderFeatureExtractor.Extract(encoder, trainInput);
+                    using var testFeatures = EncoderFeatureExtractor.Extract(encoder, testInput);
+                    run.Step?.Invoke($"linear probe on the {name} encoder");
+                    report = LinearProbe.Run(ProbeFeatures.FromEncoder(trainFeatures, testFeatures), run.Train.Labels, run.Test.Labels, classes, options);
+                }
+                results.AddRange(report.Results.Select(r => run.Result(name, r, ProtocolNames.LinearProbe, recipe)));
+            }
+        }
+        run.Step?.Invoke("linear probe on raw pixels");
+        using var trainPixels = RawPixelFeatures.Extract(trainInput);
+        using var testPixels = RawPixelFeatures.Extract(testInput);
+        var pixels = LinearProbe.Run([new ProbeFeatures(0, FeatureNames.Pixels, trainPixels, testPixels)], run.Train.Labels, run.Test.Labels, classes, options);
+        string pixelRecipe = recipe[..recipe.IndexOf(';', StringComparison.Ordinal)] + "; the normalised pixels of the centre view";
+        results.AddRange(pixels.Results.Select(r => run.Result(EncoderKinds.RawPixels, r, ProtocolNames.LinearProbe, pixelRecipe)));
+        return results;
+    }
+
+    /// <summary>An epoch's shuffled training batches, each a fresh RandomResizedCrop + flip view, normalised.</summary>
+    private static IEnumerable<LabelledBatch> AugmentedBatches(EvaluationRun run, LinearProbeOptions options, int epoch)
+    {
+        using var generator = new TorchSharp.torch.Generator(options.Seed * 1_000_003 + (ulong)epoch);
+        long count = run.Train.Labels.shape[0];
+        using var order = randperm(count, generator: generator);
+        var views = new ClassificationViews();
+        for (long start = 0; start < count; start += options.BatchSize)
+        {
+            using var scope = NewDisposeScope();
+            var indices = order.narrow(0, start, Math.Min(options.BatchSize, count - start));
+            var images = views.Train(run.Train.Images.index_select(0, indices), run.Dataset.ImageSize, generator);
+            yield return new LabelledBatch(ModelInput.Normalize(images, run.Dataset), run.Train.Labels.index_select(0, indices));
+        }
+    }
+
+    /// <summary>The test batches through the spec's test transform (resize ×256/224, centre crop), normalised.</summary>
+    private static IEnumerable<LabelledBatch> TestBatches(EvaluationRun run, LinearProbeOptions options)
+    {
+        long count = run.Test.Labels.shape[0];
+        var views = new ClassificationViews();
+        for (long start = 0; start < count; start += options.BatchSize)
+        {
+            using var scope = NewDisposeScope();
+            long length = Math.Min(options.BatchSize, count - start);
+            var images = views.Test(run.Test.Images.narrow(0, start, length), run.Dataset.ImageSize);
+            yield return new LabelledBatch(ModelInput.Normalize(images, run.Dataset), run.Test.Labels.narrow(0, start, length));
+        }
+    }
+
+    private static IReadOnlyList<EvaluationResult> SegmentationProbeProtocol(EvaluationRun run)
+    {
+        var options = SegmentationProbeOptions(run.Evaluation, run.Plan.Spec.Training.Seed);
+        int depth = run.Plan.Model.Encoder.Depth;
+        string recipe = string.Create(CultureInfo.InvariantCulture,
+            $"linear segmentation probe: layer {options.LayerFor(depth)} of {depth} (patch tokens, no norm), 1×1 conv; {options.Epochs} epochs, batch {options.BatchSize}, ")
+            + string.Create(CultureInfo.InvariantCulture,
+            $"SGD lr {options.EffectiveLearningRate:G3} momentum {options.Momentum} wd {options.WeightDecay:G3}, step ×{options.StepGamma} every {options.StepEpochs} epochs; ")
+            + string.Create(CultureInfo.InvariantCulture,
+            $"training views RandomResizedCrop({options.MinScale}, 1) + flip at {run.Dataset.ImageSize}², logits and labels at {options.TrainLabelSize}²; ")
+            + $"validated every epoch at {run.Dataset.ImageSize}², miou = the best epoch's (as the official script), miou_last = the last epoch's";
+        using var trainInput = ModelInput.Normalize(run.Train.Images, run.Dataset);
+        using var testInput = ModelInput.Normalize(run.Test.Images, run.Dataset);
+        var results = new List<EvaluationResult>();
+        foreach (var (name, encoder) in run.Encoders(run.Dataset.ImageSize))
+        {
+            using (encoder)
+            {
+                run.Step?.Invoke($"segmentation probe on the {name} encoder");
+                var report = LinearSegmentationProbe.Run(encoder, run.Train.ClassCount, trainInput, run.Train.Labels, testInput, run.Test.Labels, options);
+                results.AddRange(report.Results.Select(r => run.Result(name, r, ProtocolNames.SegmentationProbe, recipe)));
+            }
+        }
+        return results;
+    }
+
+    private static int Or(int value, int fallback) => value > 0 ? value : fallback;
+
+    /// <summary>Every image of a split as [0, 1] floats at the data set's size (centre view), with class indices or label maps.</summary>
     private static async Task<LabelledImages> LoadSplitAsync(StoreFiles files, DatasetPlan dataset, string split,
-        EvaluationProtocol protocol, CancellationToken cancellation)
+        bool segmentation, CancellationToken cancellation)
     {
         string folder = await files.LocalFolderAsync(StoreLayout.DatasetSplit(dataset.Id, split), cancellation);
         var reader = new ShardReader(folder);
@@ -135,26 +214,59 @@ public static class EvaluationStage
         {
             var decoded = sample.Decode(dataset.Channels == 1 ? ColorMode.Grayscale : ColorMode.Rgb);
             images.Add(ModelInput.CenterView(decoded.Image, dataset.ImageSize));
-            if (protocol == EvaluationProtocol.LinearProbe)
-            {
-                classes.Add(decoded.ClassIndex ?? throw new InvalidDataException($"{split} sample {sample.Key} has no class label for the linear probe"));
-            }
-            else
+            if (segmentation)
             {
                 maps.Add(ModelInput.CenterLabels(decoded.Segmentation ?? throw new InvalidDataException($"{split} sample {sample.Key} has no label map"), dataset.ImageSize));
             }
+            else
+            {
+                classes.Add(decoded.ClassIndex ?? throw new InvalidDataException($"{split} sample {sample.Key} has no class label"));
+            }
         }
-        var pixels = ModelInput.Normalized(images, dataset);
-        var labels = protocol == EvaluationProtocol.LinearProbe ? BatchTensors.ClassIndices(classes) : BatchTensors.LabelMaps(maps);
+        var pixels = ModelInput.UnitRange(images, dataset);
+        var labels = segmentation ? BatchTensors.LabelMaps(maps) : BatchTensors.ClassIndices(classes);
         return new LabelledImages(pixels, labels, reader.Manifest.ClassCount);
     }
 
+    /// <summary>[0, 1] images (N, C, S, S), their labels and the data set's class count; owns the tensors.</summary>
     private sealed record LabelledImages(Tensor Images, Tensor Labels, int ClassCount) : IDisposable
     {
         public void Dispose()
         {
             Images.Dispose();
             Labels.Dispose();
+        }
+    }
+
+    /// <summary>What one evaluation works with, and how its results are labelled.</summary>
+    private sealed record EvaluationRun(ExperimentPlan Plan, EvaluationSpec Evaluation, DatasetPlan Dataset, LabelledImages Train,
+        LabelledImages Test, VisionTransformer Pretrained, string EncoderKey, Action<string>? Step)
+    {
+        public string DatasetName => $"{Dataset.Id}/{Dataset.TrainSplit}→{Dataset.EvaluationSplit}";
+
+        public EvaluationResult Result(string encoder, ProbeResult probe, string protocol, string recipe) => new()
+        {
+            Protocol = protocol,
+            Encoder = encoder,
+            Layer = probe.Layer,
+            Feature = probe.Feature,
+            Metric = probe.Metric,
+            Value = probe.Value,
+            Recipe = recipe,
+            Dataset = DatasetName,
+            Checkpoint = encoder == EncoderKinds.Pretrained ? EncoderKey : "",
+        };
+
+        /// <summary>
+        /// The pretrained encoder and the random-init control (seeded from the spec), both at <paramref name="imageSize"/>
+        /// with position embeddings resized; each is the caller's to dispose.
+        /// </summary>
+        public IEnumerable<(string Name, VisionTransformer Encoder)> Encoders(int imageSize)
+        {
+            yield return (EncoderKinds.Pretrained, Pretrained.Adapted(imageSize, dropPathRate: 0));
+            random.manual_seed(Plan.Spec.Training.Seed + 1);
+            using var randomInit = new VisionTransformer(Plan.Model.Encoder);
+            yield return (EncoderKinds.RandomInit, randomInit.Adapted(imageSize, dropPathRate: 0));
         }
     }
 }

@@ -36,6 +36,58 @@ public sealed class ExperimentReportTests : IDisposable
         Assert.Equal("80.0% (layer 2)", rows[5][4]);
     }
 
+    private static EvaluationResult Result(string protocol, string feature, int layer, string metric, double value, string encoder = "pretrained") => new()
+    {
+        Protocol = protocol, Encoder = encoder, Feature = feature, Layer = layer, Metric = metric, Value = value, Recipe = $"{protocol} recipe", Dataset = "data",
+    };
+
+    /// <summary>A 12-layer arm with every protocol: linear probes of every layer, fine-tuning, both segmentation protocols.</summary>
+    private static ArmOutcome FullArm(string name) => new(name, name, [],
+        [
+            .. Enumerable.Range(1, 12).SelectMany(layer => new[]
+            {
+                Result(ProtocolNames.LinearProbe, "cls", layer, ProbeMetrics.Top1, layer / 100.0),
+                Result(ProtocolNames.LinearProbe, "patch", layer, ProbeMetrics.Top1, 0.5 + layer / 100.0),
+            }),
+            Result(ProtocolNames.LinearProbe, "cls", 12, ProbeMetrics.Top1, 0.99, encoder: "random-init"),
+            Result(ProtocolNames.FineTune, "cls", 12, ProbeMetrics.Top1, 0.83), Result(ProtocolNames.FineTune, "cls", 12, ProbeMetrics.Top5, 0.96),
+            Result(ProtocolNames.FineTune, "patch", 12, ProbeMetrics.Top1, 0.829), Result(ProtocolNames.FineTune, "patch", 12, ProbeMetrics.Top5, 0.95),
+            Result(ProtocolNames.SegmentationProbe, "patch", 8, ProbeMetrics.MeanIoU, 0.431), Result(ProtocolNames.SegmentationProbe, "patch", 8, ProbeMetrics.MeanIoULast, 0.42),
+            Result(ProtocolNames.SegmentationProbe, "patch", 8, ProbeMetrics.PixelAccuracy, 0.9),
+            Result(ProtocolNames.UperNet, "patch", 12, ProbeMetrics.MeanIoU, 0.441), Result(ProtocolNames.UperNet, "patch", 12, ProbeMetrics.PixelAccuracy, 0.8),
+        ]);
+
+    [Fact]
+    public void ThePaperTableHasOneRowPerArmWithTheLinearProbeAtThePapersLayerAndTheLast()
+    {
+        var rows = ExperimentReport.PaperTable([FullArm("beit-sm"), Arm("tiny", 0)]);
+
+        // 7 of 12 is the paper's layer; the random-init control's 99 % stays out of the pretrained row.
+        Assert.Equal(["beit-sm", "7.0% (L7) / 12.0% (L12)", "57.0% (L7) / 62.0% (L12)", "83.0%", "82.9%", "43.1% (L8)", "44.1%"], rows[0]);
+        // A 3-layer encoder: round(3 · 7 / 12) = 2; protocols that did not run show a dash.
+        Assert.Equal(["tiny", "45.0% (L2) / 55.0% (L3)", "70.0% (L2) / 60.0% (L3)", "–", "–", "–", "–"], rows[1]);
+        Assert.Equal(ExperimentReport.PaperTableHeader.Length, rows[0].Length);
+    }
+
+    [Theory]
+    [InlineData(12, 7)]
+    [InlineData(6, 4)]
+    [InlineData(3, 2)]
+    [InlineData(1, 1)]
+    public void ThePapersLinearLayerIsSevenOfTwelveScaled(int depth, int layer) =>
+        Assert.Equal(layer, ExperimentReport.PaperLinearLayer(depth));
+
+    [Fact]
+    public void TheFineTuneAndSegmentationTablesListEveryProtocolsNumbers()
+    {
+        var arms = new[] { FullArm("sm") };
+
+        Assert.Equal([["sm", "cls", "83.0%", "96.0%", "fine-tune recipe"], ["sm", "patch", "82.9%", "95.0%", "fine-tune recipe"]], ExperimentReport.FineTuneTable(arms));
+        Assert.Equal(
+            [["sm", "segmentation-probe", "pretrained", "8", "43.1%", "42.0%", "90.0%"], ["sm", "upernet", "pretrained", "12", "44.1%", "44.1%", "80.0%"]],
+            ExperimentReport.SegmentationTable(arms));
+    }
+
     [Fact]
     public void WritesTheMarkdownAndItsPlots()
     {
@@ -45,6 +97,7 @@ public sealed class ExperimentReportTests : IDisposable
         Assert.Contains("# Fashion-MNIST", markdown);
         Assert.Contains("| semanticmim | pretrained | patch | 70.0% | 80.0% (layer 2) |", markdown);
         Assert.Contains("Tiny scale: read with care.", markdown);
+        Assert.Contains("| semanticmim | 55.0% (L2) / 65.0% (L3) | 80.0% (L2) / 70.0% (L3) | – | – | – | – |", markdown);
         foreach (var png in new[] { "loss.png", "probe-patch.png", "probe-cls.png" })
         {
             Assert.Contains($"]({png})", markdown);
