@@ -8,5 +8,6 @@ var root = new RootCommand("SemanticMIM: masked image modeling with a proxy-toke
     SubmitCommand.Create(),
     SubmitCommand.CreateStatus(),
     ModelCommand.Create(),
+    VisualizeCommand.Create(),
 };
 return await root.Parse(args).InvokeAsync();
