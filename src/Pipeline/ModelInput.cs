@@ -47,9 +47,10 @@ public static class ModelInput
     /// <summary>[0, 1] images (B, C, H, W) normalised with the data set's statistics, as <see cref="Normalized"/>.</summary>
     public static Tensor Normalize(Tensor unitImages, DatasetPlan dataset)
     {
-        using var mean = torch.tensor(dataset.Mean).reshape(1, -1, 1, 1);
-        using var std = torch.tensor(dataset.Std).reshape(1, -1, 1, 1);
-        return unitImages.sub(mean).div_(std);
+        using var scope = NewDisposeScope();
+        var mean = tensor(dataset.Mean).reshape(1, -1, 1, 1);
+        var std = tensor(dataset.Std).reshape(1, -1, 1, 1);
+        return unitImages.sub(mean).div_(std).MoveToOuterDisposeScope();
     }
 
     /// <summary>Normalised float input (B, C, H, W) with the data set's statistics.</summary>
