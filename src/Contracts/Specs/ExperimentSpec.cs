@@ -217,7 +217,10 @@ public sealed record EvaluationSpec
     /// </summary>
     public int Layer { get; init; }
 
-    /// <summary>Named recipe: fine-tuning <c>paper</c> (Table 3, default), <c>beit-code</c>, <c>maskfeat-code</c>; UperNet <c>paper</c>.</summary>
+    /// <summary>
+    /// Named recipe: fine-tuning <c>paper</c> (Table 3, default), <c>beit-code</c>, <c>maskfeat-code</c>; UperNet
+    /// <c>paper</c> (default) or <c>tiny</c> (narrower heads, higher lr, for encoders far smaller than ViT-B).
+    /// </summary>
     public string Recipe { get; init; } = "";
 
     /// <summary>
@@ -239,11 +242,12 @@ public static class EvaluationRecipes
     public const string Paper = "paper";
     public const string BeitCode = "beit-code";
     public const string MaskFeatCode = "maskfeat-code";
+    public const string Tiny = "tiny";
 
     public static IReadOnlyList<string> For(EvaluationProtocol protocol) => protocol switch
     {
         EvaluationProtocol.FineTune => [Paper, BeitCode, MaskFeatCode],
-        EvaluationProtocol.UperNet => [Paper],
+        EvaluationProtocol.UperNet => [Paper, Tiny],
         _ => [],
     };
 }

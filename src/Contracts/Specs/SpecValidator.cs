@@ -77,6 +77,8 @@ public static partial class SpecValidator
             Check(evaluation.LearningRate >= 0, $"{at}.learningRate", $"must not be negative (got {evaluation.LearningRate}; 0 = the protocol's)");
             Check(evaluation.Layer >= 0 && (model.Depth == 0 || evaluation.Layer <= model.Depth), $"{at}.layer",
                 $"must lie in [0, depth] (got {evaluation.Layer}; 0 = the protocol's)");
+            Check(evaluation.Protocol != EvaluationProtocol.UperNet || evaluation.BatchSize != 1, $"{at}.batchSize",
+                "UperNet needs at least 2 images per batch (its batch norms after pyramid pooling see one value per channel and image)");
             Check(evaluation.CropSize >= 0, $"{at}.cropSize", $"must not be negative (got {evaluation.CropSize})");
             Check(evaluation.CropSize == 0 || evaluation.Protocol == EvaluationProtocol.UperNet, $"{at}.cropSize", "applies to the upernet protocol only");
             Check(!evaluation.Augment || evaluation.Protocol == EvaluationProtocol.LinearProbe, $"{at}.augment", "applies to the linearProbe protocol only");

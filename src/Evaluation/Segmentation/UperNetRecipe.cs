@@ -1,3 +1,4 @@
+using SemanticMIM.Contracts.Specs;
 using System.Globalization;
 
 namespace SemanticMIM.Evaluation.Segmentation;
@@ -9,8 +10,8 @@ namespace SemanticMIM.Evaluation.Segmentation;
 /// </summary>
 public sealed record UperNetRecipe
 {
-    public const string PaperName = "paper";
-    public const string TinyName = "tiny";
+    public const string PaperName = EvaluationRecipes.Paper;
+    public const string TinyName = EvaluationRecipes.Tiny;
 
     /// <summary>crop 640, 160k iterations, batch 16, AdamW 3e-5 / 0.05, layer decay 0.9, warmup 1500 then poly.</summary>
     public static readonly UperNetRecipe Paper = new() { Name = PaperName };

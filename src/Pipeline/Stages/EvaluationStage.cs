@@ -6,6 +6,7 @@ using SemanticMIM.Data.Imaging;
 using SemanticMIM.Data.Shards;
 using SemanticMIM.Data.Tensors;
 using SemanticMIM.Evaluation;
+using SemanticMIM.Evaluation.Segmentation;
 using SemanticMIM.Model;
 using SemanticMIM.Model.Checkpoints;
 using SemanticMIM.Pipeline.Storage;
@@ -197,6 +198,37 @@ public static class EvaluationStage
             }
         }
         return results;
+    }
+
+    /// <summary>The UperNet options of an evaluation: the named recipe (default the paper's) with its overrides.</summary>
+    public static UperNetOptions UperNetOptions(EvaluationSpec evaluation, DatasetPlan dataset, int seed) => new()
+    {
+        Recipe = UperNetRecipe.Named(evaluation.Recipe.Length > 0 ? evaluation.Recipe : EvaluationRecipes.Paper),
+        CropSize = evaluation.CropSize > 0 ? evaluation.CropSize : dataset.ImageSize,
+        Iterations = evaluation.Iterations > 0 ? evaluation.Iterations : null,
+        BatchSize = evaluation.BatchSize > 0 ? evaluation.BatchSize : null,
+        LearningRate = evaluation.LearningRate > 0 ? evaluation.LearningRate : null,
+        Mean = dataset.Mean.Select(m => (double)m).ToArray(),
+        Std = dataset.Std.Select(s => (double)s).ToArray(),
+        // The readers already map ADE20K's 0 ("other") to the ignore index and shift the classes down.
+        ReduceZeroLabel = false,
+        Seed = (ulong)seed,
+    };
+
+    private static IReadOnlyList<EvaluationResult> UperNetProtocol(EvaluationRun run)
+    {
+        var options = UperNetOptions(run.Evaluation, run.Dataset, run.Plan.Spec.Training.Seed);
+        run.Step?.Invoke("UperNet fine-tuning of the pretrained encoder");
+        var report = UperNetSegmentation.Run(run.Pretrained, run.Train.Images, run.Train.Labels, run.Test.Images, run.Test.Labels, run.Train.ClassCount, options);
+        string recipe = report.Recipe + string.Create(CultureInfo.InvariantCulture,
+            $"; taps at layers {string.Join(", ", report.Taps)}; images are the central square of each image at {run.Dataset.ImageSize}² ")
+            + "(the reference resizes the whole image keeping its aspect ratio); the pretrained encoder only (no random-init control)";
+        int depth = run.Pretrained.Config.Depth;
+        return
+        [
+            run.Result(EncoderKinds.Pretrained, new ProbeResult(depth, FeatureNames.Patch, ProbeMetrics.MeanIoU, report.Metrics.MeanIoU), ProtocolNames.UperNet, recipe),
+            run.Result(EncoderKinds.Pretrained, new ProbeResult(depth, FeatureNames.Patch, ProbeMetrics.PixelAccuracy, report.Metrics.PixelAccuracy), ProtocolNames.UperNet, recipe),
+        ];
     }
 
     private static int Or(int value, int fallback) => value > 0 ? value : fallback;
