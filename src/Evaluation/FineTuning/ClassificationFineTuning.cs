@@ -1,0 +1,152 @@
+using SemanticMIM.Model;
+using TorchSharp;
+using TorchSharp.Modules;
+using static TorchSharp.torch;
+
+namespace SemanticMIM.Evaluation.FineTuning;
+
+/// <summary>
+/// End-to-end IN-1K-style fine-tuning (spec (f)): for each requested feature, a copy of the pretrained encoder at the
+/// options' size with the recipe's drop path (<see cref="VisionTransformer.Adapted"/>, so the pretrained module is
+/// never modified) under <see cref="FineTuneClassifier"/>, trained with AdamW in <see cref="LayerDecay"/> groups on
+/// the <see cref="WarmupCosineSchedule"/> per step, soft-target cross-entropy on <see cref="FineTuneAugmentation"/>
+/// batches, then scored top-1/top-5 in eval mode on the test view.
+/// </summary>
+public static class ClassificationFineTuning
+{
+    private const double AdamEpsilon = 1e-8;
+
+    /// <summary>
+    /// Fine-tunes on float images in [0, 1] (N, C, H, W) with labels in [0, numClasses), on the CPU. Also seeds
+    /// TorchSharp's global generator, from which stochastic depth draws.
+    /// </summary>
+    public static FineTuneReport Run(
+        VisionTransformer pretrained, Tensor trainImages, Tensor trainLabels, Tensor testImages, Tensor testLabels,
+        int numClasses, FineTuneOptions options)
+    {
+        int size = options.ImageSize ?? pretrained.Config.ImageSize;
+        Validate(pretrained, trainImages, trainLabels, testImages, testLabels, numClasses, options);
+        var augmentation = new FineTuneAugmentation(options.Recipe, options.Mean, options.Std, numClasses);
+        var results = new List<ProbeResult>();
+        foreach (string feature in options.Features)
+        {
+            var (top1, top5) = FineTune(
+                pretrained, feature, trainImages, trainLabels, testImages, testLabels, numClasses, size, augmentation, options);
+            results.Add(new ProbeResult(pretrained.Config.Depth, feature, ProbeMetrics.Top1, top1));
+            results.Add(new ProbeResult(pretrained.Config.Depth, feature, ProbeMetrics.Top5, top5));
+        }
+        return new FineTuneReport(results, options.Recipe.Describe());
+    }
+
+    private static (double Top1, double Top5) FineTune(
+        VisionTransformer pretrained, string feature, Tensor trainImages, Tensor trainLabels, Tensor testImages,
+        Tensor testLabels, int numClasses, int size, FineTuneAugmentation augmentation, FineTuneOptions options)
+    {
+        var recipe = options.Recipe;
+        var device = options.Device ?? torch.CPU;
+        // The adapted encoder's initialisation (overwritten by the copy) and stochastic depth use the global generator.
+        torch.random.manual_seed(unchecked((long)options.Seed));
+        using var generator = new torch.Generator(options.Seed);
+        using var classifier = new FineTuneClassifier(
+            pretrained.Adapted(size, recipe.DropPath), feature, numClasses, recipe.HeadInitStd, generator);
+        classifier.to(device);
+        var settings = LayerDecay.Settings(
+            classifier.named_parameters().Select(p => (p.name, p.parameter)), pretrained.Config.Depth, recipe.LayerDecay,
+            recipe.WeightDecay);
+        var groups = settings
+            .GroupBy(s => (s.LearningRateScale, s.WeightDecay))
+            .Select(g => (Scale: g.Key.LearningRateScale, Group: new AdamW.ParamGroup(
+                g.Select(s => s.Parameter), recipe.LearningRate * g.Key.LearningRateScale, recipe.Betas.Beta1,
+                recipe.Betas.Beta2, AdamEpsilon, g.Key.WeightDecay)))
+            .ToArray();
+        using var optimizer = torch.optim.AdamW(
+            groups.Select(g => g.Group), recipe.LearningRate, recipe.Betas.Beta1, recipe.Betas.Beta2, AdamEpsilon,
+            recipe.WeightDecay);
+
+        long count = trainLabels.shape[0];
+        long stepsPerEpoch = (count + recipe.BatchSize - 1) / recipe.BatchSize;
+        long totalSteps = recipe.Epochs * stepsPerEpoch;
+        var schedule = new WarmupCosineSchedule(
+            recipe.LearningRate, recipe.MinLearningRate, (long)(recipe.WarmupEpochs * stepsPerEpoch), totalSteps);
+        classifier.train();
+        long step = 0;
+        for (int epoch = 0; epoch < recipe.Epochs; epoch++)
+        {
+            using var order = torch.randperm(count, generator: generator);
+            for (long start = 0; start < count; start += recipe.BatchSize, step++)
+            {
+                using var scope = torch.NewDisposeScope();
+                double learningRate = schedule.At(step);
+                foreach (var (scale, group) in groups)
+                {
+                    group.LearningRate = learningRate * scale;
+                }
+                var indices = order.narrow(0, start, Math.Min(recipe.BatchSize, count - start));
+                var (images, targets) = augmentation.TrainingBatch(
+                    trainImages.index_select(0, indices), trainLabels.index_select(0, indices), size, generator);
+                var logits = classifier.forward(images.to(device));
+                var loss = SoftTargetCrossEntropy.Loss(logits, targets.to(device));
+                optimizer.zero_grad();
+                loss.backward();
+                optimizer.step();
+            }
+        }
+        classifier.eval();
+        return Accuracy(classifier, augmentation, testImages, testLabels, size, options.EvalBatchSize, device);
+    }
+
+    private static (double Top1, double Top5) Accuracy(
+        FineTuneClassifier classifier, FineTuneAugmentation augmentation, Tensor images, Tensor labels, int size,
+        int batchSize, Device device)
+    {
+        using var noGrad = torch.no_grad();
+        long count = labels.shape[0];
+        long top1 = 0;
+        long top5 = 0;
+        for (long start = 0; start < count; start += batchSize)
+        {
+            using var scope = torch.NewDisposeScope();
+            long length = Math.Min(batchSize, count - start);
+            var view = augmentation.TestBatch(images.narrow(0, start, length), size);
+            var logits = classifier.forward(view.to(device));
+            var truth = labels.narrow(0, start, length).to(ScalarType.Int64).to(device).unsqueeze(1);
+            var hits = logits.topk((int)Math.Min(5, logits.shape[1])).indexes.eq(truth);
+            top1 += hits[.., 0].sum().item<long>();
+            top5 += hits.any(1).sum().item<long>();
+        }
+        return ((double)top1 / count, (double)top5 / count);
+    }
+
+    private static void Validate(
+        VisionTransformer pretrained, Tensor trainImages, Tensor trainLabels, Tensor testImages, Tensor testLabels,
+        int numClasses, FineTuneOptions options)
+    {
+        using var scope = torch.NewDisposeScope();
+        ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 2);
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.EvalBatchSize, 1);
+        options.Recipe.EnsureValid();
+        int channels = pretrained.Config.InChannels;
+        if (options.Mean.Count != channels || options.Std.Count != channels || options.Std.Any(s => s <= 0))
+        {
+            throw new ArgumentException($"expected {channels} mean and {channels} positive std values", nameof(options));
+        }
+        if (options.Features.Count == 0 || options.Features.Any(f => f is not (FeatureNames.Patch or FeatureNames.Cls)))
+        {
+            throw new ArgumentException(
+                $"features must be a non-empty list of '{FeatureNames.Patch}' and '{FeatureNames.Cls}'", nameof(options));
+        }
+        foreach (var (images, labels, name) in new[] { (trainImages, trainLabels, "train"), (testImages, testLabels, "test") })
+        {
+            if (images.dim() != 4 || images.shape[1] != channels || labels.dim() != 1 || labels.shape[0] != images.shape[0]
+                || labels.numel() == 0)
+            {
+                throw new ArgumentException(
+                    $"{name}: expected (N, {channels}, H, W) images and (N) labels, got [{string.Join(", ", images.shape)}] and [{string.Join(", ", labels.shape)}]");
+            }
+            if (labels.min().item<long>() < 0 || labels.max().item<long>() >= numClasses)
+            {
+                throw new ArgumentException($"{name} labels must lie in [0, {numClasses})");
+            }
+        }
+    }
+}
