@@ -2,6 +2,7 @@ using SemanticMIM.Data.Imaging;
 using SemanticMIM.Data.Shards;
 using SemanticMIM.Data.Tensors;
 using SemanticMIM.Data.Views;
+using SemanticMIM.Evaluation;
 using static TorchSharp.torch;
 
 namespace SemanticMIM.Pipeline;
@@ -41,17 +42,12 @@ public static class ModelInput
     }
 
     /// <summary>Float images (B, C, H, W) in [0, 1], for protocols that augment before normalising.</summary>
-    public static Tensor UnitRange(IReadOnlyList<ImageBuffer> images, DatasetPlan dataset) =>
+    public static Tensor UnitRange(IReadOnlyList<ImageBuffer> images) =>
         BatchTensors.Images(images);
 
     /// <summary>[0, 1] images (B, C, H, W) normalised with the data set's statistics, as <see cref="Normalized"/>.</summary>
-    public static Tensor Normalize(Tensor unitImages, DatasetPlan dataset)
-    {
-        using var scope = NewDisposeScope();
-        var mean = tensor(dataset.Mean).reshape(1, -1, 1, 1);
-        var std = tensor(dataset.Std).reshape(1, -1, 1, 1);
-        return unitImages.sub(mean).div_(std).MoveToOuterDisposeScope();
-    }
+    public static Tensor Normalize(Tensor unitImages, DatasetPlan dataset) =>
+        ImageNormalization.Normalize(unitImages, dataset.Mean, dataset.Std);
 
     /// <summary>Normalised float input (B, C, H, W) with the data set's statistics.</summary>
     public static Tensor Normalized(IReadOnlyList<ImageBuffer> images, DatasetPlan dataset) =>

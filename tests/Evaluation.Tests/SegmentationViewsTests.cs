@@ -6,22 +6,6 @@ namespace SemanticMIM.Evaluation.Tests;
 public class SegmentationViewsTests
 {
     [Fact]
-    public void CropBoxesLieInsideTheImageWithTheScaleAndRatioAsked()
-    {
-        using var generator = new torch.Generator(1);
-        for (int i = 0; i < 200; i++)
-        {
-            var (top, left, height, width) = SegmentationViews.CropBox(48, 40, 0.8, 1.0, generator);
-            Assert.InRange(top, 0, 48 - height);
-            Assert.InRange(left, 0, 40 - width);
-            double area = (double)height * width / (48 * 40);
-            // Rounding the sides moves the area and ratio a little off the sampled values.
-            Assert.InRange(area, 0.75, 1.0);
-            Assert.InRange((double)width / height, 0.7, 1.4);
-        }
-    }
-
-    [Fact]
     public void ImageAndLabelGetTheSameCropAndFlip()
     {
         using var scope = torch.NewDisposeScope();

@@ -109,22 +109,6 @@ public sealed class ClassificationViews
         using var crop = resized[.., .., top..(top + size), left..(left + size)];
         return crop.clone();
     }
-
-    /// <summary>(x − mean) / std per channel of (B, C, H, W); mean and std are given for images in [0, 1].</summary>
-    public static Tensor Normalise(Tensor images, IReadOnlyList<float> mean, IReadOnlyList<float> std)
-    {
-        long channels = images.shape[1];
-        if (mean.Count != channels || std.Count != channels)
-        {
-            throw new ArgumentException(
-                $"expected {channels} mean and std values for {channels} channels, got {mean.Count} and {std.Count}");
-        }
-        using var meanTensor = tensor(mean.ToArray(), images.dtype, images.device).view(1, -1, 1, 1);
-        using var stdTensor = tensor(std.ToArray(), images.dtype, images.device).view(1, -1, 1, 1);
-        using var centred = images - meanTensor;
-        return centred / stdTensor;
-    }
-
     /// <summary>The shorter side before the centre crop: round(size·256/224), 256 for 224.</summary>
     public static int TestResizeSize(int size) => (int)Math.Round(size * 256.0 / 224.0);
 

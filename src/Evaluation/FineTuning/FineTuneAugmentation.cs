@@ -51,7 +51,7 @@ public sealed class FineTuneAugmentation
         {
             views = _colorJitter.Apply(views, generator);
         }
-        var normalised = ClassificationViews.Normalise(views, _mean, _std);
+        var normalised = ImageNormalization.Normalize(views, _mean, _std);
         if (_randomErasing is not null)
         {
             normalised = _randomErasing.Apply(normalised, generator);
@@ -70,6 +70,6 @@ public sealed class FineTuneAugmentation
     public Tensor TestBatch(Tensor images, int size)
     {
         using var view = ClassificationViews.Test(images, size);
-        return ClassificationViews.Normalise(view, _mean, _std);
+        return ImageNormalization.Normalize(view, _mean, _std);
     }
 }

@@ -1,3 +1,4 @@
+using SemanticMIM.Contracts.Specs;
 using System.Globalization;
 
 namespace SemanticMIM.Evaluation.FineTuning;
@@ -9,9 +10,9 @@ namespace SemanticMIM.Evaluation.FineTuning;
 /// </summary>
 public sealed record FineTuneRecipe
 {
-    public const string PaperName = "paper";
-    public const string BeitCodeName = "beit-code";
-    public const string MaskFeatCodeName = "maskfeat-code";
+    public const string PaperName = EvaluationRecipes.Paper;
+    public const string BeitCodeName = EvaluationRecipes.BeitCode;
+    public const string MaskFeatCodeName = EvaluationRecipes.MaskFeatCode;
 
     public required string Name { get; init; }
 

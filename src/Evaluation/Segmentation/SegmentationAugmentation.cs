@@ -127,21 +127,6 @@ public static class SegmentationAugmentation
         long width = Math.Min(crop, map.shape[^1] - left);
         return map.narrow(-2, top, height).narrow(-1, left, width);
     }
-
-    /// <summary>(image − mean) / std per channel, for (C, H, W) or (B, C, H, W).</summary>
-    public static Tensor Normalize(Tensor image, IReadOnlyList<double> mean, IReadOnlyList<double> std)
-    {
-        long channels = image.shape[^3];
-        if (mean.Count != channels || std.Count != channels)
-        {
-            throw new ArgumentException($"mean and std need {channels} values, one per channel (got {mean.Count} and {std.Count})");
-        }
-        using var meanColumn = torch.tensor(mean.ToArray(), image.dtype, image.device).reshape(channels, 1, 1);
-        using var stdColumn = torch.tensor(std.ToArray(), image.dtype, image.device).reshape(channels, 1, 1);
-        using var centred = image.sub(meanColumn);
-        return centred.div(stdColumn);
-    }
-
     /// <summary>Pads an image (C, h, w) with 0 and its labels (h, w) with 255 at the bottom and right up to crop².</summary>
     public static (Tensor Image, Tensor Labels) PadToCrop(Tensor image, Tensor labels, int crop)
     {

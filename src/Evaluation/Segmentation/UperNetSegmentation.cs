@@ -39,7 +39,7 @@ public static class UperNetSegmentation
         var recipe = segmenter.Recipe;
         RequireSegmentationSet(images, labels, segmenter.InChannels);
         var device = segmenter.parameters().First().device;
-        var groups = LayerDecay.Groups(segmenter, segmenter.Depth, recipe.LayerDecayRate);
+        var groups = LayerDecay.Groups(segmenter, segmenter.Depth, recipe.LayerDecayRate, recipe.WeightDecay);
         // Each group's schedule starts from its own scaled peak, as mmengine scales every group's lr in turn.
         var schedules = groups
             .Select(group => WarmupPolySchedule.From(recipe) with { PeakLearningRate = recipe.LearningRate * group.LearningRateScale })
@@ -47,7 +47,7 @@ public static class UperNetSegmentation
         using var optimizer = optim.AdamW(
             groups.Select(group => new AdamW.ParamGroup(
                 group.Parameters.Select(p => p.Parameter), recipe.LearningRate * group.LearningRateScale, recipe.Beta1,
-                recipe.Beta2, recipe.Epsilon, group.Decayed ? recipe.WeightDecay : 0)),
+                recipe.Beta2, recipe.Epsilon, group.WeightDecay)),
             recipe.LearningRate, recipe.Beta1, recipe.Beta2, recipe.Epsilon, recipe.WeightDecay);
         var transform = new UperNetTrainTransform(recipe, options.Mean, options.Std);
         var random = new Random((int)(options.Seed % int.MaxValue));
@@ -103,7 +103,7 @@ public static class UperNetSegmentation
                 using var labelView = labelBatch;
                 using var scope = torch.NewDisposeScope();
                 var resized = SegmentationAugmentation.ResizeImage(imageBatch.to(ScalarType.Float32).to(device), testHeight, testWidth);
-                var normalised = SegmentationAugmentation.Normalize(resized, options.Mean, options.Std);
+                var normalised = ImageNormalization.Normalize(resized, options.Mean, options.Std);
                 var logits = SlidingWindow.Infer(normalised, recipe.CropSize, recipe.TestStride, segmenter.WindowLogits);
                 var predicted = SegmentationAugmentation.ResizeImage(logits, height, width).argmax(1);
                 confusion.Accumulate(

@@ -42,7 +42,7 @@ public sealed class UperNetTrainTransform
             croppedLabels = croppedLabels.flip(-1);
         }
         var distorted = PhotometricDistortion.Apply(croppedImage, PhotometricDistortion.Draw(_recipe, image.shape[0], random));
-        var normalised = SegmentationAugmentation.Normalize(distorted, _mean, _std);
+        var normalised = ImageNormalization.Normalize(distorted, _mean, _std);
         var (paddedImage, paddedLabels) = SegmentationAugmentation.PadToCrop(normalised, croppedLabels, crop);
         return (paddedImage.MoveToOuterDisposeScope(), paddedLabels.MoveToOuterDisposeScope());
     }

@@ -6,6 +6,8 @@ using SemanticMIM.Data.Imaging;
 using SemanticMIM.Data.Shards;
 using SemanticMIM.Data.Tensors;
 using SemanticMIM.Evaluation;
+using SemanticMIM.Evaluation.Augmentation;
+using SemanticMIM.Evaluation.FineTuning;
 using SemanticMIM.Evaluation.Segmentation;
 using SemanticMIM.Model;
 using SemanticMIM.Model.Checkpoints;
@@ -104,7 +106,7 @@ public static class EvaluationStage
     {
         var options = LinearProbeOptions(run.Evaluation, run.Plan.Spec.Training.Seed);
         string views = run.Evaluation.Augment
-            ? string.Create(CultureInfo.InvariantCulture, $"RandomResizedCrop({ClassificationViews.DefaultMinScale:0.##}, 1) + flip views every epoch, test: resize ×256/224 and centre crop")
+            ? "RandomResizedCrop(0.08, 1) + flip views every epoch, test: resize ×256/224 and centre crop"
             : "features of the centre view computed once (no augmentation; the spec's recipe trains on RandomResizedCrop(0.08, 1) + flip views: set augment)";
         string recipe = string.Create(CultureInfo.InvariantCulture,
             $"linear probe: {options.Epochs} epochs, batch {options.BatchSize}, AdamW lr {options.LearningRate:G3} wd {options.WeightDecay:G3}, cosine to 0, no warmup; ")
@@ -164,12 +166,11 @@ public static class EvaluationStage
     private static IEnumerable<LabelledBatch> TestBatches(EvaluationRun run, LinearProbeOptions options)
     {
         long count = run.Test.Labels.shape[0];
-        var views = new ClassificationViews();
         for (long start = 0; start < count; start += options.BatchSize)
         {
             using var scope = NewDisposeScope();
             long length = Math.Min(options.BatchSize, count - start);
-            var images = views.Test(run.Test.Images.narrow(0, start, length), run.Dataset.ImageSize);
+            var images = ClassificationViews.Test(run.Test.Images.narrow(0, start, length), run.Dataset.ImageSize);
             yield return new LabelledBatch(ModelInput.Normalize(images, run.Dataset), run.Test.Labels.narrow(0, start, length));
         }
     }
@@ -198,6 +199,32 @@ public static class EvaluationStage
             }
         }
         return results;
+    }
+
+    /// <summary>The fine-tuning options of an evaluation: the named recipe (default Table 3's) with its overrides.</summary>
+    public static FineTuneOptions FineTuneOptions(EvaluationSpec evaluation, DatasetPlan dataset, int seed)
+    {
+        var recipe = FineTuneRecipe.Named(evaluation.Recipe.Length > 0 ? evaluation.Recipe : EvaluationRecipes.Paper);
+        if (evaluation.Epochs > 0)
+        {
+            recipe = recipe.WithEpochs(evaluation.Epochs);
+        }
+        recipe = recipe with
+        {
+            BatchSize = Or(evaluation.BatchSize, recipe.BatchSize),
+            LearningRate = evaluation.LearningRate > 0 ? evaluation.LearningRate : recipe.LearningRate,
+        };
+        return new FineTuneOptions { Recipe = recipe, Mean = dataset.Mean, Std = dataset.Std, ImageSize = dataset.ImageSize, Seed = (ulong)seed };
+    }
+
+    private static IReadOnlyList<EvaluationResult> FineTuneProtocol(EvaluationRun run)
+    {
+        var options = FineTuneOptions(run.Evaluation, run.Dataset, run.Plan.Spec.Training.Seed);
+        run.Step?.Invoke("fine-tuning the pretrained encoder");
+        var report = ClassificationFineTuning.Run(run.Pretrained, run.Train.Images, run.Train.Labels, run.Test.Images, run.Test.Labels, run.Train.ClassCount, options);
+        string recipe = report.Recipe + "; one run per feature (LN(mean of patch tokens) or LN(mean of the proxies) of the last layer); "
+            + "the pretrained encoder only (no random-init control)";
+        return report.Results.Select(r => run.Result(EncoderKinds.Pretrained, r, ProtocolNames.FineTune, recipe)).ToList();
     }
 
     /// <summary>The UperNet options of an evaluation: the named recipe (default the paper's) with its overrides.</summary>
@@ -255,7 +282,7 @@ public static class EvaluationStage
                 classes.Add(decoded.ClassIndex ?? throw new InvalidDataException($"{split} sample {sample.Key} has no class label"));
             }
         }
-        var pixels = ModelInput.UnitRange(images, dataset);
+        var pixels = ModelInput.UnitRange(images);
         var labels = segmentation ? BatchTensors.LabelMaps(maps) : BatchTensors.ClassIndices(classes);
         return new LabelledImages(pixels, labels, reader.Manifest.ClassCount);
     }

@@ -115,9 +115,9 @@ public class ClassificationViewsTests
         using var scope = torch.NewDisposeScope();
         var images = torch.tensor(new float[] { 0.5f, 0.25f, 1f }).view(1, 3, 1, 1);
 
-        var normalised = ClassificationViews.Normalise(images, [0.5f, 0.5f, 0.2f], [0.25f, 0.5f, 0.4f]);
+        var normalised = ImageNormalization.Normalize(images, [0.5f, 0.5f, 0.2f], [0.25f, 0.5f, 0.4f]);
 
         Assert.True(normalised.allclose(torch.tensor(new float[] { 0, -0.5f, 2 }).view(1, 3, 1, 1), atol: 1e-6));
-        Assert.Throws<ArgumentException>(() => ClassificationViews.Normalise(images, [0.5f], [0.25f]));
+        Assert.Throws<ArgumentException>(() => ImageNormalization.Normalize(images, [0.5f], [0.25f]));
     }
 }

@@ -2,7 +2,7 @@ using SemanticMIM.Evaluation.Segmentation;
 
 namespace SemanticMIM.Evaluation.Tests.Segmentation;
 
-public class LayerDecayTests
+public class UperNetLayerDecayTests
 {
     [Fact]
     public void ScalesADepthFourModelByPowersOfTheRateFromTheHeadsDown()
@@ -24,7 +24,7 @@ public class LayerDecayTests
             ["auxiliary_head.convs.0.bn.bias"] = 1,
         };
 
-        var groups = LayerDecay.Groups(segmenter, SegmentationEncoders.Depth, 0.9);
+        var groups = LayerDecay.Groups(segmenter, SegmentationEncoders.Depth, 0.9, weightDecay: 0.05);
 
         var scaleOf = groups.SelectMany(g => g.Parameters.Select(p => (p.Name, g.LearningRateScale)))
             .ToDictionary(p => p.Name, p => p.LearningRateScale);
@@ -42,9 +42,9 @@ public class LayerDecayTests
         using var encoder = SegmentationEncoders.Create(numProxies: 8);
         using var segmenter = new UperNetSegmenter(encoder, 3, SegmentationEncoders.Recipe(), seed: 0);
 
-        var groups = LayerDecay.Groups(segmenter, SegmentationEncoders.Depth, 0.9);
+        var groups = LayerDecay.Groups(segmenter, SegmentationEncoders.Depth, 0.9, weightDecay: 0.05);
 
-        var exempt = groups.Where(g => !g.Decayed).SelectMany(g => g.Parameters.Select(p => p.Name)).ToHashSet();
+        var exempt = groups.Where(g => g.WeightDecay == 0).SelectMany(g => g.Parameters.Select(p => p.Name)).ToHashSet();
         var expected = segmenter.named_parameters()
             .Where(p => p.parameter.dim() == 1 || p.name.EndsWith(".bias", StringComparison.Ordinal)
                 || p.name is "backbone.pos_embed" or "backbone.cls_token")

@@ -114,7 +114,7 @@ public class SegmentationAugmentationTests
         var image = torch.full([2, 3, 2], 0.5f);
         var labels = torch.ones(3, 2, ScalarType.Int64);
 
-        var normalised = SegmentationAugmentation.Normalize(image, [0.5, 0.25], [1.0, 0.5]);
+        var normalised = ImageNormalization.Normalize(image, [0.5, 0.25], [1.0, 0.5]);
         var (padded, paddedLabels) = SegmentationAugmentation.PadToCrop(normalised, labels, 4);
 
         Assert.Equal([0f, 0.5f], normalised.amax([1, 2]).data<float>().ToArray());
@@ -123,7 +123,7 @@ public class SegmentationAugmentationTests
         Assert.Equal(0f, padded[1, 3, 3].item<float>());
         Assert.Equal(new long[] { 1, 1, 255, 255 }, paddedLabels[2].data<long>().ToArray());
         Assert.Equal(new long[] { 255, 255, 255, 255 }, paddedLabels[3].data<long>().ToArray());
-        Assert.Throws<ArgumentException>(() => SegmentationAugmentation.Normalize(image, [0.5], [1.0]));
+        Assert.Throws<ArgumentException>(() => ImageNormalization.Normalize(image, [0.5], [1.0]));
     }
 
     [Fact]
