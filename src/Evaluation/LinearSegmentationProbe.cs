@@ -52,22 +52,19 @@ public sealed class LinearSegmentationProbe : IDisposable
 
     public int NumClasses { get; }
 
-    /// <summary>
-    /// Trains on the images and label maps (reshuffled every epoch, fresh views when the options augment);
-    /// <paramref name="afterEpoch"/> runs after each epoch with its 1-based number, e.g. to validate.
-    /// </summary>
-    public void Train(Tensor images, Tensor labels, Action<int>? afterEpoch = null)
-    {
-        using var generator = new torch.Generator(_options.Seed);
-        Train(ShuffledBatches(images, labels, generator), afterEpoch);
-    }
+    /// <summary>Trains on images and label maps held in memory; see <see cref="Train(IEvaluationImages, Action{int})"/>.</summary>
+    public void Train(Tensor images, Tensor labels, Action<int>? afterEpoch = null) => Train(new TensorImages(images, labels), afterEpoch);
 
-    /// <summary>Trains for the configured epochs; <paramref name="batches"/> is enumerated once per epoch.</summary>
-    public void Train(IEnumerable<SegmentationBatch> batches, Action<int>? afterEpoch = null)
+    /// <summary>
+    /// Trains for the configured epochs on the (normalised) images, reshuffled every epoch, fresh views when the
+    /// options augment; <paramref name="afterEpoch"/> runs after each epoch with its 1-based number, e.g. to validate.
+    /// </summary>
+    public void Train(IEvaluationImages images, Action<int>? afterEpoch = null)
     {
         double baseRate = _options.EffectiveLearningRate;
         using var optimizer = torch.optim.SGD(
             _head.parameters(), baseRate, _options.Momentum, weight_decay: _options.WeightDecay);
+        using var views = new torch.Generator(_options.Seed);
         for (int epoch = 0; epoch < _options.Epochs; epoch++)
         {
             _head.train();
@@ -75,15 +72,18 @@ public sealed class LinearSegmentationProbe : IDisposable
             {
                 group.LearningRate = baseRate * Math.Pow(_options.StepGamma, epoch / _options.StepEpochs);
             }
-            foreach (var batch in batches)
+            foreach (var batch in images.Batches(_options.BatchSize, EpochSeeds.For(_options.Seed, epoch)))
             {
                 using var scope = torch.NewDisposeScope();
-                var labels = TrainingLabels(ProbeLabels(batch.Labels));
+                var (batchImages, batchLabels) = _options.Augment
+                    ? SegmentationViews.RandomResizedCrop(batch.Images, batch.Labels, (int)batch.Images.shape[2], _options.MinScale, views)
+                    : (batch.Images, batch.Labels);
+                var labels = TrainingLabels(ProbeLabels(batchLabels));
                 if (!labels.ne(SegmentationProbeOptions.IgnoreIndex).any().item<bool>())
                 {
                     continue;
                 }
-                var logits = Logits(batch.Images, labels.shape[1], labels.shape[2]);
+                var logits = Logits(batchImages, labels.shape[1], labels.shape[2]);
                 var loss = nn.functional.cross_entropy(logits, labels, ignore_index: SegmentationProbeOptions.IgnoreIndex);
                 optimizer.zero_grad();
                 loss.backward();
@@ -103,10 +103,10 @@ public sealed class LinearSegmentationProbe : IDisposable
     }
 
     /// <summary>The confusion-matrix scores of the predictions at label resolution.</summary>
-    public SegmentationMetrics Evaluate(IEnumerable<SegmentationBatch> batches)
+    public SegmentationMetrics Evaluate(IEvaluationImages images)
     {
         var confusion = new ConfusionMatrix(NumClasses);
-        foreach (var batch in batches)
+        foreach (var batch in images.Batches(_options.BatchSize))
         {
             RequireLabelMaps(batch.Labels);
             using var predicted = Predict(batch.Images, batch.Labels.shape[1], batch.Labels.shape[2]);
@@ -115,22 +115,24 @@ public sealed class LinearSegmentationProbe : IDisposable
         return confusion.Metrics();
     }
 
-    public SegmentationMetrics Evaluate(Tensor images, Tensor labels) =>
-        Evaluate(ImageBatches.Of(images, _options.BatchSize)
-            .Zip(ImageBatches.Of(labels, _options.BatchSize), (i, l) => new SegmentationBatch(i, l)));
+    public SegmentationMetrics Evaluate(Tensor images, Tensor labels) => Evaluate(new TensorImages(images, labels));
 
-    /// <summary>Trains a fresh probe, scoring it on the validation set after every epoch.</summary>
     public static SegmentationProbeReport Run(
         VisionTransformer encoder, int numClasses, Tensor trainImages, Tensor trainLabels, Tensor valImages,
-        Tensor valLabels, SegmentationProbeOptions options)
+        Tensor valLabels, SegmentationProbeOptions options) =>
+        Run(encoder, numClasses, new TensorImages(trainImages, trainLabels), new TensorImages(valImages, valLabels), options);
+
+    /// <summary>Trains a fresh probe on normalised images, scoring it on the validation set after every epoch.</summary>
+    public static SegmentationProbeReport Run(
+        VisionTransformer encoder, int numClasses, IEvaluationImages train, IEvaluationImages validation, SegmentationProbeOptions options)
     {
         using var probe = new LinearSegmentationProbe(encoder, numClasses, options);
         SegmentationMetrics? best = null;
         SegmentationMetrics? last = null;
         int bestEpoch = 0;
-        probe.Train(trainImages, trainLabels, epoch =>
+        probe.Train(train, epoch =>
         {
-            last = probe.Evaluate(valImages, valLabels);
+            last = probe.Evaluate(validation);
             if (best is null || last.MeanIoU > best.MeanIoU)
             {
                 best = last;
@@ -202,33 +204,6 @@ public sealed class LinearSegmentationProbe : IDisposable
         if (labels.dim() != 3)
         {
             throw new ArgumentException($"label maps must be (B, H, W), got [{string.Join(", ", labels.shape)}]");
-        }
-    }
-
-    private IEnumerable<SegmentationBatch> ShuffledBatches(Tensor images, Tensor labels, torch.Generator generator)
-    {
-        long count = images.shape[0];
-        using var order = torch.randperm(count, generator: generator);
-        for (long start = 0; start < count; start += _options.BatchSize)
-        {
-            // Disposed when the consumer asks for the next batch, i.e. once it is done with this one.
-            using var indices = order.narrow(0, start, Math.Min(_options.BatchSize, count - start));
-            using var imageIndices = indices.to(images.device);
-            using var labelIndices = indices.to(labels.device);
-            using var batchImages = images.index_select(0, imageIndices);
-            using var batchLabels = labels.index_select(0, labelIndices);
-            if (!_options.Augment)
-            {
-                yield return new SegmentationBatch(batchImages, batchLabels);
-                continue;
-            }
-            var (viewImages, viewLabels) = SegmentationViews.RandomResizedCrop(
-                batchImages, batchLabels, (int)images.shape[2], _options.MinScale, generator);
-            using (viewImages)
-            using (viewLabels)
-            {
-                yield return new SegmentationBatch(viewImages, viewLabels);
-            }
         }
     }
 }

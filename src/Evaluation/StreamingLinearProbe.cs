@@ -5,9 +5,6 @@ using static TorchSharp.torch;
 
 namespace SemanticMIM.Evaluation;
 
-/// <summary>One batch of model input (B, C, H, W), normalised, and its class indices (B).</summary>
-public sealed record LabelledBatch(Tensor Images, Tensor Labels);
-
 /// <summary>
 /// The linear probe of spec (f) with its augmentation: every epoch, fresh training views go through the frozen
 /// encoder (eval mode, no gradients) and the "patch" and "cls" features of every layer (as

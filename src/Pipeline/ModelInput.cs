@@ -32,13 +32,56 @@ public static class ModelInput
     public static LabelMap CenterLabels(LabelMap labels, int size)
     {
         int side = Math.Min(labels.Width, labels.Height);
-        int left = (labels.Width - side) / 2, top = (labels.Height - side) / 2;
-        var square = new byte[side * side];
-        for (int y = 0; y < side; y++)
+        return CropLabels(labels, (labels.Width - side) / 2, (labels.Height - side) / 2, side, side).ResizeNearest(size, size);
+    }
+
+    /// <summary>The whole image resized to size², as the VOC probe's evaluation does (the aspect ratio is not kept).</summary>
+    public static ImageBuffer SquashedView(ImageBuffer image, int size) => ImageResizer.Resize(image, size, size, ResizeFilter.Bilinear);
+
+    /// <summary>The label map of <see cref="SquashedView"/>, nearest-neighbour resized.</summary>
+    public static LabelMap SquashedLabels(LabelMap labels, int size) => labels.ResizeNearest(size, size);
+
+    /// <summary>
+    /// The central 4:3 landscape window of the image (the largest that fits), resized to height
+    /// <paramref name="height"/>: ADE20K's typical shape, so every image of a split has one size and sliding-window
+    /// inference runs over more than one window.
+    /// </summary>
+    public static ImageBuffer LandscapeView(ImageBuffer image, int height)
+    {
+        var (left, top, width, windowHeight) = LandscapeWindow(image.Width, image.Height);
+        var window = new byte[width * windowHeight * image.Channels];
+        int rowBytes = width * image.Channels;
+        for (int y = 0; y < windowHeight; y++)
         {
-            Array.Copy(labels.Labels, (top + y) * labels.Width + left, square, y * side, side);
+            Array.Copy(image.Pixels, ((top + y) * image.Width + left) * image.Channels, window, y * rowBytes, rowBytes);
         }
-        return new LabelMap(side, side, square).ResizeNearest(size, size);
+        return ImageResizer.Resize(new ImageBuffer(width, windowHeight, image.Channels, window), LandscapeWidth(height), height, ResizeFilter.Bilinear);
+    }
+
+    /// <summary>The label map of <see cref="LandscapeView"/>, nearest-neighbour resized.</summary>
+    public static LabelMap LandscapeLabels(LabelMap labels, int height)
+    {
+        var (left, top, width, windowHeight) = LandscapeWindow(labels.Width, labels.Height);
+        return CropLabels(labels, left, top, width, windowHeight).ResizeNearest(LandscapeWidth(height), height);
+    }
+
+    public static int LandscapeWidth(int height) => (int)Math.Round(height * 4 / 3.0, MidpointRounding.AwayFromZero);
+
+    private static (int Left, int Top, int Width, int Height) LandscapeWindow(int width, int height)
+    {
+        int windowWidth = Math.Min(width, (int)Math.Round(height * 4 / 3.0));
+        int windowHeight = Math.Min(height, (int)Math.Round(windowWidth * 3 / 4.0));
+        return ((width - windowWidth) / 2, (height - windowHeight) / 2, windowWidth, windowHeight);
+    }
+
+    private static LabelMap CropLabels(LabelMap labels, int left, int top, int width, int height)
+    {
+        var window = new byte[width * height];
+        for (int y = 0; y < height; y++)
+        {
+            Array.Copy(labels.Labels, (top + y) * labels.Width + left, window, y * width, width);
+        }
+        return new LabelMap(width, height, window);
     }
 
     /// <summary>Float images (B, C, H, W) in [0, 1], for protocols that augment before normalising.</summary>

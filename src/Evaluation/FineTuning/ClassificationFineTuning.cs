@@ -17,21 +17,31 @@ public static class ClassificationFineTuning
     private const double AdamEpsilon = 1e-8;
 
     /// <summary>
-    /// Fine-tunes on float images in [0, 1] (N, C, H, W) with labels in [0, numClasses), on the CPU. Also seeds
-    /// TorchSharp's global generator, from which stochastic depth draws.
+    /// Fine-tunes on float images in [0, 1] (N, C, H, W) held in memory, with labels in [0, numClasses), after
+    /// checking their shapes and ranges; see <see cref="Run(VisionTransformer, IEvaluationImages, IEvaluationImages, int, FineTuneOptions)"/>.
     /// </summary>
     public static FineTuneReport Run(
         VisionTransformer pretrained, Tensor trainImages, Tensor trainLabels, Tensor testImages, Tensor testLabels,
         int numClasses, FineTuneOptions options)
     {
-        int size = options.ImageSize ?? pretrained.Config.ImageSize;
         Validate(pretrained, trainImages, trainLabels, testImages, testLabels, numClasses, options);
+        return Run(pretrained, new TensorImages(trainImages, trainLabels), new TensorImages(testImages, testLabels), numClasses, options);
+    }
+
+    /// <summary>
+    /// Fine-tunes on splits read batch by batch (float images in [0, 1], class labels), one run per feature. Also
+    /// seeds TorchSharp's global generator, from which stochastic depth draws.
+    /// </summary>
+    public static FineTuneReport Run(
+        VisionTransformer pretrained, IEvaluationImages train, IEvaluationImages test, int numClasses, FineTuneOptions options)
+    {
+        ValidateOptions(pretrained, numClasses, options);
+        int size = options.ImageSize ?? pretrained.Config.ImageSize;
         var augmentation = new FineTuneAugmentation(options.Recipe, options.Mean, options.Std, numClasses);
         var results = new List<ProbeResult>();
         foreach (string feature in options.Features)
         {
-            var (top1, top5) = FineTune(
-                pretrained, feature, trainImages, trainLabels, testImages, testLabels, numClasses, size, augmentation, options);
+            var (top1, top5) = FineTune(pretrained, feature, train, test, numClasses, size, augmentation, options);
             results.Add(new ProbeResult(pretrained.Config.Depth, feature, ProbeMetrics.Top1, top1));
             results.Add(new ProbeResult(pretrained.Config.Depth, feature, ProbeMetrics.Top5, top5));
         }
@@ -39,8 +49,8 @@ public static class ClassificationFineTuning
     }
 
     private static (double Top1, double Top5) FineTune(
-        VisionTransformer pretrained, string feature, Tensor trainImages, Tensor trainLabels, Tensor testImages,
-        Tensor testLabels, int numClasses, int size, FineTuneAugmentation augmentation, FineTuneOptions options)
+        VisionTransformer pretrained, string feature, IEvaluationImages train, IEvaluationImages test, int numClasses,
+        int size, FineTuneAugmentation augmentation, FineTuneOptions options)
     {
         var recipe = options.Recipe;
         var device = options.Device ?? torch.CPU;
@@ -63,7 +73,7 @@ public static class ClassificationFineTuning
             groups.Select(g => g.Group), recipe.LearningRate, recipe.Betas.Beta1, recipe.Betas.Beta2, AdamEpsilon,
             recipe.WeightDecay);
 
-        long count = trainLabels.shape[0];
+        long count = train.Count;
         long stepsPerEpoch = (count + recipe.BatchSize - 1) / recipe.BatchSize;
         long totalSteps = recipe.Epochs * stepsPerEpoch;
         var schedule = new WarmupCosineSchedule(
@@ -72,8 +82,7 @@ public static class ClassificationFineTuning
         long step = 0;
         for (int epoch = 0; epoch < recipe.Epochs; epoch++)
         {
-            using var order = torch.randperm(count, generator: generator);
-            for (long start = 0; start < count; start += recipe.BatchSize, step++)
+            foreach (var batch in train.Batches(recipe.BatchSize, EpochSeeds.For(options.Seed, epoch)))
             {
                 using var scope = torch.NewDisposeScope();
                 double learningRate = schedule.At(step);
@@ -81,47 +90,44 @@ public static class ClassificationFineTuning
                 {
                     group.LearningRate = learningRate * scale;
                 }
-                var indices = order.narrow(0, start, Math.Min(recipe.BatchSize, count - start));
-                var (images, targets) = augmentation.TrainingBatch(
-                    trainImages.index_select(0, indices), trainLabels.index_select(0, indices), size, generator);
+                var (images, targets) = augmentation.TrainingBatch(batch.Images, batch.Labels, size, generator);
                 var logits = classifier.forward(images.to(device));
                 var loss = SoftTargetCrossEntropy.Loss(logits, targets.to(device));
                 optimizer.zero_grad();
                 loss.backward();
                 optimizer.step();
+                step++;
             }
         }
         classifier.eval();
-        return Accuracy(classifier, augmentation, testImages, testLabels, size, options.EvalBatchSize, device);
+        return Accuracy(classifier, augmentation, test, size, options.EvalBatchSize, device);
     }
 
     private static (double Top1, double Top5) Accuracy(
-        FineTuneClassifier classifier, FineTuneAugmentation augmentation, Tensor images, Tensor labels, int size,
-        int batchSize, Device device)
+        FineTuneClassifier classifier, FineTuneAugmentation augmentation, IEvaluationImages test, int size, int batchSize, Device device)
     {
         using var noGrad = torch.no_grad();
-        long count = labels.shape[0];
+        long count = 0;
         long top1 = 0;
         long top5 = 0;
-        for (long start = 0; start < count; start += batchSize)
+        foreach (var batch in test.Batches(batchSize))
         {
             using var scope = torch.NewDisposeScope();
-            long length = Math.Min(batchSize, count - start);
-            var view = augmentation.TestBatch(images.narrow(0, start, length), size);
-            var logits = classifier.forward(view.to(device));
-            var truth = labels.narrow(0, start, length).to(ScalarType.Int64).to(device).unsqueeze(1);
-            var hits = logits.topk((int)Math.Min(5, logits.shape[1])).indexes.eq(truth);
-            top1 += hits[.., 0].sum().item<long>();
-            top5 += hits.any(1).sum().item<long>();
+            var view = augmentation.TestBatch(batch.Images, size);
+            var (hits1, hits5) = LinearProbe.Hits(classifier.forward(view.to(device)), batch.Labels.to(device));
+            top1 += hits1;
+            top5 += hits5;
+            count += batch.Labels.shape[0];
+        }
+        if (count == 0)
+        {
+            throw new ArgumentException("the test split holds no image", nameof(test));
         }
         return ((double)top1 / count, (double)top5 / count);
     }
 
-    private static void Validate(
-        VisionTransformer pretrained, Tensor trainImages, Tensor trainLabels, Tensor testImages, Tensor testLabels,
-        int numClasses, FineTuneOptions options)
+    private static void ValidateOptions(VisionTransformer pretrained, int numClasses, FineTuneOptions options)
     {
-        using var scope = torch.NewDisposeScope();
         ArgumentOutOfRangeException.ThrowIfLessThan(numClasses, 2);
         ArgumentOutOfRangeException.ThrowIfLessThan(options.EvalBatchSize, 1);
         options.Recipe.EnsureValid();
@@ -135,6 +141,15 @@ public static class ClassificationFineTuning
             throw new ArgumentException(
                 $"features must be a non-empty list of '{FeatureNames.Patch}' and '{FeatureNames.Cls}'", nameof(options));
         }
+    }
+
+    private static void Validate(
+        VisionTransformer pretrained, Tensor trainImages, Tensor trainLabels, Tensor testImages, Tensor testLabels,
+        int numClasses, FineTuneOptions options)
+    {
+        using var scope = torch.NewDisposeScope();
+        ValidateOptions(pretrained, numClasses, options);
+        int channels = pretrained.Config.InChannels;
         foreach (var (images, labels, name) in new[] { (trainImages, trainLabels, "train"), (testImages, testLabels, "test") })
         {
             if (images.dim() != 4 || images.shape[1] != channels || labels.dim() != 1 || labels.shape[0] != images.shape[0]

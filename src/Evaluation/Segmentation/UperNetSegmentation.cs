@@ -20,13 +20,20 @@ public static class UperNetSegmentation
         VisionTransformer pretrained, Tensor trainImages, Tensor trainLabels, Tensor valImages, Tensor valLabels,
         int numClasses, UperNetOptions options)
     {
-        var recipe = options.EffectiveRecipe();
         RequireSegmentationSet(trainImages, trainLabels, pretrained.Config.InChannels);
         RequireSegmentationSet(valImages, valLabels, pretrained.Config.InChannels);
+        return Run(pretrained, new TensorImages(trainImages, trainLabels), new TensorImages(valImages, valLabels), numClasses, options);
+    }
+
+    /// <summary>As the in-memory overload, on splits read batch by batch (each batch's images of one size).</summary>
+    public static UperNetReport Run(
+        VisionTransformer pretrained, IEvaluationImages train, IEvaluationImages validation, int numClasses, UperNetOptions options)
+    {
+        var recipe = options.EffectiveRecipe();
         using var segmenter = new UperNetSegmenter(pretrained, numClasses, recipe, options.Seed);
         segmenter.to(options.Device ?? torch.CPU);
-        Train(segmenter, trainImages, trainLabels, options);
-        var metrics = Evaluate(segmenter, valImages, valLabels, options);
+        Train(segmenter, train, options);
+        var metrics = Evaluate(segmenter, validation, options);
         return new UperNetReport(metrics, segmenter.Taps, recipe.Iterations, recipe.Describe());
     }
 
@@ -36,8 +43,13 @@ public static class UperNetSegmentation
     /// </summary>
     public static void Train(UperNetSegmenter segmenter, Tensor images, Tensor labels, UperNetOptions options)
     {
-        var recipe = segmenter.Recipe;
         RequireSegmentationSet(images, labels, segmenter.InChannels);
+        Train(segmenter, new TensorImages(images, labels), options);
+    }
+
+    public static void Train(UperNetSegmenter segmenter, IEvaluationImages images, UperNetOptions options)
+    {
+        var recipe = segmenter.Recipe;
         var device = segmenter.parameters().First().device;
         var groups = LayerDecay.Groups(segmenter, segmenter.Depth, recipe.LayerDecayRate, recipe.WeightDecay);
         // Each group's schedule starts from its own scaled peak, as mmengine scales every group's lr in turn.
@@ -51,31 +63,68 @@ public static class UperNetSegmentation
             recipe.LearningRate, recipe.Beta1, recipe.Beta2, recipe.Epsilon, recipe.WeightDecay);
         var transform = new UperNetTrainTransform(recipe, options.Mean, options.Std);
         var random = new Random((int)(options.Seed % int.MaxValue));
-        var sampler = new ShuffledIndices((int)images.shape[0], random);
+        using var samples = Samples(images, options.Seed).GetEnumerator();
         // Dropout and drop path draw from TorchSharp's global generator.
         torch.manual_seed(unchecked((long)options.Seed));
         segmenter.train();
         for (int iteration = 0; iteration < recipe.Iterations; iteration++)
         {
+            // Drawn before the step's scope opens: a new batch of the source must outlive this step.
+            var drawn = new (Tensor Image, Tensor Labels)[recipe.BatchSize];
+            for (int i = 0; i < drawn.Length; i++)
+            {
+                samples.MoveNext();
+                drawn[i] = samples.Current;
+            }
             using var scope = torch.NewDisposeScope();
             foreach (var (group, schedule) in optimizer.ParamGroups.Zip(schedules))
             {
                 group.LearningRate = schedule.At(iteration);
             }
-            var samples = sampler.Take(recipe.BatchSize).Select(index => transform.Apply(
-                images[index].to(ScalarType.Float32),
-                SegmentationAugmentation.PrepareLabels(labels[index], segmenter.NumClasses, options.ReduceZeroLabel),
+            var transformed = drawn.Select(sample => transform.Apply(
+                sample.Image.to(ScalarType.Float32),
+                SegmentationAugmentation.PrepareLabels(sample.Labels, segmenter.NumClasses, options.ReduceZeroLabel),
                 random)).ToArray();
-            var batchImages = torch.stack(samples.Select(s => s.Image)).to(device);
-            var batchLabels = torch.stack(samples.Select(s => s.Labels)).to(device);
+            var batchImages = torch.stack(transformed.Select(s => s.Image)).to(device);
+            var batchLabels = torch.stack(transformed.Select(s => s.Labels)).to(device);
             var (main, auxiliary) = segmenter.forward(batchImages);
             var loss = PixelLoss(main, batchLabels) + recipe.AuxiliaryLossWeight * PixelLoss(auxiliary, batchLabels);
             optimizer.zero_grad();
             loss.backward();
             optimizer.step();
+            foreach (var (image, labels) in drawn)
+            {
+                image.Dispose();
+                labels.Dispose();
+            }
         }
         segmenter.eval();
     }
+
+    /// <summary>
+    /// Samples drawn without replacement from an order reshuffled every epoch, epochs following each other without
+    /// a break (mmengine's infinite sampler); each sample is a copy the consumer disposes.
+    /// </summary>
+    private static IEnumerable<(Tensor Image, Tensor Labels)> Samples(IEvaluationImages images, ulong seed)
+    {
+        if (images.Count == 0)
+        {
+            throw new ArgumentException("the set holds no image", nameof(images));
+        }
+        for (int epoch = 0; ; epoch++)
+        {
+            foreach (var batch in images.Batches(SampleBatchSize, EpochSeeds.For(seed, epoch)))
+            {
+                for (long i = 0; i < batch.Images.shape[0]; i++)
+                {
+                    yield return (batch.Images[i].clone(), batch.Labels[i].clone());
+                }
+            }
+        }
+    }
+
+    /// <summary>How many samples are read from the source at a time.</summary>
+    private const int SampleBatchSize = 64;
 
     /// <summary>
     /// Scores on the validation set: each image resized keeping its ratio to fit (LongEdgeFactor·crop, crop),
@@ -84,24 +133,27 @@ public static class UperNetSegmentation
     /// </summary>
     public static SegmentationMetrics Evaluate(UperNetSegmenter segmenter, Tensor images, Tensor labels, UperNetOptions options)
     {
-        var recipe = segmenter.Recipe;
         RequireSegmentationSet(images, labels, segmenter.InChannels);
+        return Evaluate(segmenter, new TensorImages(images, labels), options);
+    }
+
+    public static SegmentationMetrics Evaluate(UperNetSegmenter segmenter, IEvaluationImages images, UperNetOptions options)
+    {
+        var recipe = segmenter.Recipe;
         var device = segmenter.parameters().First().device;
-        int height = (int)images.shape[2];
-        int width = (int)images.shape[3];
-        var (testHeight, testWidth) = SegmentationAugmentation.KeepRatioSize(
-            height, width, recipe.LongEdgeFactor * recipe.CropSize, recipe.CropSize);
         var confusion = new ConfusionMatrix(segmenter.NumClasses);
         bool wasTraining = segmenter.training;
         segmenter.eval();
         try
         {
             using var noGrad = torch.no_grad();
-            foreach (var (imageBatch, labelBatch) in ImageBatches.Of(images, recipe.BatchSize).Zip(ImageBatches.Of(labels, recipe.BatchSize)))
+            foreach (var (imageBatch, labelBatch) in images.Batches(recipe.BatchSize))
             {
-                using var imageView = imageBatch;
-                using var labelView = labelBatch;
                 using var scope = torch.NewDisposeScope();
+                int height = (int)imageBatch.shape[2];
+                int width = (int)imageBatch.shape[3];
+                var (testHeight, testWidth) = SegmentationAugmentation.KeepRatioSize(
+                    height, width, recipe.LongEdgeFactor * recipe.CropSize, recipe.CropSize);
                 var resized = SegmentationAugmentation.ResizeImage(imageBatch.to(ScalarType.Float32).to(device), testHeight, testWidth);
                 var normalised = ImageNormalization.Normalize(resized, options.Mean, options.Std);
                 var logits = SlidingWindow.Infer(normalised, recipe.CropSize, recipe.TestStride, segmenter.WindowLogits);
@@ -143,30 +195,6 @@ public static class UperNetSegmentation
         if (images.shape[0] == 0)
         {
             throw new ArgumentException("the set holds no image", nameof(images));
-        }
-    }
-
-    /// <summary>Sample indices from a shuffled order, reshuffled whenever it is used up.</summary>
-    private sealed class ShuffledIndices(int count, Random random)
-    {
-        private readonly int[] _order = Enumerable.Range(0, count).ToArray();
-        private int _next = count;
-
-        private int Count => _order.Length;
-
-        public int[] Take(int batchSize)
-        {
-            var taken = new int[batchSize];
-            for (int i = 0; i < batchSize; i++)
-            {
-                if (_next == Count)
-                {
-                    random.Shuffle(_order);
-                    _next = 0;
-                }
-                taken[i] = _order[_next++];
-            }
-            return taken;
         }
     }
 }

@@ -11,6 +11,7 @@ using SemanticMIM.Evaluation.FineTuning;
 using SemanticMIM.Evaluation.Segmentation;
 using SemanticMIM.Model;
 using SemanticMIM.Model.Checkpoints;
+using SemanticMIM.Pipeline.Loading;
 using SemanticMIM.Pipeline.Storage;
 using static TorchSharp.torch;
 
@@ -57,10 +58,14 @@ public static class EvaluationStage
                 await ShardStage.RunAsync(files, dataset, split, cancellation: cancellation);
             }
         }
-        bool segmentation = evaluation.Protocol is EvaluationProtocol.SegmentationProbe or EvaluationProtocol.UperNet;
-        step?.Invoke("reading images");
-        using var train = await LoadSplitAsync(files, dataset, dataset.TrainSplit, segmentation, cancellation);
-        using var test = await LoadSplitAsync(files, dataset, dataset.EvaluationSplit, segmentation, cancellation);
+        var view = evaluation.Protocol switch
+        {
+            EvaluationProtocol.SegmentationProbe => EvaluationView.Squashed,
+            EvaluationProtocol.UperNet => EvaluationView.Landscape,
+            _ => EvaluationView.CenterSquare,
+        };
+        var train = new ShardImages(await files.LocalFolderAsync(StoreLayout.DatasetSplit(dataset.Id, dataset.TrainSplit), cancellation), dataset, view);
+        var test = new ShardImages(await files.LocalFolderAsync(StoreLayout.DatasetSplit(dataset.Id, dataset.EvaluationSplit), cancellation), dataset, view);
         using var pretrained = ModelCheckpoint.LoadEncoder(await files.LocalFileAsync(encoderKey, cancellation));
         var run = new EvaluationRun(plan, evaluation, dataset, train, test, pretrained, encoderKey, step);
         var results = evaluation.Protocol switch
@@ -106,72 +111,114 @@ public static class EvaluationStage
     {
         var options = LinearProbeOptions(run.Evaluation, run.Plan.Spec.Training.Seed);
         string views = run.Evaluation.Augment
-            ? "RandomResizedCrop(0.08, 1) + flip views every epoch, test: resize ×256/224 and centre crop"
-            : "features of the centre view computed once (no augmentation; the spec's recipe trains on RandomResizedCrop(0.08, 1) + flip views: set augment)";
+            ? "RandomResizedCrop(0.08, 1) + flip views every epoch streamed through the encoder, test: resize ×256/224 and centre crop"
+            : "features of the centre view computed once and held in memory (no augmentation; the spec's recipe trains on "
+                + "RandomResizedCrop(0.08, 1) + flip views, and large data sets need that streaming mode: set augment)";
         string recipe = string.Create(CultureInfo.InvariantCulture,
             $"linear probe: {options.Epochs} epochs, batch {options.BatchSize}, AdamW lr {options.LearningRate:G3} wd {options.WeightDecay:G3}, cosine to 0, no warmup; ")
             + $"LN(mean of patch tokens) and LN(mean of the proxies) of every layer, frozen encoder in eval mode; {views}";
+        return run.Evaluation.Augment ? AugmentedLinearProbe(run, options, recipe) : PrecomputedLinearProbe(run, options, recipe);
+    }
+
+    /// <summary>The spec's probe: fresh views every epoch streamed from the shards; no raw-pixel control (it would need every image in memory).</summary>
+    private static List<EvaluationResult> AugmentedLinearProbe(EvaluationRun run, LinearProbeOptions options, string recipe)
+    {
         var results = new List<EvaluationResult>();
-        int classes = run.Train.ClassCount;
-        using var trainInput = ModelInput.Normalize(run.Train.Images, run.Dataset);
-        using var testInput = ModelInput.Normalize(run.Test.Images, run.Dataset);
         foreach (var (name, encoder) in run.Encoders(run.Dataset.ImageSize))
         {
             using (encoder)
             {
-                LinearProbeReport report;
-                if (run.Evaluation.Augment)
-                {
-                    run.Step?.Invoke($"linear probe on augmented views of the {name} encoder");
-                    report = StreamingLinearProbe.Run(encoder, epoch => AugmentedBatches(run, options, epoch), TestBatches(run, options),
-                        run.Train.Labels.shape[0], classes, options);
-                }
-                else
+                run.Step?.Invoke($"linear probe on augmented views of the {name} encoder");
+                var report = StreamingLinearProbe.Run(encoder, epoch => AugmentedBatches(run, options, epoch), TestBatches(run, options),
+                    run.Train.Count, run.Train.ClassCount, options);
+                results.AddRange(report.Results.Select(r => run.Result(name, r, ProtocolNames.LinearProbe, recipe)));
+            }
+        }
+        return results;
+    }
+
+    /// <summary>Features of the centre views computed once, with the raw-pixel control on the same views.</summary>
+    private static List<EvaluationResult> PrecomputedLinearProbe(EvaluationRun run, LinearProbeOptions options, string recipe)
+    {
+        var results = new List<EvaluationResult>();
+        int classes = run.Train.ClassCount;
+        run.Step?.Invoke("reading images");
+        var (trainInput, trainLabels) = Materialized(new NormalizedImages(run.Train, run.Dataset.Mean, run.Dataset.Std));
+        var (testInput, testLabels) = Materialized(new NormalizedImages(run.Test, run.Dataset.Mean, run.Dataset.Std));
+        using (trainInput)
+        using (trainLabels)
+        using (testInput)
+        using (testLabels)
+        {
+            foreach (var (name, encoder) in run.Encoders(run.Dataset.ImageSize))
+            {
+                using (encoder)
                 {
                     run.Step?.Invoke($"features of the {name} encoder");
                     using var trainFeatures = EncoderFeatureExtractor.Extract(encoder, trainInput);
                     using var testFeatures = EncoderFeatureExtractor.Extract(encoder, testInput);
                     run.Step?.Invoke($"linear probe on the {name} encoder");
-                    report = LinearProbe.Run(ProbeFeatures.FromEncoder(trainFeatures, testFeatures), run.Train.Labels, run.Test.Labels, classes, options);
+                    var report = LinearProbe.Run(ProbeFeatures.FromEncoder(trainFeatures, testFeatures), trainLabels, testLabels, classes, options);
+                    results.AddRange(report.Results.Select(r => run.Result(name, r, ProtocolNames.LinearProbe, recipe)));
                 }
-                results.AddRange(report.Results.Select(r => run.Result(name, r, ProtocolNames.LinearProbe, recipe)));
             }
+            run.Step?.Invoke("linear probe on raw pixels");
+            using var trainPixels = RawPixelFeatures.Extract(trainInput);
+            using var testPixels = RawPixelFeatures.Extract(testInput);
+            var pixels = LinearProbe.Run([new ProbeFeatures(0, FeatureNames.Pixels, trainPixels, testPixels)], trainLabels, testLabels, classes, options);
+            string pixelRecipe = recipe[..recipe.IndexOf(';', StringComparison.Ordinal)] + "; the normalised pixels of the centre view";
+            results.AddRange(pixels.Results.Select(r => run.Result(EncoderKinds.RawPixels, r, ProtocolNames.LinearProbe, pixelRecipe)));
         }
-        run.Step?.Invoke("linear probe on raw pixels");
-        using var trainPixels = RawPixelFeatures.Extract(trainInput);
-        using var testPixels = RawPixelFeatures.Extract(testInput);
-        var pixels = LinearProbe.Run([new ProbeFeatures(0, FeatureNames.Pixels, trainPixels, testPixels)], run.Train.Labels, run.Test.Labels, classes, options);
-        string pixelRecipe = recipe[..recipe.IndexOf(';', StringComparison.Ordinal)] + "; the normalised pixels of the centre view";
-        results.AddRange(pixels.Results.Select(r => run.Result(EncoderKinds.RawPixels, r, ProtocolNames.LinearProbe, pixelRecipe)));
         return results;
     }
 
-    /// <summary>An epoch's shuffled training batches, each a fresh RandomResizedCrop + flip view, normalised.</summary>
+    /// <summary>Every batch of a split concatenated in stored order: images and labels, the caller's to dispose.</summary>
+    private static (Tensor Images, Tensor Labels) Materialized(IEvaluationImages split)
+    {
+        var images = new List<Tensor>();
+        var labels = new List<Tensor>();
+        try
+        {
+            foreach (var batch in split.Batches(MaterializeBatchSize))
+            {
+                images.Add(batch.Images.clone());
+                labels.Add(batch.Labels.clone());
+            }
+            return (cat(images, 0), cat(labels, 0));
+        }
+        finally
+        {
+            foreach (var tensor in images.Concat(labels))
+            {
+                tensor.Dispose();
+            }
+        }
+    }
+
+    private const int MaterializeBatchSize = 512;
+
+    /// <summary>An epoch's shuffled training batches from the shards, each a fresh RandomResizedCrop + flip view, normalised.</summary>
     private static IEnumerable<LabelledBatch> AugmentedBatches(EvaluationRun run, LinearProbeOptions options, int epoch)
     {
-        using var generator = new TorchSharp.torch.Generator(options.Seed * 1_000_003 + (ulong)epoch);
-        long count = run.Train.Labels.shape[0];
-        using var order = randperm(count, generator: generator);
+        ulong seed = EpochSeeds.For(options.Seed, epoch);
+        using var generator = new TorchSharp.torch.Generator(seed);
         var views = new ClassificationViews();
-        for (long start = 0; start < count; start += options.BatchSize)
+        foreach (var batch in run.Train.Batches(options.BatchSize, seed))
         {
-            using var scope = NewDisposeScope();
-            var indices = order.narrow(0, start, Math.Min(options.BatchSize, count - start));
-            var images = views.Train(run.Train.Images.index_select(0, indices), run.Dataset.ImageSize, generator);
-            yield return new LabelledBatch(ModelInput.Normalize(images, run.Dataset), run.Train.Labels.index_select(0, indices));
+            using var images = views.Train(batch.Images, run.Dataset.ImageSize, generator);
+            using var normalized = ModelInput.Normalize(images, run.Dataset);
+            yield return batch with { Images = normalized };
         }
     }
 
     /// <summary>The test batches through the spec's test transform (resize ×256/224, centre crop), normalised.</summary>
     private static IEnumerable<LabelledBatch> TestBatches(EvaluationRun run, LinearProbeOptions options)
     {
-        long count = run.Test.Labels.shape[0];
-        for (long start = 0; start < count; start += options.BatchSize)
+        foreach (var batch in run.Test.Batches(options.BatchSize))
         {
-            using var scope = NewDisposeScope();
-            long length = Math.Min(options.BatchSize, count - start);
-            var images = ClassificationViews.Test(run.Test.Images.narrow(0, start, length), run.Dataset.ImageSize);
-            yield return new LabelledBatch(ModelInput.Normalize(images, run.Dataset), run.Test.Labels.narrow(0, start, length));
+            using var images = ClassificationViews.Test(batch.Images, run.Dataset.ImageSize);
+            using var normalized = ModelInput.Normalize(images, run.Dataset);
+            yield return batch with { Images = normalized };
         }
     }
 
@@ -184,17 +231,18 @@ public static class EvaluationStage
             + string.Create(CultureInfo.InvariantCulture,
             $"SGD lr {options.EffectiveLearningRate:G3} momentum {options.Momentum} wd {options.WeightDecay:G3}, step ×{options.StepGamma} every {options.StepEpochs} epochs; ")
             + string.Create(CultureInfo.InvariantCulture,
-            $"training views RandomResizedCrop({options.MinScale}, 1) + flip at {run.Dataset.ImageSize}², logits and labels at {options.TrainLabelSize}²; ")
-            + $"validated every epoch at {run.Dataset.ImageSize}², miou = the best epoch's (as the official script), miou_last = the last epoch's";
-        using var trainInput = ModelInput.Normalize(run.Train.Images, run.Dataset);
-        using var testInput = ModelInput.Normalize(run.Test.Images, run.Dataset);
+            $"each image and label map resized to {run.Dataset.ImageSize}², training views RandomResizedCrop({options.MinScale}, 1) + flip of that resized image ")
+            + string.Create(CultureInfo.InvariantCulture, $"(the reference crops the original), logits and labels at {options.TrainLabelSize}²; validated every epoch at {run.Dataset.ImageSize}², ")
+            + "miou = the best epoch's (as the official script), miou_last = the last epoch's";
+        var train = new NormalizedImages(run.Train, run.Dataset.Mean, run.Dataset.Std);
+        var test = new NormalizedImages(run.Test, run.Dataset.Mean, run.Dataset.Std);
         var results = new List<EvaluationResult>();
         foreach (var (name, encoder) in run.Encoders(run.Dataset.ImageSize))
         {
             using (encoder)
             {
                 run.Step?.Invoke($"segmentation probe on the {name} encoder");
-                var report = LinearSegmentationProbe.Run(encoder, run.Train.ClassCount, trainInput, run.Train.Labels, testInput, run.Test.Labels, options);
+                var report = LinearSegmentationProbe.Run(encoder, run.Train.ClassCount, train, test, options);
                 results.AddRange(report.Results.Select(r => run.Result(name, r, ProtocolNames.SegmentationProbe, recipe)));
             }
         }
@@ -221,7 +269,7 @@ public static class EvaluationStage
     {
         var options = FineTuneOptions(run.Evaluation, run.Dataset, run.Plan.Spec.Training.Seed);
         run.Step?.Invoke("fine-tuning the pretrained encoder");
-        var report = ClassificationFineTuning.Run(run.Pretrained, run.Train.Images, run.Train.Labels, run.Test.Images, run.Test.Labels, run.Train.ClassCount, options);
+        var report = ClassificationFineTuning.Run(run.Pretrained, run.Train, run.Test, run.Train.ClassCount, options);
         string recipe = report.Recipe + "; one run per feature (LN(mean of patch tokens) or LN(mean of the proxies) of the last layer); "
             + "the pretrained encoder only (no random-init control)";
         return report.Results.Select(r => run.Result(EncoderKinds.Pretrained, r, ProtocolNames.FineTune, recipe)).ToList();
@@ -246,10 +294,10 @@ public static class EvaluationStage
     {
         var options = UperNetOptions(run.Evaluation, run.Dataset, run.Plan.Spec.Training.Seed);
         run.Step?.Invoke("UperNet fine-tuning of the pretrained encoder");
-        var report = UperNetSegmentation.Run(run.Pretrained, run.Train.Images, run.Train.Labels, run.Test.Images, run.Test.Labels, run.Train.ClassCount, options);
+        var report = UperNetSegmentation.Run(run.Pretrained, run.Train, run.Test, run.Train.ClassCount, options);
         string recipe = report.Recipe + string.Create(CultureInfo.InvariantCulture,
-            $"; taps at layers {string.Join(", ", report.Taps)}; images are the central square of each image at {run.Dataset.ImageSize}² ")
-            + "(the reference resizes the whole image keeping its aspect ratio); the pretrained encoder only (no random-init control)";
+            $"; taps at layers {string.Join(", ", report.Taps)}; images are the central 4:3 window of each image at height {run.Dataset.ImageSize} ")
+            + "(the reference keeps the whole image); the pretrained encoder only (no random-init control)";
         int depth = run.Pretrained.Config.Depth;
         return
         [
@@ -260,46 +308,9 @@ public static class EvaluationStage
 
     private static int Or(int value, int fallback) => value > 0 ? value : fallback;
 
-    /// <summary>Every image of a split as [0, 1] floats at the data set's size (centre view), with class indices or label maps.</summary>
-    private static async Task<LabelledImages> LoadSplitAsync(StoreFiles files, DatasetPlan dataset, string split,
-        bool segmentation, CancellationToken cancellation)
-    {
-        string folder = await files.LocalFolderAsync(StoreLayout.DatasetSplit(dataset.Id, split), cancellation);
-        var reader = new ShardReader(folder);
-        var images = new List<ImageBuffer>();
-        var classes = new List<int>();
-        var maps = new List<LabelMap>();
-        foreach (var sample in reader.ReadAll())
-        {
-            var decoded = sample.Decode(dataset.Channels == 1 ? ColorMode.Grayscale : ColorMode.Rgb);
-            images.Add(ModelInput.CenterView(decoded.Image, dataset.ImageSize));
-            if (segmentation)
-            {
-                maps.Add(ModelInput.CenterLabels(decoded.Segmentation ?? throw new InvalidDataException($"{split} sample {sample.Key} has no label map"), dataset.ImageSize));
-            }
-            else
-            {
-                classes.Add(decoded.ClassIndex ?? throw new InvalidDataException($"{split} sample {sample.Key} has no class label"));
-            }
-        }
-        var pixels = ModelInput.UnitRange(images);
-        var labels = segmentation ? BatchTensors.LabelMaps(maps) : BatchTensors.ClassIndices(classes);
-        return new LabelledImages(pixels, labels, reader.Manifest.ClassCount);
-    }
-
-    /// <summary>[0, 1] images (N, C, S, S), their labels and the data set's class count; owns the tensors.</summary>
-    private sealed record LabelledImages(Tensor Images, Tensor Labels, int ClassCount) : IDisposable
-    {
-        public void Dispose()
-        {
-            Images.Dispose();
-            Labels.Dispose();
-        }
-    }
-
     /// <summary>What one evaluation works with, and how its results are labelled.</summary>
-    private sealed record EvaluationRun(ExperimentPlan Plan, EvaluationSpec Evaluation, DatasetPlan Dataset, LabelledImages Train,
-        LabelledImages Test, VisionTransformer Pretrained, string EncoderKey, Action<string>? Step)
+    private sealed record EvaluationRun(ExperimentPlan Plan, EvaluationSpec Evaluation, DatasetPlan Dataset, ShardImages Train,
+        ShardImages Test, VisionTransformer Pretrained, string EncoderKey, Action<string>? Step)
     {
         public string DatasetName => $"{Dataset.Id}/{Dataset.TrainSplit}→{Dataset.EvaluationSplit}";
 

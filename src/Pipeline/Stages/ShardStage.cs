@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using SemanticMIM.Data.Datasets;
 using SemanticMIM.Data.Shards;
 using SemanticMIM.Pipeline.Storage;
@@ -15,11 +16,32 @@ public static class ShardStage
 {
     private const string UnitsFolder = "units";
 
-    /// <summary>The whole split in this process: every unit, then the commit; a verified split is reused.</summary>
+    /// <summary>
+    /// The whole split in this process: every unit, then the commit; a verified split is reused. One caller at a time
+    /// per split: evaluations running side by side (two arms of one run) may ask for the same data set, and would
+    /// otherwise write the same scratch files.
+    /// </summary>
     public static async Task<StageResult<ShardManifest>> RunAsync(StoreFiles files, DatasetPlan dataset, string split,
         Action<long>? samplesWritten = null, CancellationToken cancellation = default)
     {
         string prefix = StoreLayout.DatasetSplit(dataset.Id, split);
+        var gate = Writers.GetOrAdd(prefix, _ => new SemaphoreSlim(1, 1));
+        await gate.WaitAsync(cancellation);
+        try
+        {
+            return await RunAloneAsync(files, dataset, split, prefix, samplesWritten, cancellation);
+        }
+        finally
+        {
+            gate.Release();
+        }
+    }
+
+    private static readonly ConcurrentDictionary<string, SemaphoreSlim> Writers = new(StringComparer.Ordinal);
+
+    private static async Task<StageResult<ShardManifest>> RunAloneAsync(StoreFiles files, DatasetPlan dataset, string split, string prefix,
+        Action<long>? samplesWritten, CancellationToken cancellation)
+    {
         var existing = await ReadVerifiedAsync(files, prefix, cancellation);
         if (existing is not null)
         {

@@ -47,7 +47,7 @@ public class ClassificationFineTuningTests
         // Crops keep at least 90% of the area: a small crop could see only one half, which is ambiguous.
         var recipe = FineTuneRecipe.Paper with
         {
-            Name = "toy", Epochs = 20, BatchSize = 8, LearningRate = 2e-3, WarmupEpochs = 1, MinScale = 0.9,
+            Name = "toy", Epochs = 40, BatchSize = 8, LearningRate = 2e-3, WarmupEpochs = 1, MinScale = 0.9,
         };
 
         var report = ClassificationFineTuning.Run(encoder, train, trainLabels, test, testLabels, 2, Options(recipe));
