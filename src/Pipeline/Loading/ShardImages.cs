@@ -1,3 +1,4 @@
+using System.Runtime.ExceptionServices;
 using SemanticMIM.Data.Imaging;
 using SemanticMIM.Data.Shards;
 using SemanticMIM.Data.Tensors;
@@ -89,7 +90,20 @@ public sealed class ShardImages(string folder, DatasetPlan dataset, EvaluationVi
         var maps = new LabelMap[samples.Count];
         var mode = dataset.Channels == 1 ? ColorMode.Grayscale : ColorMode.Rgb;
         int size = dataset.ImageSize;
-        Parallel.For(0, samples.Count, i =>
+        try
+        {
+            Parallel.For(0, samples.Count, i => DecodeSample(i));
+        }
+        catch (AggregateException error)
+        {
+            // The first sample's own error (e.g. a missing label) is clearer than the wrapper.
+            ExceptionDispatchInfo.Throw(error.InnerExceptions[0]);
+        }
+        var pixels = ModelInput.UnitRange(images);
+        var labelTensor = view == EvaluationView.CenterSquare ? BatchTensors.ClassIndices(classes) : BatchTensors.LabelMaps(maps);
+        return new OwnedBatch(new LabelledBatch(pixels, labelTensor));
+
+        void DecodeSample(int i)
         {
             var decoded = samples[i].Decode(mode);
             if (view == EvaluationView.CenterSquare)
@@ -102,10 +116,7 @@ public sealed class ShardImages(string folder, DatasetPlan dataset, EvaluationVi
             (images[i], maps[i]) = view == EvaluationView.Squashed
                 ? (ModelInput.SquashedView(decoded.Image, size), ModelInput.SquashedLabels(labels, size))
                 : (ModelInput.LandscapeView(decoded.Image, size), ModelInput.LandscapeLabels(labels, size));
-        });
-        var pixels = ModelInput.UnitRange(images);
-        var labelTensor = view == EvaluationView.CenterSquare ? BatchTensors.ClassIndices(classes) : BatchTensors.LabelMaps(maps);
-        return new OwnedBatch(new LabelledBatch(pixels, labelTensor));
+        }
     }
 
     /// <summary>A batch this source disposes once the consumer moves on.</summary>
