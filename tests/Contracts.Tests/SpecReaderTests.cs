@@ -23,7 +23,7 @@ public sealed class SpecReaderTests
     [Fact]
     public void EveryShippedExampleIsValid()
     {
-        var files = Directory.GetFiles(ExamplesFolder(), "*.yaml");
+        var files = Directory.GetFiles(ExamplesFolder(), "*.yaml", SearchOption.AllDirectories);
 
         Assert.True(files.Length >= 4, "the four paper arms ship as examples");
         var specs = files.Select(SpecReader.ReadFile).ToList();

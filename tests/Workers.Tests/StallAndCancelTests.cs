@@ -1,6 +1,7 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
+using Microsoft.Extensions.Options;
 using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Pipeline.Storage;
 using SemanticMIM.Platform.Jobs;
@@ -100,6 +101,26 @@ public sealed class StallAndCancelTests : IAsyncLifetime
         lock (_failures)
         {
             Assert.Single(_failures, f => f.ExperimentId == id);
+        }
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_failing_job_announces_its_failure_only_when_nothing_retries_it(bool announce)
+    {
+        // An experiment the repository does not know: the job fails as soon as it reads the record.
+        var id = Guid.NewGuid();
+        var runner = new ExperimentJobRunner(_pipeline.Services.GetRequiredService<ExperimentRepository>(),
+            _pipeline.Services.GetRequiredService<StoreFiles>(), _pipeline.Bus, _pipeline.Services.GetRequiredService<SemanticMimMetrics>(),
+            Options.Create(new ExperimentJobOptions { AnnounceFailures = announce }), NullLogger<ExperimentJobRunner>.Instance);
+
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => runner.RunAsync(JobSpec.Pretraining(id), CancellationToken.None));
+        await Task.Delay(500);
+
+        lock (_failures)
+        {
+            Assert.Equal(announce ? 1 : 0, _failures.Count(f => f.ExperimentId == id));
         }
     }
 

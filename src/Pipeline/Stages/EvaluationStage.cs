@@ -296,7 +296,7 @@ public static class EvaluationStage
         run.Step?.Invoke("UperNet fine-tuning of the pretrained encoder");
         var report = UperNetSegmentation.Run(run.Pretrained, run.Train, run.Test, run.Train.ClassCount, options);
         string recipe = report.Recipe + string.Create(CultureInfo.InvariantCulture,
-            $"; taps at layers {string.Join(", ", report.Taps)}; images are the central 4:3 window of each image at height {run.Dataset.ImageSize} ")
+            $"; pyramid from blocks {string.Join(", ", report.Taps.Select(tap => tap + 1))} of {run.Pretrained.Config.Depth}; images are the central 4:3 window of each image at height {run.Dataset.ImageSize} ")
             + "(the reference keeps the whole image); the pretrained encoder only (no random-init control)";
         int depth = run.Pretrained.Config.Depth;
         return

@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Pipeline;
 using SemanticMIM.Pipeline.Stages;
@@ -10,13 +11,25 @@ using SemanticMIM.Workers.Orchestration;
 
 namespace SemanticMIM.Workers.Jobs;
 
+/// <summary>How a job's own failure reaches the orchestrator.</summary>
+public sealed class ExperimentJobOptions
+{
+    /// <summary>
+    /// True (in-process jobs, which nothing retries): announce <see cref="ExperimentFailed"/> at once. False
+    /// (Kubernetes Job pods): only fail the pod, so the Job's backoff starts it again (pretraining resumes from its
+    /// last checkpoint) and the Job watcher reports the failure once the backoff limit is reached.
+    /// </summary>
+    public bool AnnounceFailures { get; set; } = true;
+}
+
 /// <summary>
 /// What the trainer and evaluator jobs run: pretraining (resuming from the newest checkpoint in the store) or
-/// one evaluation, reporting progress, checkpoints and completion as events. A failure is announced as
-/// <see cref="ExperimentFailed"/> and fails the job; a job stops early when its experiment was cancelled.
+/// one evaluation, reporting progress, checkpoints and completion as events. A failure fails the job and, unless
+/// something retries it (<see cref="ExperimentJobOptions"/>), is announced as <see cref="ExperimentFailed"/>; a job
+/// stops early when its experiment was cancelled.
 /// </summary>
 public sealed class ExperimentJobRunner(ExperimentRepository repository, StoreFiles files, IBus bus, SemanticMimMetrics metrics,
-    ILogger<ExperimentJobRunner> logger) : IJobRunner
+    IOptions<ExperimentJobOptions> options, ILogger<ExperimentJobRunner> logger) : IJobRunner
 {
     /// <summary>Progress events per run, at most; the last step is always reported.</summary>
     private const int ProgressEvents = 50;
@@ -55,6 +68,11 @@ public sealed class ExperimentJobRunner(ExperimentRepository repository, StoreFi
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {
+            if (!options.Value.AnnounceFailures)
+            {
+                logger.LogError(error, "Job {Job} failed; its Job's backoff decides whether it runs again", job.Name);
+                throw;
+            }
             logger.LogError(error, "Job {Job} failed", job.Name);
             metrics.UnitFailed(stage, experiment);
             await bus.Publish(new ExperimentFailed { ExperimentId = job.ExperimentId, Stage = stage, Reason = error.Message }, CancellationToken.None);

@@ -12,8 +12,9 @@ namespace SemanticMIM.Workers.Jobs;
 /// <summary>
 /// The entry point of a trainer or evaluator job (a Kubernetes Job's container): runs the one job described
 /// by the <c>Job</c> configuration section (<c>Job__Name</c>, <c>Job__ExperimentId</c>, <c>Job__EvaluationIndex</c>
-/// in the environment), exposes health and metrics while it runs, and exits 0 on success, 1 on failure.
-/// Started again after a crash, pretraining resumes from its newest checkpoint in the store.
+/// in the environment), exposes health and metrics while it runs, and exits 0 on success, 1 on failure, without
+/// announcing the failure itself: the Job's backoff starts the pod again and pretraining resumes from its newest
+/// checkpoint in the store; the orchestrator's Job watcher reports the failure once the backoff limit is reached.
 /// </summary>
 public static class JobHost
 {
@@ -24,6 +25,8 @@ public static class JobHost
         builder.Services.AddSemanticMimObjectStore(builder.Configuration);
         builder.Services.AddSemanticMimWorkers(WorkerHost.CacheFolder(builder.Configuration, serviceName));
         builder.Services.AddScoped<ExperimentJobRunner>();
+        // Kubernetes retries a failed pod (backoffLimit); the Job watcher reports the failure once it gives up.
+        builder.Services.Configure<ExperimentJobOptions>(options => options.AnnounceFailures = false);
         builder.Services.AddSemanticMimBus(builder.Configuration, _ => { });
         await using var app = builder.Build();
         app.MapDefaultEndpoints();
