@@ -27,8 +27,12 @@ public sealed class PretrainingEngine : IDisposable
     private readonly WarmupCosineSchedule _schedule;
     private int _checkpointedStep;
 
-    private PretrainingEngine(MimPretrainingModel model, TrainingConfig config, IBatchSource batches, string? checkpointRoot, IProgress<TrainingProgress>? progress)
+    private PretrainingEngine(MimPretrainingModel model, TrainingConfig config, IBatchSource batches, string? checkpointRoot,
+        IProgress<TrainingProgress>? progress, Device? device)
     {
+        Device = device ?? CPU;
+        // Moved before the optimizer takes the parameters: moving replaces them.
+        model.to(Device);
         Model = model;
         Config = config;
         _batches = batches;
@@ -47,6 +51,9 @@ public sealed class PretrainingEngine : IDisposable
 
     public MimPretrainingModel Model { get; }
 
+    /// <summary>Where the model trains; batches and masks are made on the CPU and moved here per micro-batch.</summary>
+    public Device Device { get; }
+
     public TrainingConfig Config { get; }
 
     /// <summary>Optimizer updates done.</summary>
@@ -62,27 +69,28 @@ public sealed class PretrainingEngine : IDisposable
 
     /// <summary>A fresh run: seeds torch's global generator with <see cref="TrainingConfig.Seed"/> and builds the model.</summary>
     public static PretrainingEngine Start(MimModelConfig modelConfig, TrainingConfig config, IBatchSource batches,
-        string? checkpointRoot = null, IProgress<TrainingProgress>? progress = null)
+        string? checkpointRoot = null, IProgress<TrainingProgress>? progress = null, Device? device = null)
     {
         config.EnsureValid();
         modelConfig.Encoder.EnsureValid();
         random.manual_seed(config.Seed);
-        return new PretrainingEngine(new MimPretrainingModel(modelConfig), config, batches, checkpointRoot, progress);
+        return new PretrainingEngine(new MimPretrainingModel(modelConfig), config, batches, checkpointRoot, progress, device);
     }
 
     /// <summary>
     /// Continues from a checkpoint folder: weights, optimizer moments, step, batch position and both generators
-    /// are restored, so the run continues exactly as if it had never stopped.
+    /// are restored, so the run continues exactly as if it had never stopped (on the CPU; a GPU's own generator,
+    /// which drop path draws from there, is not part of the checkpoint).
     /// </summary>
     public static PretrainingEngine Resume(string checkpointFolder, IBatchSource batches,
-        string? checkpointRoot = null, IProgress<TrainingProgress>? progress = null)
+        string? checkpointRoot = null, IProgress<TrainingProgress>? progress = null, Device? device = null)
     {
         _ = CheckpointManifest.ReadValid(checkpointFolder)
             ?? throw new InvalidDataException($"{checkpointFolder} is not a complete checkpoint (missing or mismatched {CheckpointManifest.FileName})");
         var state = TrainingState.Load(Path.Combine(checkpointFolder, TrainingState.FileName));
         state.Config.EnsureValid();
         var model = ModelCheckpoint.LoadPretraining(Path.Combine(checkpointFolder, ModelFileName));
-        var engine = new PretrainingEngine(model, state.Config, batches, checkpointRoot, progress)
+        var engine = new PretrainingEngine(model, state.Config, batches, checkpointRoot, progress, device)
         {
             Step = state.Step,
             LastCheckpoint = checkpointFolder,
@@ -150,8 +158,8 @@ public sealed class PretrainingEngine : IDisposable
         for (int micro = 0; micro < Config.AccumulationSteps; micro++)
         {
             var batch = _batches.Next(Config.BatchSize);
-            var mask = masks.narrow(0, (long)micro * Config.BatchSize, Config.BatchSize);
-            var loss = Model.Loss(batch.Images, mask, batch.Targets);
+            var mask = masks.narrow(0, (long)micro * Config.BatchSize, Config.BatchSize).to(Device);
+            var loss = Model.Loss(batch.Images.to(Device), mask, batch.Targets.to(Device));
             double value = loss.ToDouble();
             if (!double.IsFinite(value))
             {

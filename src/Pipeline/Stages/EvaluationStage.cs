@@ -13,6 +13,7 @@ using SemanticMIM.Model;
 using SemanticMIM.Model.Checkpoints;
 using SemanticMIM.Pipeline.Loading;
 using SemanticMIM.Pipeline.Storage;
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace SemanticMIM.Pipeline.Stages;
@@ -109,7 +110,7 @@ public static class EvaluationStage
 
     private static IReadOnlyList<EvaluationResult> LinearProbeProtocol(EvaluationRun run)
     {
-        var options = LinearProbeOptions(run.Evaluation, run.Plan.Spec.Training.Seed);
+        var options = LinearProbeOptions(run.Evaluation, run.Plan.Spec.Training.Seed) with { Device = run.Device };
         string views = run.Evaluation.Augment
             ? "RandomResizedCrop(0.08, 1) + flip views every epoch streamed through the encoder, test: resize ×256/224 and centre crop"
             : "features of the centre view computed once and held in memory (no augmentation; the spec's recipe trains on "
@@ -201,7 +202,7 @@ public static class EvaluationStage
     private static IEnumerable<LabelledBatch> AugmentedBatches(EvaluationRun run, LinearProbeOptions options, int epoch)
     {
         ulong seed = EpochSeeds.For(options.Seed, epoch);
-        using var generator = new TorchSharp.torch.Generator(seed);
+        using var generator = new torch.Generator(seed);
         var views = new ClassificationViews();
         foreach (var batch in run.Train.Batches(options.BatchSize, seed))
         {
@@ -262,7 +263,10 @@ public static class EvaluationStage
             BatchSize = Or(evaluation.BatchSize, recipe.BatchSize),
             LearningRate = evaluation.LearningRate > 0 ? evaluation.LearningRate : recipe.LearningRate,
         };
-        return new FineTuneOptions { Recipe = recipe, Mean = dataset.Mean, Std = dataset.Std, ImageSize = dataset.ImageSize, Seed = (ulong)seed };
+        return new FineTuneOptions
+        {
+            Recipe = recipe, Mean = dataset.Mean, Std = dataset.Std, ImageSize = dataset.ImageSize, Seed = (ulong)seed, Device = ComputeDevice.Default,
+        };
     }
 
     private static IReadOnlyList<EvaluationResult> FineTuneProtocol(EvaluationRun run)
@@ -288,6 +292,7 @@ public static class EvaluationStage
         // The readers already map ADE20K's 0 ("other") to the ignore index and shift the classes down.
         ReduceZeroLabel = false,
         Seed = (ulong)seed,
+        Device = ComputeDevice.Default,
     };
 
     private static IReadOnlyList<EvaluationResult> UperNetProtocol(EvaluationRun run)
@@ -327,16 +332,19 @@ public static class EvaluationStage
             Checkpoint = encoder == EncoderKinds.Pretrained ? EncoderKey : "",
         };
 
+        /// <summary>Where the protocols compute (<see cref="ComputeDevice"/>).</summary>
+        public Device Device { get; } = ComputeDevice.Default;
+
         /// <summary>
         /// The pretrained encoder and the random-init control (seeded from the spec), both at <paramref name="imageSize"/>
-        /// with position embeddings resized; each is the caller's to dispose.
+        /// with position embeddings resized, on <see cref="Device"/>; each is the caller's to dispose.
         /// </summary>
         public IEnumerable<(string Name, VisionTransformer Encoder)> Encoders(int imageSize)
         {
-            yield return (EncoderKinds.Pretrained, Pretrained.Adapted(imageSize, dropPathRate: 0));
+            yield return (EncoderKinds.Pretrained, Pretrained.Adapted(imageSize, dropPathRate: 0).to(Device));
             random.manual_seed(Plan.Spec.Training.Seed + 1);
             using var randomInit = new VisionTransformer(Plan.Model.Encoder);
-            yield return (EncoderKinds.RandomInit, randomInit.Adapted(imageSize, dropPathRate: 0));
+            yield return (EncoderKinds.RandomInit, randomInit.Adapted(imageSize, dropPathRate: 0).to(Device));
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using SemanticMIM.Contracts.Results;
 using SemanticMIM.Data.Shards;
+using SemanticMIM.Model;
 using SemanticMIM.Model.Checkpoints;
 using SemanticMIM.Pipeline.Loading;
 using SemanticMIM.Pipeline.Storage;
@@ -53,9 +54,10 @@ public static class PretrainStage
             log.Add(new TrainingPoint(step.Step, step.Loss, step.LearningRate, step.GradientNorm, step.ImagesPerSecond));
             progress?.Invoke(step);
         });
+        var device = ComputeDevice.Default;
         using var engine = latest is null
-            ? PretrainingEngine.Start(plan.Model, config, batches, localRoot, report)
-            : PretrainingEngine.Resume(await files.LocalFolderAsync(latest.Value.Key, cancellation), batches, localRoot, report);
+            ? PretrainingEngine.Start(plan.Model, config, batches, localRoot, report, device)
+            : PretrainingEngine.Resume(await files.LocalFolderAsync(latest.Value.Key, cancellation), batches, localRoot, report, device);
         string lastKey = latest?.Key ?? "";
         engine.CheckpointSaved += folder =>
         {
