@@ -95,7 +95,7 @@ public static class ExperimentReport
 
     public static readonly string[] SegmentationTableHeader = ["arm", "protocol", "encoder", "layer", "mIoU", "mIoU, last epoch", "pixel accuracy"];
 
-    /// <summary>Rows of (arm, feature, top-1, top-5, recipe) for fine-tuning.</summary>
+    /// <summary>Rows of (arm, feature, top-1, top-5) for fine-tuning; the recipes follow the tables in the report.</summary>
     public static IReadOnlyList<string[]> FineTuneTable(IReadOnlyList<ArmOutcome> arms) =>
         arms.SelectMany(arm => arm.Results
                 .Where(r => r.Protocol == ProtocolNames.FineTune && r.Metric == ProbeMetrics.Top1)
@@ -104,11 +104,10 @@ public static class ExperimentReport
                 {
                     arm.Name, r.Feature, Percent(r.Value),
                     Percent(arm.Results.FirstOrDefault(p => p.Protocol == r.Protocol && p.Feature == r.Feature && p.Metric == ProbeMetrics.Top5)?.Value ?? double.NaN),
-                    r.Recipe,
                 }))
             .ToList();
 
-    public static readonly string[] FineTuneTableHeader = ["arm", "feature", "top-1", "top-5", "recipe"];
+    public static readonly string[] FineTuneTableHeader = ["arm", "feature", "top-1", "top-5"];
 
     public static void Write(string folder, string title, IReadOnlyList<ArmOutcome> arms, string notes)
     {

@@ -82,7 +82,7 @@ public sealed class ExperimentReportTests : IDisposable
     {
         var arms = new[] { FullArm("sm") };
 
-        Assert.Equal([["sm", "cls", "83.0%", "96.0%", "fine-tune recipe"], ["sm", "patch", "82.9%", "95.0%", "fine-tune recipe"]], ExperimentReport.FineTuneTable(arms));
+        Assert.Equal([["sm", "cls", "83.0%", "96.0%"], ["sm", "patch", "82.9%", "95.0%"]], ExperimentReport.FineTuneTable(arms));
         Assert.Equal(
             [["sm", "segmentation-probe", "pretrained", "8", "43.1%", "42.0%", "90.0%"], ["sm", "upernet", "pretrained", "12", "44.1%", "44.1%", "80.0%"]],
             ExperimentReport.SegmentationTable(arms));
