@@ -49,7 +49,7 @@ public sealed record DatasetPlan
             DatasetKind.FashionMnist => ("fashion-mnist", "train", "test"),
             DatasetKind.ImageNet => ("imagenet", "train", "val"),
             DatasetKind.PascalVoc => ("pascal-voc", "train", "val"),
-            DatasetKind.Ade20k => ("ade20k", "training", "validation"),
+            DatasetKind.Ade20k => ("ade20k", "train", "val"),
             DatasetKind.SyntheticScenes => ("synthetic-scenes", "train", "test"),
             _ => throw new ArgumentOutOfRangeException(nameof(spec), spec.Kind, "unknown data set kind"),
         };

@@ -1,5 +1,7 @@
 using SemanticMIM.Contracts.Results;
 using SemanticMIM.Contracts.Specs;
+using SemanticMIM.Data.Imaging;
+using SemanticMIM.Data.Png;
 using SemanticMIM.Evaluation;
 using SemanticMIM.Pipeline.Stages;
 using SemanticMIM.Pipeline.Storage;
@@ -89,5 +91,111 @@ public sealed class EvaluationStageTests : IDisposable
             Assert.True(again.Reused);
             Assert.Equal(results[i], again.Value);
         }
+    }
+
+    /// <summary>
+    /// A PascalVOC tree (JPEGs of assorted sizes, palette label PNGs with ignore borders, split lists) and an ADE20K
+    /// tree (JPEGs, grayscale annotations with 0 = "other"), as the real archives lay them out: each image holds
+    /// bright blocks of its label's class on a dark background.
+    /// </summary>
+    private string WriteFixtures()
+    {
+        string root = _folder.File("fixtures");
+        var random = new Random(7);
+        void Write(byte[] bytes, params string[] path)
+        {
+            string file = Path.Combine([root, .. path]);
+            Directory.CreateDirectory(Path.GetDirectoryName(file)!);
+            File.WriteAllBytes(file, bytes);
+        }
+        (ImageBuffer Image, LabelMap Labels) Scene(int width, int height, int classes, bool ignoreBorder)
+        {
+            var pixels = new byte[width * height * 3];
+            var labels = new byte[width * height];
+            int blockClass = random.Next(1, classes);
+            int left = random.Next(0, width / 2), top = random.Next(0, height / 2);
+            for (int y = 0; y < height; y++)
+            {
+                for (int x = 0; x < width; x++)
+                {
+                    bool inside = x >= left && x < left + width / 2 && y >= top && y < top + height / 2;
+                    byte label = inside ? (byte)blockClass : (byte)0;
+                    labels[y * width + x] = ignoreBorder && inside && (x == left || y == top) ? LabelMap.Ignore : label;
+                    byte value = (byte)(inside ? 60 + 40 * blockClass : 20);
+                    pixels[(y * width + x) * 3] = value;
+                    pixels[(y * width + x) * 3 + 1] = (byte)(255 - value);
+                    pixels[(y * width + x) * 3 + 2] = value;
+                }
+            }
+            return (new ImageBuffer(width, height, 3, pixels), new LabelMap(width, height, labels));
+        }
+        string[] voc = ["VOCdevkit", "VOC2012"];
+        foreach (var (split, count) in new[] { ("train", 12), ("val", 4) })
+        {
+            var ids = Enumerable.Range(0, count).Select(i => $"2007_{split}{i:D3}").ToArray();
+            foreach (string id in ids)
+            {
+                var (image, labels) = Scene(36 + 4 * random.Next(0, 4), 30, classes: 4, ignoreBorder: true);
+                Write(ImageCodec.EncodeJpeg(image, 95), [.. voc, "JPEGImages", id + ".jpg"]);
+                Write(IndexedPngEncoder.EncodePalette(labels, ColorPalette.PascalVoc()), [.. voc, "SegmentationClass", id + ".png"]);
+            }
+            Write(System.Text.Encoding.ASCII.GetBytes(string.Join('\n', ids) + "\n"), [.. voc, "ImageSets", "Segmentation", split + ".txt"]);
+        }
+        foreach (var (split, count) in new[] { ("training", 12), ("validation", 4) })
+        {
+            for (int i = 0; i < count; i++)
+            {
+                // ADE20K's annotations count classes from 1 (0 = "other"): the block class k is stored as k + 1.
+                var (image, labels) = Scene(40, 30, classes: 4, ignoreBorder: false);
+                var raw = new LabelMap(labels.Width, labels.Height, labels.Labels.Select(l => (byte)(l + 1)).ToArray());
+                string name = $"ADE_{split}_{i:D8}";
+                Write(ImageCodec.EncodeJpeg(image, 95), "ADEChallengeData2016", "images", split, name + ".jpg");
+                Write(IndexedPngEncoder.EncodeGrayscale(raw), "ADEChallengeData2016", "annotations", split, name + ".png");
+            }
+        }
+        return root;
+    }
+
+    [Fact]
+    public async Task The_segmentation_protocols_run_on_PascalVOC_and_ADE20K_in_their_archive_layouts()
+    {
+        string fixtures = WriteFixtures();
+        var spec = TinySpecs.FashionMnist("real-formats") with
+        {
+            Dataset = new DatasetSpec { Kind = DatasetKind.FashionMnist, ImageSize = 28, Channels = 1, MaxTrainSamples = 32, MaxTestSamples = 8, ShardSize = 40 },
+            Training = new TrainingSpec { Steps = 2, BatchSize = 16, Seed = 3 },
+            Evaluations =
+            [
+                new EvaluationSpec
+                {
+                    Protocol = EvaluationProtocol.SegmentationProbe, Epochs = 2, BatchSize = 6,
+                    Dataset = new DatasetSpec { Kind = DatasetKind.PascalVoc, Source = Path.Combine(fixtures, "VOCdevkit", "VOC2012"), ImageSize = 32, Channels = 1, ShardSize = 8 },
+                },
+                new EvaluationSpec
+                {
+                    Protocol = EvaluationProtocol.UperNet, Recipe = EvaluationRecipes.Tiny, Iterations = 2, BatchSize = 2, CropSize = 16,
+                    Dataset = new DatasetSpec { Kind = DatasetKind.Ade20k, Source = fixtures, ImageSize = 24, Channels = 1, ShardSize = 8 },
+                },
+            ],
+        };
+        var plan = ExperimentPlan.From(spec);
+        var train = (await ShardStage.RunAsync(_files, plan.Dataset, plan.Dataset.TrainSplit)).Value;
+        var targets = (await TargetStage.RunAsync(_files, plan.Targets, plan.Dataset, train, tokenizer: null)).Value;
+        var pretrained = (await PretrainStage.RunAsync(_files, plan, train, targets)).Value;
+
+        var voc = (await EvaluationStage.RunAsync(_files, plan, 0, pretrained.EncoderKey)).Value;
+        var ade = (await EvaluationStage.RunAsync(_files, plan, 1, pretrained.EncoderKey)).Value;
+
+        var vocPlan = plan.EvaluationDataset(0);
+        var adePlan = plan.EvaluationDataset(1);
+        var vocManifest = await ShardStage.ReadVerifiedAsync(_files, StoreLayout.DatasetSplit(vocPlan.Id, vocPlan.TrainSplit));
+        var adeManifest = await ShardStage.ReadVerifiedAsync(_files, StoreLayout.DatasetSplit(adePlan.Id, adePlan.EvaluationSplit));
+        Assert.Equal((21, 12), (vocManifest!.ClassCount, vocManifest.TotalSamples));
+        Assert.Equal((150, 4), (adeManifest!.ClassCount, adeManifest.TotalSamples));
+        Assert.Contains(voc, r => r.Metric == ProbeMetrics.MeanIoU && r.Encoder == EncoderKinds.Pretrained);
+        Assert.Contains("resized to 32²", voc[0].Recipe, StringComparison.Ordinal);
+        // 24-pixel-high 4:3 windows (24 × 32) under a 16-pixel crop: the validation slides over several windows.
+        Assert.Contains("slide 16 stride 11", ade[0].Recipe, StringComparison.Ordinal);
+        Assert.All(voc.Concat(ade), r => Assert.InRange(r.Value, 0, 1));
     }
 }
