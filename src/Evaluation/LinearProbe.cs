@@ -1,4 +1,5 @@
 using SemanticMIM.Model;
+using SemanticMIM.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -59,6 +60,7 @@ public static class LinearProbe
         long count = trainLabels.shape[0];
         long stepsPerEpoch = (count + options.BatchSize - 1) / options.BatchSize;
         long totalSteps = options.Epochs * stepsPerEpoch;
+        var schedule = Schedule(options.LearningRate, totalSteps);
         using var optimizer = torch.optim.AdamW(
             heads.SelectMany(h => h.parameters()), options.LearningRate, weight_decay: options.WeightDecay);
         long step = 0;
@@ -70,7 +72,7 @@ public static class LinearProbe
                 using var scope = torch.NewDisposeScope();
                 foreach (var group in optimizer.ParamGroups)
                 {
-                    group.LearningRate = CosineLearningRate(options.LearningRate, step, totalSteps);
+                    group.LearningRate = schedule.At((int)step);
                 }
                 var indices = order.narrow(0, start, Math.Min(options.BatchSize, count - start));
                 var labels = trainLabels.index_select(0, indices).to(ScalarType.Int64).to(device);
@@ -85,9 +87,9 @@ public static class LinearProbe
         }
     }
 
-    /// <summary>Cosine from the base rate at step 0 towards 0 at the end, per step, without warmup.</summary>
-    internal static double CosineLearningRate(double baseRate, long step, long totalSteps) =>
-        baseRate * 0.5 * (1 + Math.Cos(Math.PI * step / totalSteps));
+    /// <summary>Cosine from the base rate at step 0 towards 0 at the end, per step, without warmup (spec (f)).</summary>
+    internal static WarmupCosineSchedule Schedule(double baseRate, long totalSteps) =>
+        new(baseRate, MinLearningRate: 0, WarmupSteps: 0, (int)totalSteps, WarmupStartFactor: 1);
 
     private static (double Top1, double Top5) Accuracy(
         Linear head, Tensor features, Tensor labels, int batchSize, Device device)

@@ -34,6 +34,7 @@ public static class StreamingLinearProbe
         {
             long stepsPerEpoch = (trainCount + options.BatchSize - 1) / options.BatchSize;
             long totalSteps = options.Epochs * stepsPerEpoch;
+            var schedule = LinearProbe.Schedule(options.LearningRate, totalSteps);
             using var optimizer = torch.optim.AdamW(heads.SelectMany(h => h.parameters()), options.LearningRate, weight_decay: options.WeightDecay);
             long step = 0;
             for (int epoch = 0; epoch < options.Epochs; epoch++)
@@ -43,7 +44,7 @@ public static class StreamingLinearProbe
                     using var scope = torch.NewDisposeScope();
                     foreach (var group in optimizer.ParamGroups)
                     {
-                        group.LearningRate = LinearProbe.CosineLearningRate(options.LearningRate, Math.Min(step, totalSteps - 1), totalSteps);
+                        group.LearningRate = schedule.At((int)Math.Min(step, totalSteps - 1));
                     }
                     var features = Features(encoder, batch.Images.to(device));
                     var labels = batch.Labels.to(ScalarType.Int64).to(device);

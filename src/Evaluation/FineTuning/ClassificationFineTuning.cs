@@ -1,4 +1,5 @@
 using SemanticMIM.Model;
+using SemanticMIM.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -15,6 +16,9 @@ namespace SemanticMIM.Evaluation.FineTuning;
 public static class ClassificationFineTuning
 {
     private const double AdamEpsilon = 1e-8;
+
+    /// <summary>The official configs' LinearLR start_factor: the warmup starts at 1e-4 of the peak.</summary>
+    public const double WarmupStartFactor = 1e-4;
 
     /// <summary>
     /// Fine-tunes on float images in [0, 1] (N, C, H, W) held in memory, with labels in [0, numClasses), after
@@ -77,7 +81,7 @@ public static class ClassificationFineTuning
         long stepsPerEpoch = (count + recipe.BatchSize - 1) / recipe.BatchSize;
         long totalSteps = recipe.Epochs * stepsPerEpoch;
         var schedule = new WarmupCosineSchedule(
-            recipe.LearningRate, recipe.MinLearningRate, (long)(recipe.WarmupEpochs * stepsPerEpoch), totalSteps);
+            recipe.LearningRate, recipe.MinLearningRate, (int)(recipe.WarmupEpochs * stepsPerEpoch), (int)totalSteps, WarmupStartFactor);
         classifier.train();
         long step = 0;
         for (int epoch = 0; epoch < recipe.Epochs; epoch++)
@@ -85,7 +89,7 @@ public static class ClassificationFineTuning
             foreach (var batch in train.Batches(recipe.BatchSize, EpochSeeds.For(options.Seed, epoch)))
             {
                 using var scope = torch.NewDisposeScope();
-                double learningRate = schedule.At(step);
+                double learningRate = schedule.At((int)step);
                 foreach (var (scale, group) in groups)
                 {
                     group.LearningRate = learningRate * scale;

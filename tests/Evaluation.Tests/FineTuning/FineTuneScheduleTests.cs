@@ -1,13 +1,15 @@
 using SemanticMIM.Evaluation.FineTuning;
+using SemanticMIM.Training;
 
 namespace SemanticMIM.Evaluation.Tests.FineTuning;
 
-public class WarmupCosineScheduleTests
+/// <summary>The fine-tuning recipes' schedule: the trainer's, warming up from the configs' 1e-4 of the peak.</summary>
+public class FineTuneScheduleTests
 {
     [Fact]
     public void WarmsUpLinearlyThenFollowsTheCosineToTheMinimum()
     {
-        var schedule = new WarmupCosineSchedule(peak: 1e-3, minimum: 1e-6, warmupSteps: 10, totalSteps: 110);
+        var schedule = new WarmupCosineSchedule(1e-3, 1e-6, WarmupSteps: 10, TotalSteps: 110, ClassificationFineTuning.WarmupStartFactor);
 
         Assert.Equal(1e-7, schedule.At(0), 15);
         Assert.Equal(1e-3 * (1e-4 + (1 - 1e-4) * 0.5), schedule.At(5), 15);
@@ -20,7 +22,7 @@ public class WarmupCosineScheduleTests
     [Fact]
     public void WithoutWarmupStartsAtThePeakAndEndsAtZero()
     {
-        var schedule = new WarmupCosineSchedule(peak: 4e-3, minimum: 0, warmupSteps: 0, totalSteps: 100);
+        var schedule = new WarmupCosineSchedule(4e-3, 0, WarmupSteps: 0, TotalSteps: 100, ClassificationFineTuning.WarmupStartFactor);
 
         Assert.Equal(4e-3, schedule.At(0), 15);
         Assert.Equal(2e-3, schedule.At(50), 15);
