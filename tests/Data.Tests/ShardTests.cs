@@ -156,6 +156,23 @@ public class ShardTests
     }
 
     [Fact]
+    public void A_reader_hashes_each_shard_once_and_a_new_reader_checks_again()
+    {
+        using var directory = new TemporaryDirectory();
+        var manifest = ShardWriter.WriteDataset(new SyntheticScenes(seed: 1, count: 3, width: 16, height: 16), directory.Path, Lossless);
+        var reader = new ShardReader(directory.Path);
+        Assert.Equal(3, reader.ReadShard(manifest.Shards[0]).Count());
+        // Same length, other bytes: only a new hash can tell.
+        var path = Path.Combine(directory.Path, manifest.Shards[0].Name);
+        var bytes = File.ReadAllBytes(path);
+        bytes[^100] ^= 0xFF;
+        File.WriteAllBytes(path, bytes);
+
+        Assert.Equal(3, reader.ReadShard(manifest.Shards[0]).Count());
+        Assert.Throws<ShardIntegrityException>(() => new ShardReader(directory.Path).ReadAll().FirstOrDefault());
+    }
+
+    [Fact]
     public void Manifests_naming_files_outside_their_folder_are_rejected()
     {
         using var directory = new TemporaryDirectory();

@@ -1,14 +1,17 @@
+using System.Collections.Concurrent;
 using System.Security.Cryptography;
 
 namespace SemanticMIM.Data.Shards;
 
 /// <summary>
 /// Reads the shards a manifest lists. Each shard's size and SHA-256 are checked against the manifest before any of
-/// its samples is returned; entries that share a key (the file name up to its first '.') form one sample.
+/// its samples is returned, once per reader: loaders that read a shard every epoch keep one reader and hash each
+/// file once. Entries that share a key (the file name up to its first '.') form one sample.
 /// </summary>
 public sealed class ShardReader
 {
     private readonly string _directory;
+    private readonly ConcurrentDictionary<string, bool> _verified = new(StringComparer.Ordinal);
 
     public ShardReader(string directory)
     {
@@ -24,7 +27,11 @@ public sealed class ShardReader
     {
         ArgumentNullException.ThrowIfNull(shard);
         var path = Path.Combine(_directory, shard.Name);
-        Verify(shard, path);
+        if (!_verified.ContainsKey(shard.Name + ":" + shard.Sha256))
+        {
+            Verify(shard, path);
+            _verified[shard.Name + ":" + shard.Sha256] = true;
+        }
         return ReadVerified(shard, path);
     }
 

@@ -22,6 +22,7 @@ public sealed class ShardedBatchSource : IBatchSource, IDisposable
     private readonly SampleOrder _order;
     private readonly int _prefetch;
     private readonly Stopwatch _waiting = new();
+    private readonly ConcurrentDictionary<string, ShardReader> _readers = new(StringComparer.Ordinal);
     private Producer? _producer;
 
     public ShardedBatchSource(IReadOnlyList<ShardPart> parts, DatasetPlan dataset, int imageSize, long seed, int shardsPerGroup = 2, int prefetch = 4)
@@ -68,6 +69,9 @@ public sealed class ShardedBatchSource : IBatchSource, IDisposable
     }
 
     public void Dispose() => _producer?.Dispose();
+
+    /// <summary>One reader per shard folder for the whole run, so each shard file is hashed once, not every epoch.</summary>
+    private ShardReader Reader(string folder) => _readers.GetOrAdd(folder, f => new ShardReader(f));
 
     private sealed record PreparedBatch(IReadOnlyList<ImageBuffer> Images, float[]? Hog, long[]? Tokens, int Patches, int FeatureDim);
 
@@ -190,7 +194,7 @@ public sealed class ShardedBatchSource : IBatchSource, IDisposable
                 _loaded.Remove(stale);
             }
             var part = _source._parts[shard];
-            var samples = new ShardReader(part.ShardFolder).ReadShard(part.Shard).ToList();
+            var samples = _source.Reader(part.ShardFolder).ReadShard(part.Shard).ToList();
             var targets = ShardTargets.Load(part.TargetPath);
             if (targets.ShardSha256 != part.Shard.Sha256 || !samples.Select(s => s.Key).SequenceEqual(targets.Keys))
             {
