@@ -24,8 +24,7 @@ public static class EncoderFeatureExtractor
         var device = encoder.parameters().First().device;
         var patchBatches = NewLists(depth);
         var clsBatches = NewLists(depth);
-        bool wasTraining = encoder.training;
-        encoder.eval();
+        using var evalMode = new EvalMode(encoder);
         try
         {
             using var noGrad = torch.no_grad();
@@ -49,7 +48,6 @@ public static class EncoderFeatureExtractor
         }
         finally
         {
-            encoder.train(wasTraining);
             foreach (var batch in patchBatches.Concat(clsBatches).SelectMany(list => list))
             {
                 batch.Dispose();

@@ -163,19 +163,11 @@ public sealed class LinearSegmentationProbe : IDisposable
         }
         using var noGrad = torch.no_grad();
         using var scope = torch.NewDisposeScope();
-        bool wasTraining = _encoder.training;
-        _encoder.eval();
-        try
-        {
-            var tokens = _encoder.ForwardFeatures(images.to(_device))[Layer - 1][.., config.NumProxies..];
-            return tokens.transpose(1, 2)
-                .reshape(tokens.shape[0], config.EmbedDim, config.GridSize, config.GridSize)
-                .MoveToOuterDisposeScope();
-        }
-        finally
-        {
-            _encoder.train(wasTraining);
-        }
+        using var evalMode = new EvalMode(_encoder);
+        var tokens = _encoder.ForwardFeatures(images.to(_device))[Layer - 1][.., config.NumProxies..];
+        return tokens.transpose(1, 2)
+            .reshape(tokens.shape[0], config.EmbedDim, config.GridSize, config.GridSize)
+            .MoveToOuterDisposeScope();
     }
 
     /// <summary>Labels as int64 on the probe's device, every label outside [0, K) turned into the ignore index.</summary>

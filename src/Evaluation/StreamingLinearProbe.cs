@@ -28,8 +28,7 @@ public static class StreamingLinearProbe
         var keys = Enumerable.Range(1, depth).SelectMany(layer => new[] { (Layer: layer, Feature: FeatureNames.Patch), (Layer: layer, Feature: FeatureNames.Cls) }).ToArray();
         using var generator = new torch.Generator(options.Seed);
         var heads = keys.Select(_ => LinearProbe.NewHead(encoder.Config.EmbedDim, numClasses, device, generator)).ToArray();
-        bool wasTraining = encoder.training;
-        encoder.eval();
+        using var evalMode = new EvalMode(encoder);
         try
         {
             long stepsPerEpoch = (trainCount + options.BatchSize - 1) / options.BatchSize;
@@ -60,7 +59,6 @@ public static class StreamingLinearProbe
         }
         finally
         {
-            encoder.train(wasTraining);
             foreach (var head in heads)
             {
                 head.Dispose();

@@ -12,17 +12,9 @@ internal static class FrozenEncoder
 {
     public static void Run(VisionTransformer encoder, Action work)
     {
-        bool wasTraining = encoder.training;
-        encoder.eval();
-        try
-        {
-            using var noGrad = torch.no_grad();
-            work();
-        }
-        finally
-        {
-            encoder.train(wasTraining);
-        }
+        using var evalMode = new EvalMode(encoder);
+        using var noGrad = torch.no_grad();
+        work();
     }
 
     public static T Run<T>(VisionTransformer encoder, Func<T> work)

@@ -142,29 +142,21 @@ public static class UperNetSegmentation
         var recipe = segmenter.Recipe;
         var device = segmenter.parameters().First().device;
         var confusion = new ConfusionMatrix(segmenter.NumClasses);
-        bool wasTraining = segmenter.training;
-        segmenter.eval();
-        try
+        using var evalMode = new EvalMode(segmenter);
+        using var noGrad = torch.no_grad();
+        foreach (var (imageBatch, labelBatch) in images.Batches(recipe.BatchSize))
         {
-            using var noGrad = torch.no_grad();
-            foreach (var (imageBatch, labelBatch) in images.Batches(recipe.BatchSize))
-            {
-                using var scope = torch.NewDisposeScope();
-                int height = (int)imageBatch.shape[2];
-                int width = (int)imageBatch.shape[3];
-                var (testHeight, testWidth) = SegmentationAugmentation.KeepRatioSize(
-                    height, width, recipe.LongEdgeFactor * recipe.CropSize, recipe.CropSize);
-                var resized = SegmentationAugmentation.ResizeImage(imageBatch.to(ScalarType.Float32).to(device), testHeight, testWidth);
-                var normalised = ImageNormalization.Normalize(resized, options.Mean, options.Std);
-                var logits = SlidingWindow.Infer(normalised, recipe.CropSize, recipe.TestStride, segmenter.WindowLogits);
-                var predicted = SegmentationAugmentation.ResizeImage(logits, height, width).argmax(1);
-                confusion.Accumulate(
-                    predicted, SegmentationAugmentation.PrepareLabels(labelBatch, segmenter.NumClasses, options.ReduceZeroLabel));
-            }
-        }
-        finally
-        {
-            segmenter.train(wasTraining);
+            using var scope = torch.NewDisposeScope();
+            int height = (int)imageBatch.shape[2];
+            int width = (int)imageBatch.shape[3];
+            var (testHeight, testWidth) = SegmentationAugmentation.KeepRatioSize(
+                height, width, recipe.LongEdgeFactor * recipe.CropSize, recipe.CropSize);
+            var resized = SegmentationAugmentation.ResizeImage(imageBatch.to(ScalarType.Float32).to(device), testHeight, testWidth);
+            var normalised = ImageNormalization.Normalize(resized, options.Mean, options.Std);
+            var logits = SlidingWindow.Infer(normalised, recipe.CropSize, recipe.TestStride, segmenter.WindowLogits);
+            var predicted = SegmentationAugmentation.ResizeImage(logits, height, width).argmax(1);
+            confusion.Accumulate(
+                predicted, SegmentationAugmentation.PrepareLabels(labelBatch, segmenter.NumClasses, options.ReduceZeroLabel));
         }
         return confusion.Metrics();
     }
