@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using SemanticMIM.Contracts.Specs;
 using SemanticMIM.Pipeline;
-using SemanticMIM.Pipeline.Storage;
 using SemanticMIM.Platform.Storage;
+using SemanticMIM.Planning;
 
 namespace SemanticMIM.Cli;
 

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using SemanticMIM.Model;
+using SemanticMIM.Planning.Configs;
 
 namespace SemanticMIM.Cli;
 

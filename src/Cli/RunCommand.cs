@@ -8,11 +8,11 @@ using SemanticMIM.Data.Shards;
 using SemanticMIM.Evaluation.Reports;
 using SemanticMIM.Pipeline;
 using SemanticMIM.Pipeline.Stages;
-using SemanticMIM.Pipeline.Storage;
 using SemanticMIM.Training.Tokenizers;
 using SemanticMIM.Platform.Storage;
 using SemanticMIM.Workers;
 using Spectre.Console;
+using SemanticMIM.Planning;
 
 namespace SemanticMIM.Cli;
 
@@ -169,7 +169,7 @@ internal static class RunCommand
     private static async Task<ArmOutcome> ReadArmAsync(StoreFiles files, ExperimentPlan plan, CancellationToken cancellation)
     {
         string experiment = StoreLayout.Experiment(plan.Id);
-        var results = await files.ReadJsonAsync<List<EvaluationResult>>(StoreLayout.Key(experiment, ExperimentFiles.ResultsFile), EvaluationStage.Json, cancellation) ?? [];
+        var results = await files.ReadJsonAsync<List<EvaluationResult>>(StoreLayout.Key(experiment, StoreLayout.ResultsFile), EvaluationStage.Json, cancellation) ?? [];
         var log = await files.ReadJsonAsync<List<TrainingPoint>>(StoreLayout.Key(experiment, PretrainStage.LogFile), PretrainStage.LogJson, cancellation) ?? [];
         string manifest = await files.ReadTextAsync(StoreLayout.Key(StoreLayout.DatasetSplit(plan.Dataset.Id, plan.Dataset.TrainSplit), ShardManifest.FileName), cancellation) ?? "";
         return new ArmOutcome(plan.Id, plan.Describe(ShardManifest.FromJson(manifest).TotalSamples), log, results);

@@ -5,6 +5,7 @@ using SemanticMIM.Contracts.Specs;
 using SemanticMIM.Pipeline;
 using SemanticMIM.Platform.Messaging;
 using SemanticMIM.Workers;
+using SemanticMIM.Planning;
 
 namespace SemanticMIM.Cli;
 

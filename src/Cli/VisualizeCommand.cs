@@ -11,6 +11,7 @@ using SemanticMIM.Model.Checkpoints;
 using SemanticMIM.Pipeline;
 using TorchSharp;
 using static TorchSharp.torch;
+using SemanticMIM.Planning;
 
 namespace SemanticMIM.Cli;
 

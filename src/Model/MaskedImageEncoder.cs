@@ -1,6 +1,7 @@
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using SemanticMIM.Planning.Configs;
 
 namespace SemanticMIM.Model;
 

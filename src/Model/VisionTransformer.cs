@@ -2,6 +2,7 @@ using SemanticMIM.Model.Layers;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using SemanticMIM.Planning.Configs;
 
 namespace SemanticMIM.Model;
 

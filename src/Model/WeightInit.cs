@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using SemanticMIM.Planning.Configs;
 
 namespace SemanticMIM.Model;
 

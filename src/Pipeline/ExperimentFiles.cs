@@ -1,15 +1,13 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using SemanticMIM.Pipeline.Storage;
+using SemanticMIM.Planning;
+using SemanticMIM.Platform.Storage;
 
 namespace SemanticMIM.Pipeline;
 
 /// <summary>An experiment's own files under <c>experiments/&lt;name&gt;/</c> besides the stage outputs.</summary>
 public static class ExperimentFiles
 {
-    public const string SpecFile = "spec.json";
-    public const string ResultsFile = "results.json";
-
     public static readonly JsonSerializerOptions SpecJson = new()
     {
         WriteIndented = true,
@@ -24,7 +22,7 @@ public static class ExperimentFiles
     /// </summary>
     public static async Task<bool> ClaimAsync(StoreFiles files, ExperimentPlan plan, CancellationToken cancellation = default)
     {
-        string key = StoreLayout.Key(StoreLayout.Experiment(plan.Id), SpecFile);
+        string key = StoreLayout.Key(StoreLayout.Experiment(plan.Id), StoreLayout.SpecFile);
         string json = JsonSerializer.Serialize(plan.Spec, SpecJson);
         string? stored = await files.ReadTextAsync(key, cancellation);
         if (stored is null)

@@ -4,6 +4,7 @@ using SemanticMIM.Data.Tensors;
 using SemanticMIM.Data.Views;
 using SemanticMIM.Evaluation;
 using static TorchSharp.torch;
+using SemanticMIM.Planning;
 
 namespace SemanticMIM.Pipeline;
 

@@ -1,9 +1,10 @@
 using System.Diagnostics;
 using SemanticMIM.Pipeline.Loading;
 using SemanticMIM.Pipeline.Stages;
-using SemanticMIM.Pipeline.Storage;
 using SemanticMIM.Training;
 using static TorchSharp.torch;
+using SemanticMIM.Planning;
+using SemanticMIM.Platform.Storage;
 
 namespace SemanticMIM.Pipeline;
 

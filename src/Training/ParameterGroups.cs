@@ -1,5 +1,6 @@
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using SemanticMIM.Planning.Configs;
 
 namespace SemanticMIM.Training;
 

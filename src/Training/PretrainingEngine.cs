@@ -4,6 +4,7 @@ using SemanticMIM.Model.Checkpoints;
 using SemanticMIM.Model.Masking;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using SemanticMIM.Planning.Configs;
 
 namespace SemanticMIM.Training;
 

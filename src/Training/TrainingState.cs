@@ -1,4 +1,5 @@
 using System.Text.Json;
+using SemanticMIM.Planning.Configs;
 
 namespace SemanticMIM.Training;
 

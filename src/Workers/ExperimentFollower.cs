@@ -1,6 +1,7 @@
 using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Pipeline;
 using SemanticMIM.Platform.Messaging;
+using SemanticMIM.Planning;
 
 namespace SemanticMIM.Workers;
 

@@ -1,6 +1,7 @@
 using SemanticMIM.Contracts.Specs;
 using SemanticMIM.Pipeline;
 using SemanticMIM.Workers.Orchestration;
+using SemanticMIM.Planning;
 
 namespace SemanticMIM.Workers;
 

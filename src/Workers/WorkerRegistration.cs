@@ -1,12 +1,12 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
 using SemanticMIM.Contracts.Storage;
-using SemanticMIM.Pipeline.Storage;
 using SemanticMIM.Platform.Jobs;
 using SemanticMIM.Platform.Telemetry;
 using SemanticMIM.Workers.Consumers;
 using SemanticMIM.Workers.Jobs;
 using SemanticMIM.Workers.Orchestration;
+using SemanticMIM.Platform.Storage;
 
 namespace SemanticMIM.Workers;
 

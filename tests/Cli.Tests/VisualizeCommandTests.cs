@@ -3,6 +3,7 @@ using System.Text.Json;
 using SemanticMIM.Model;
 using SemanticMIM.Model.Checkpoints;
 using SkiaSharp;
+using SemanticMIM.Planning.Configs;
 
 namespace SemanticMIM.Cli.Tests;
 

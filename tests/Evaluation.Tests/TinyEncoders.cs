@@ -1,5 +1,6 @@
 using SemanticMIM.Model;
 using TorchSharp;
+using SemanticMIM.Planning.Configs;
 
 namespace SemanticMIM.Evaluation.Tests;
 

@@ -1,6 +1,7 @@
 using SemanticMIM.Model.Checkpoints;
 using SemanticMIM.Model.Tests.Support;
 using static TorchSharp.torch;
+using SemanticMIM.Planning.Configs;
 
 namespace SemanticMIM.Model.Tests;
 

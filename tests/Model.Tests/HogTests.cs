@@ -2,6 +2,7 @@ using SemanticMIM.Model.Targets;
 using SemanticMIM.Model.Tests.Reference;
 using SemanticMIM.Model.Tests.Support;
 using static TorchSharp.torch;
+using SemanticMIM.Planning.Configs;
 
 namespace SemanticMIM.Model.Tests;
 

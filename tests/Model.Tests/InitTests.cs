@@ -1,5 +1,6 @@
 using SemanticMIM.Model.Tests.Support;
 using static TorchSharp.torch;
+using SemanticMIM.Planning.Configs;
 
 namespace SemanticMIM.Model.Tests;
 

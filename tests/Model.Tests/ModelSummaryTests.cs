@@ -1,3 +1,4 @@
+using SemanticMIM.Planning.Configs;
 namespace SemanticMIM.Model.Tests;
 
 public sealed class ModelSummaryTests

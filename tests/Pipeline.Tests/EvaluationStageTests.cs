@@ -4,8 +4,8 @@ using SemanticMIM.Data.Imaging;
 using SemanticMIM.Data.Png;
 using SemanticMIM.Evaluation;
 using SemanticMIM.Pipeline.Stages;
-using SemanticMIM.Pipeline.Storage;
 using SemanticMIM.Platform.Storage;
+using SemanticMIM.Planning;
 
 namespace SemanticMIM.Pipeline.Tests;
 

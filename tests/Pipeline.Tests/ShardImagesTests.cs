@@ -3,9 +3,9 @@ using SemanticMIM.Data.Imaging;
 using SemanticMIM.Evaluation;
 using SemanticMIM.Pipeline.Loading;
 using SemanticMIM.Pipeline.Stages;
-using SemanticMIM.Pipeline.Storage;
 using SemanticMIM.Platform.Storage;
 using static TorchSharp.torch;
+using SemanticMIM.Planning;
 
 namespace SemanticMIM.Pipeline.Tests;
 

@@ -1,12 +1,13 @@
 using SemanticMIM.Contracts.Specs;
 using SemanticMIM.Data.Shards;
+using SemanticMIM.Data.Views;
 using SemanticMIM.Model.Targets;
 using SemanticMIM.Pipeline.Loading;
 using SemanticMIM.Pipeline.Stages;
-using SemanticMIM.Pipeline.Storage;
 using SemanticMIM.Pipeline.Targets;
 using SemanticMIM.Platform.Storage;
 using static TorchSharp.torch;
+using SemanticMIM.Planning;
 
 namespace SemanticMIM.Pipeline.Tests;
 
@@ -104,7 +105,7 @@ public sealed class StageTests : IDisposable
         Assert.Equal(targets.Files, otherTargets.Value.Files);
         var first = ShardTargets.Load(_store.LocalPath(StoreLayout.Key(StoreLayout.Targets(plan.Dataset.Id, plan.Targets.Id), targets.Files[0].Name)));
         Assert.Equal(2, first.Views);
-        Assert.Equal(plan.Targets.Sampler.Sample(28, 28, 0, 1), first.View(0, 1));
+        Assert.Equal(ViewSampler.For(plan.Targets.Augmentation).Sample(28, 28, 0, 1), first.View(0, 1));
         Assert.NotEqual(first.View(0, 0), first.View(0, 1));
     }
 

@@ -1,5 +1,6 @@
 using SemanticMIM.Model;
 using SemanticMIM.Training.Tests.Support;
+using SemanticMIM.Planning.Configs;
 
 namespace SemanticMIM.Training.Tests;
 

@@ -1,3 +1,4 @@
+using SemanticMIM.Planning.Configs;
 namespace SemanticMIM.Training.Tests;
 
 public sealed class WarmupCosineScheduleTests

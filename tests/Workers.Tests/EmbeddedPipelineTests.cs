@@ -5,6 +5,7 @@ using SemanticMIM.Contracts.Specs;
 using SemanticMIM.Pipeline;
 using SemanticMIM.Platform.Telemetry;
 using SemanticMIM.Workers.Consumers;
+using SemanticMIM.Planning;
 
 namespace SemanticMIM.Workers.Tests;
 

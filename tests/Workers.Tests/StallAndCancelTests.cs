@@ -3,12 +3,12 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SemanticMIM.Contracts.Messages;
-using SemanticMIM.Pipeline.Storage;
 using SemanticMIM.Platform.Jobs;
 using SemanticMIM.Platform.Jobs.Kubernetes;
 using SemanticMIM.Platform.Telemetry;
 using SemanticMIM.Workers.Jobs;
 using SemanticMIM.Workers.Orchestration;
+using SemanticMIM.Platform.Storage;
 
 namespace SemanticMIM.Workers.Tests;
 

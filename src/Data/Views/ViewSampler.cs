@@ -1,3 +1,5 @@
+using SemanticMIM.Planning.Configs;
+
 namespace SemanticMIM.Data.Views;
 
 /// <summary>
@@ -20,6 +22,12 @@ public sealed record ViewSampler
     public long Seed { get; init; }
 
     private const int Tries = 10;
+
+    /// <summary>The sampler of a planned augmentation (torchvision's aspect-ratio range).</summary>
+    public static ViewSampler For(ViewAugmentation augmentation) => new()
+    {
+        MinScale = augmentation.MinScale, MaxScale = augmentation.MaxScale, Flip = augmentation.Flip, Seed = augmentation.Seed,
+    };
 
     public CropView Sample(int imageWidth, int imageHeight, long sampleIndex, int viewIndex)
     {

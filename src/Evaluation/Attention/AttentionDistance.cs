@@ -1,6 +1,7 @@
 using SemanticMIM.Model;
 using TorchSharp;
 using static TorchSharp.torch;
+using SemanticMIM.Planning.Configs;
 
 namespace SemanticMIM.Evaluation.Attention;
 

@@ -2,17 +2,9 @@ using System.Collections;
 using TorchSharp.Modules;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
+using SemanticMIM.Planning.Configs;
 
 namespace SemanticMIM.Model.Targets;
-
-/// <summary>DALL-E encoder shape: the released model has 256 hidden channels, 2 blocks per group, 8192 codes.</summary>
-public sealed record DalleEncoderConfig
-{
-    public int InputChannels { get; init; } = 3;
-    public int HiddenChannels { get; init; } = 256;
-    public int BlocksPerGroup { get; init; } = 2;
-    public int VocabSize { get; init; } = 8192;
-}
 
 /// <summary>A convolution whose parameters are named <c>w</c> and <c>b</c>, as in OpenAI's dall_e package, with "same" padding.</summary>
 public sealed class DalleConv2d : nn.Module<Tensor, Tensor>

@@ -3,6 +3,7 @@ using SemanticMIM.Data.Imaging;
 using SemanticMIM.Data.Shards;
 using SemanticMIM.Data.Tensors;
 using SemanticMIM.Evaluation;
+using SemanticMIM.Planning;
 
 namespace SemanticMIM.Pipeline.Loading;
 

@@ -5,6 +5,7 @@ using SemanticMIM.Data.Shards;
 using SemanticMIM.Pipeline.Targets;
 using SemanticMIM.Training;
 using static TorchSharp.torch;
+using SemanticMIM.Planning;
 
 namespace SemanticMIM.Pipeline.Loading;
 

@@ -9,9 +9,10 @@ using SemanticMIM.Evaluation.Segmentation;
 using SemanticMIM.Model;
 using SemanticMIM.Model.Checkpoints;
 using SemanticMIM.Pipeline.Loading;
-using SemanticMIM.Pipeline.Storage;
 using TorchSharp;
 using static TorchSharp.torch;
+using SemanticMIM.Planning;
+using SemanticMIM.Platform.Storage;
 
 namespace SemanticMIM.Pipeline.Stages;
 

@@ -4,9 +4,10 @@ using SemanticMIM.Data.Shards;
 using SemanticMIM.Model;
 using SemanticMIM.Model.Checkpoints;
 using SemanticMIM.Pipeline.Loading;
-using SemanticMIM.Pipeline.Storage;
 using SemanticMIM.Pipeline.Targets;
 using SemanticMIM.Training;
+using SemanticMIM.Planning;
+using SemanticMIM.Platform.Storage;
 
 namespace SemanticMIM.Pipeline.Stages;
 

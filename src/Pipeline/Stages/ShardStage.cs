@@ -1,7 +1,8 @@
 using System.Collections.Concurrent;
 using SemanticMIM.Data.Datasets;
 using SemanticMIM.Data.Shards;
-using SemanticMIM.Pipeline.Storage;
+using SemanticMIM.Planning;
+using SemanticMIM.Platform.Storage;
 
 namespace SemanticMIM.Pipeline.Stages;
 
@@ -90,7 +91,7 @@ public static class ShardStage
         var reader = dataset.CreateReader(split);
         ShardManifest record;
         // One unit is exactly one shard, whatever its byte size.
-        var options = dataset.ShardOptions with { MaxBytesPerShard = long.MaxValue };
+        var options = dataset.ShardOptions() with { MaxBytesPerShard = long.MaxValue };
         using (var writer = new ShardWriter(scratch, reader.DatasetName, reader.Split, reader.ClassCount, options, firstShardIndex: unit))
         {
             int size = dataset.Spec.ShardSize;

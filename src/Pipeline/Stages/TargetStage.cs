@@ -1,7 +1,8 @@
 using SemanticMIM.Data.Shards;
 using SemanticMIM.Model.Targets;
-using SemanticMIM.Pipeline.Storage;
 using SemanticMIM.Pipeline.Targets;
+using SemanticMIM.Planning;
+using SemanticMIM.Platform.Storage;
 
 namespace SemanticMIM.Pipeline.Stages;
 

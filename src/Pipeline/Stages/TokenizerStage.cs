@@ -5,8 +5,10 @@ using SemanticMIM.Data.Tensors;
 using SemanticMIM.Data.Views;
 using SemanticMIM.Model.Checkpoints;
 using SemanticMIM.Model.Targets;
-using SemanticMIM.Pipeline.Storage;
 using SemanticMIM.Training.Tokenizers;
+using SemanticMIM.Planning;
+using SemanticMIM.Planning.Configs;
+using SemanticMIM.Platform.Storage;
 
 namespace SemanticMIM.Pipeline.Stages;
 
@@ -71,17 +73,18 @@ public static class TokenizerStage
         }
 
         var images = new ShardReader(trainFolder).ReadAll().Take(MaxImages).Select(s => ModelInput.Decode(s, dataset)).ToList();
-        var options = new VqTrainingOptions { Steps = plan.Spec.TokenizerSteps, Seed = plan.Sampler.Seed };
+        var sampler = ViewSampler.For(plan.Augmentation);
+        var options = new VqTrainingOptions { Steps = plan.Spec.TokenizerSteps, Seed = sampler.Seed };
         int size = plan.TokenizerInputSize;
         TorchSharp.torch.Tensor NextBatch(int step)
         {
             // Views of the tokenizer's own stream (view indices past the recorded ones), seeded by the step.
-            var random = new SplitMix64(plan.Sampler.Seed, step, -1);
+            var random = new SplitMix64(sampler.Seed, step, -1);
             var batch = new ImageBuffer[options.BatchSize];
             for (int i = 0; i < batch.Length; i++)
             {
                 int index = random.NextInt(images.Count);
-                var view = plan.Sampler.Sample(images[index].Width, images[index].Height, index, plan.Views + step);
+                var view = sampler.Sample(images[index].Width, images[index].Height, index, plan.Views + step);
                 batch[i] = ViewRenderer.Render(images[index], view, size, ResizeFilter.Lanczos);
             }
             return BatchTensors.Images(batch);

@@ -4,6 +4,7 @@ using SemanticMIM.Data.Tensors;
 using SemanticMIM.Data.Views;
 using SemanticMIM.Model.Targets;
 using static TorchSharp.torch;
+using SemanticMIM.Planning;
 
 namespace SemanticMIM.Pipeline.Targets;
 
@@ -15,6 +16,8 @@ namespace SemanticMIM.Pipeline.Targets;
 public sealed class TargetComputer(TargetPlan plan, DatasetPlan dataset, IVisualTokenizer? tokenizer)
 {
     private const int SamplesPerBatch = 128;
+
+    private readonly ViewSampler _sampler = ViewSampler.For(plan.Augmentation);
 
     private readonly HogTargetGenerator? _hog = plan.Hog is { } config ? new HogTargetGenerator(config) : null;
 
@@ -40,7 +43,7 @@ public sealed class TargetComputer(TargetPlan plan, DatasetPlan dataset, IVisual
                 keys.Add(sample.Key);
                 for (int v = 0; v < plan.Views; v++)
                 {
-                    var view = plan.Sampler.Sample(image.Width, image.Height, index, v);
+                    var view = _sampler.Sample(image.Width, image.Height, index, v);
                     boxes.AddRange(view.ToArray());
                     rendered.Add(_hog is not null
                         ? ModelInput.RenderView(image, view, plan.ImageSize)

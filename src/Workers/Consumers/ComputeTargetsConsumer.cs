@@ -3,9 +3,10 @@ using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Data.Shards;
 using SemanticMIM.Pipeline;
 using SemanticMIM.Pipeline.Stages;
-using SemanticMIM.Pipeline.Storage;
 using SemanticMIM.Pipeline.Targets;
 using SemanticMIM.Platform.Telemetry;
+using SemanticMIM.Planning;
+using SemanticMIM.Platform.Storage;
 
 namespace SemanticMIM.Workers.Consumers;
 

@@ -2,8 +2,9 @@ using MassTransit;
 using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Pipeline;
 using SemanticMIM.Pipeline.Stages;
-using SemanticMIM.Pipeline.Storage;
 using SemanticMIM.Platform.Telemetry;
+using SemanticMIM.Planning;
+using SemanticMIM.Platform.Storage;
 
 namespace SemanticMIM.Workers.Consumers;
 

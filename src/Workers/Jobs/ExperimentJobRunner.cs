@@ -4,10 +4,11 @@ using Microsoft.Extensions.Options;
 using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Pipeline;
 using SemanticMIM.Pipeline.Stages;
-using SemanticMIM.Pipeline.Storage;
 using SemanticMIM.Platform.Jobs;
 using SemanticMIM.Platform.Telemetry;
 using SemanticMIM.Workers.Orchestration;
+using SemanticMIM.Planning;
+using SemanticMIM.Platform.Storage;
 
 namespace SemanticMIM.Workers.Jobs;
 

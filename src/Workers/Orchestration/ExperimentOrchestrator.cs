@@ -8,7 +8,8 @@ using SemanticMIM.Data.Shards;
 using SemanticMIM.Evaluation.Reports;
 using SemanticMIM.Pipeline;
 using SemanticMIM.Pipeline.Stages;
-using SemanticMIM.Pipeline.Storage;
+using SemanticMIM.Planning;
+using SemanticMIM.Platform.Storage;
 
 namespace SemanticMIM.Workers.Orchestration;
 
@@ -248,7 +249,7 @@ public sealed class ExperimentOrchestrator(ExperimentRepository repository, Stor
                 ?? throw new InvalidDataException($"evaluation {i} reported completion but {key} is missing"));
         }
         string experiment = StoreLayout.Experiment(plan.Id);
-        string resultsKey = StoreLayout.Key(experiment, ExperimentFiles.ResultsFile);
+        string resultsKey = StoreLayout.Key(experiment, StoreLayout.ResultsFile);
         await files.WriteJsonAsync(resultsKey, results, EvaluationStage.Json, cancellation);
         var log = await files.ReadJsonAsync<List<TrainingPoint>>(StoreLayout.Key(experiment, PretrainStage.LogFile), PretrainStage.LogJson, cancellation) ?? [];
         string reportPrefix = StoreLayout.Key(experiment, "report");

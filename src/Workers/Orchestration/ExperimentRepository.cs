@@ -1,5 +1,5 @@
 using SemanticMIM.Contracts.Storage;
-using SemanticMIM.Pipeline.Storage;
+using SemanticMIM.Platform.Storage;
 
 namespace SemanticMIM.Workers.Orchestration;
 

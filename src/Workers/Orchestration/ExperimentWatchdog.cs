@@ -1,8 +1,8 @@
 using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using SemanticMIM.Pipeline.Storage;
 using SemanticMIM.Contracts.Messages;
+using SemanticMIM.Platform.Storage;
 
 namespace SemanticMIM.Workers.Orchestration;
 

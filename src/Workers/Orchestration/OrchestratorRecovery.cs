@@ -2,7 +2,7 @@ using MassTransit;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SemanticMIM.Contracts.Messages;
-using SemanticMIM.Pipeline.Storage;
+using SemanticMIM.Platform.Storage;
 
 namespace SemanticMIM.Workers.Orchestration;
 

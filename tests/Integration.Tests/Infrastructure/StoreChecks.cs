@@ -8,6 +8,7 @@ using SemanticMIM.Data.Shards;
 using SemanticMIM.Pipeline;
 using SemanticMIM.Pipeline.Stages;
 using SemanticMIM.Pipeline.Targets;
+using SemanticMIM.Planning;
 
 namespace SemanticMIM.Integration.Tests.Infrastructure;
 
@@ -81,7 +82,7 @@ public static partial class StoreChecks
         var encoder = (await store.ListAllAsync(encoderKey)).SingleOrDefault(o => o.Key == encoderKey);
         Assert.True(encoder is { Size: > 0 }, $"{encoderKey} is missing or empty");
 
-        string resultsKey = StoreLayout.Key(experiment, ExperimentFiles.ResultsFile);
+        string resultsKey = StoreLayout.Key(experiment, StoreLayout.ResultsFile);
         Assert.True(await store.ExistsAsync(resultsKey), $"{resultsKey} is missing");
         var results = JsonSerializer.Deserialize<List<EvaluationResult>>(await store.ReadTextAsync(resultsKey), EvaluationStage.Json)
             ?? throw new InvalidDataException($"{resultsKey} is empty");

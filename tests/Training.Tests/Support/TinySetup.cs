@@ -1,6 +1,7 @@
 using SemanticMIM.Model;
 using SemanticMIM.Model.Targets;
 using static TorchSharp.torch;
+using SemanticMIM.Planning.Configs;
 
 namespace SemanticMIM.Training.Tests.Support;
 

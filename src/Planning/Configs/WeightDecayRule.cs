@@ -1,4 +1,4 @@
-namespace SemanticMIM.Training;
+namespace SemanticMIM.Planning.Configs;
 
 /// <summary>Which parameters escape weight decay (spec (e)); the two recipes disagree on tokens and embeddings.</summary>
 public enum WeightDecayRule

@@ -1,4 +1,4 @@
-namespace SemanticMIM.Model;
+namespace SemanticMIM.Planning.Configs;
 
 /// <summary>Which block family a model uses (spec (a)).</summary>
 public enum BlockFlavour

@@ -1,4 +1,4 @@
-namespace SemanticMIM.Training;
+namespace SemanticMIM.Planning.Configs;
 
 /// <summary>How the engine picks the masked patches of each image.</summary>
 public enum MaskingStrategy

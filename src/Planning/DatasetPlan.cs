@@ -1,8 +1,6 @@
 using SemanticMIM.Contracts.Specs;
-using SemanticMIM.Data.Datasets;
-using SemanticMIM.Data.Shards;
 
-namespace SemanticMIM.Pipeline;
+namespace SemanticMIM.Planning;
 
 /// <summary>
 /// Where a spec's data comes from and how it is sharded. <see cref="Id"/> names the shards in the store and
@@ -10,9 +8,6 @@ namespace SemanticMIM.Pipeline;
 /// </summary>
 public sealed record DatasetPlan
 {
-    private const int DefaultSyntheticTrain = 2000;
-    private const int DefaultSyntheticTest = 500;
-
     public required DatasetSpec Spec { get; init; }
 
     public required string Id { get; init; }
@@ -33,14 +28,6 @@ public sealed record DatasetPlan
     public int Channels => Spec.Channels;
 
     public bool HasSegmentation => Spec.Kind is DatasetKind.SyntheticScenes or DatasetKind.PascalVoc or DatasetKind.Ade20k;
-
-    public ShardWriterOptions ShardOptions => new()
-    {
-        // Small grayscale or synthetic images stay lossless; photographs are re-encoded at a bounded size.
-        ImageFormat = Spec.Kind is DatasetKind.FashionMnist or DatasetKind.SyntheticScenes ? ShardImageFormat.Png : ShardImageFormat.Jpeg,
-        MaxShorterSide = Spec.Kind == DatasetKind.ImageNet ? Spec.ImageSize * 8 / 7 : null,
-        MaxSamplesPerShard = Spec.ShardSize,
-    };
 
     public static DatasetPlan From(DatasetSpec spec)
     {
@@ -66,23 +53,5 @@ public sealed record DatasetPlan
             Mean = grayscale ? [0.2860f] : [0.485f, 0.456f, 0.406f],
             Std = grayscale ? [0.3530f] : [0.229f, 0.224f, 0.225f],
         };
-    }
-
-    /// <summary>A reader of <paramref name="split"/>, limited to the spec's sample cap for that split.</summary>
-    public IDatasetReader CreateReader(string split)
-    {
-        bool isTrain = split == TrainSplit;
-        int cap = isTrain ? Spec.MaxTrainSamples : Spec.MaxTestSamples;
-        IDatasetReader reader = Spec.Kind switch
-        {
-            DatasetKind.FashionMnist => new FashionMnistReader(split, Spec.Source.Length == 0 ? FashionMnistReader.DebianDirectory : Spec.Source),
-            DatasetKind.ImageNet => new ImageNetFolderReader(Spec.Source, split),
-            DatasetKind.PascalVoc => new PascalVocReader(Spec.Source, split),
-            DatasetKind.Ade20k => new Ade20kReader(Spec.Source, split),
-            DatasetKind.SyntheticScenes => new SyntheticScenes(isTrain ? 1 : 2, cap > 0 ? cap : isTrain ? DefaultSyntheticTrain : DefaultSyntheticTest,
-                split, Spec.ImageSize, Spec.ImageSize),
-            _ => throw new InvalidOperationException($"unknown data set kind {Spec.Kind}"),
-        };
-        return cap > 0 ? new FirstSourcesReader(reader, cap) : reader;
     }
 }

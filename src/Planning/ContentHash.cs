@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 
-namespace SemanticMIM.Pipeline;
+namespace SemanticMIM.Planning;
 
 /// <summary>Short, stable fingerprints of the settings that fix a stage's output, used in object-store names.</summary>
 public static class ContentHash

@@ -1,6 +1,6 @@
 using SemanticMIM.Contracts.Storage;
 
-namespace SemanticMIM.Pipeline;
+namespace SemanticMIM.Planning;
 
 /// <summary>
 /// Object-store keys (architecture §4): <c>datasets/&lt;id&gt;/&lt;split&gt;/…</c>, <c>targets/&lt;dataset&gt;/&lt;kind&gt;/…</c>,
@@ -8,6 +8,12 @@ namespace SemanticMIM.Pipeline;
 /// </summary>
 public static class StoreLayout
 {
+    /// <summary>The spec an experiment's name was claimed with, under <see cref="Experiment"/>.</summary>
+    public const string SpecFile = "spec.json";
+
+    /// <summary>Every evaluation result of an experiment, under <see cref="Experiment"/>.</summary>
+    public const string ResultsFile = "results.json";
+
     public static string DatasetSplit(string datasetId, string split) => ObjectKey.Join("datasets", datasetId, split);
 
     public static string Targets(string datasetId, string targetId) => ObjectKey.Join("targets", datasetId, targetId);

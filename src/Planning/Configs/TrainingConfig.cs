@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace SemanticMIM.Training;
+namespace SemanticMIM.Planning.Configs;
 
 /// <summary>
 /// The optimisation recipe of one pretraining run (spec (e), (j)). Steps count optimizer updates; each update

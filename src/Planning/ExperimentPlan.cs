@@ -1,9 +1,8 @@
 using System.Globalization;
 using SemanticMIM.Contracts.Specs;
-using SemanticMIM.Model;
-using SemanticMIM.Training;
+using SemanticMIM.Planning.Configs;
 
-namespace SemanticMIM.Pipeline;
+namespace SemanticMIM.Planning;
 
 /// <summary>A validated spec resolved into what each stage needs: data, targets, model and training recipe.</summary>
 public sealed record ExperimentPlan
@@ -109,7 +108,7 @@ public sealed record ExperimentPlan
             Encoder = encoder,
             Method = semantic ? MimMethod.SemanticMim : MimMethod.Baseline,
             Target = hog ? TargetKind.Hog : TargetKind.TokenIds,
-            VocabSize = spec.Target.Tokenizer == TokenizerKind.Dalle ? new Model.Targets.DalleEncoderConfig().VocabSize : spec.Target.VocabSize,
+            VocabSize = spec.Target.Tokenizer == TokenizerKind.Dalle ? new DalleEncoderConfig().VocabSize : spec.Target.VocabSize,
         };
     }
 

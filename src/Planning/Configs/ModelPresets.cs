@@ -1,4 +1,4 @@
-namespace SemanticMIM.Model;
+namespace SemanticMIM.Planning.Configs;
 
 /// <summary>Named encoder shapes. Image size, channels, proxies and flavour are adjusted with <c>with</c>.</summary>
 public static class ModelPresets

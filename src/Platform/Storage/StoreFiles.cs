@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using SemanticMIM.Contracts.Storage;
 
-namespace SemanticMIM.Pipeline.Storage;
+namespace SemanticMIM.Platform.Storage;
 
 /// <summary>
 /// Moves stage inputs and outputs between the object store and local files. Readers that need paths get the
@@ -75,7 +75,7 @@ public sealed class StoreFiles(IObjectStore store, string cacheRoot)
         foreach (var name in files)
         {
             await using var content = File.OpenRead(Path.Combine(folder, name.Replace('/', Path.DirectorySeparatorChar)));
-            await Store.PutAsync(StoreLayout.Key(prefix, name), content, cancellation);
+            await Store.PutAsync(ObjectKey.Validate($"{prefix}/{name}"), content, cancellation);
         }
     }
 

@@ -1,9 +1,7 @@
 using SemanticMIM.Contracts.Specs;
-using SemanticMIM.Data.Views;
-using SemanticMIM.Model;
-using SemanticMIM.Model.Targets;
+using SemanticMIM.Planning.Configs;
 
-namespace SemanticMIM.Pipeline;
+namespace SemanticMIM.Planning;
 
 /// <summary>
 /// What the target stage computes for every training sample: <see cref="Views"/> recorded augmentations and,
@@ -16,7 +14,7 @@ public sealed record TargetPlan
     /// <summary>Names the target files in the store; covers every setting that changes them.</summary>
     public required string Id { get; init; }
 
-    public required ViewSampler Sampler { get; init; }
+    public required ViewAugmentation Augmentation { get; init; }
 
     public required int ImageSize { get; init; }
 
@@ -41,13 +39,7 @@ public sealed record TargetPlan
 
     public static TargetPlan From(ExperimentSpec spec, DatasetPlan dataset, MimModelConfig model)
     {
-        var sampler = new ViewSampler
-        {
-            MinScale = spec.Augmentation.MinScale,
-            MaxScale = spec.Augmentation.MaxScale,
-            Flip = spec.Augmentation.Flip,
-            Seed = spec.Training.Seed,
-        };
+        var sampler = new ViewAugmentation(spec.Augmentation.MinScale, spec.Augmentation.MaxScale, spec.Augmentation.Flip, spec.Training.Seed);
         var encoder = model.Encoder;
         string views = ContentHash.Of(dataset.Id, spec.Target.Views, sampler.MinScale, sampler.MaxScale, sampler.Flip, sampler.Seed, encoder.ImageSize);
         if (spec.Target.Kind == TargetKindSpec.Hog)
@@ -57,7 +49,7 @@ public sealed record TargetPlan
             {
                 Spec = spec.Target,
                 Id = $"hog-{ContentHash.Of(views, hog.NumBins, hog.CellSize, hog.GaussianWindow, hog.PatchSize, dataset.Mean[0], dataset.Std[0])}",
-                Sampler = sampler,
+                Augmentation = sampler,
                 ImageSize = encoder.ImageSize,
                 Channels = encoder.InChannels,
                 GridSize = encoder.GridSize,
@@ -72,7 +64,7 @@ public sealed record TargetPlan
         {
             Spec = spec.Target,
             Id = $"tokens-{ContentHash.Of(views, tokenizer)}",
-            Sampler = sampler,
+            Augmentation = sampler,
             ImageSize = encoder.ImageSize,
             Channels = encoder.InChannels,
             GridSize = encoder.GridSize,
