@@ -1,4 +1,13 @@
+using SemanticMIM.Platform.Hosting;
 using SemanticMIM.Platform.Jobs;
-using SemanticMIM.Workers.Jobs;
+using SemanticMIM.Workers;
 
-return await JobHost.RunAsync(args, "evaluator", JobKinds.Evaluation);
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults("evaluator");
+builder.AddObjectStore();
+builder.AddEvaluator();
+builder.AddBus();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+return await app.RunJobsAsync();

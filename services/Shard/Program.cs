@@ -1,3 +1,12 @@
+using SemanticMIM.Platform.Hosting;
 using SemanticMIM.Workers;
 
-await WorkerHost.Build(args, "shard", ServiceRole.Shard).RunAsync();
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults("shard");
+builder.AddObjectStore();
+builder.AddShardService();
+builder.AddBus();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+await app.RunAsync();

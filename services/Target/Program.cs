@@ -1,3 +1,12 @@
+using SemanticMIM.Platform.Hosting;
 using SemanticMIM.Workers;
 
-await WorkerHost.Build(args, "target", ServiceRole.Target).RunAsync();
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults("target");
+builder.AddObjectStore();
+builder.AddTargetService();
+builder.AddBus();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+await app.RunAsync();

@@ -1,4 +1,13 @@
+using SemanticMIM.Platform.Hosting;
 using SemanticMIM.Platform.Jobs;
-using SemanticMIM.Workers.Jobs;
+using SemanticMIM.Workers;
 
-return await JobHost.RunAsync(args, "trainer", JobKinds.Pretraining);
+var builder = WebApplication.CreateBuilder(args);
+builder.AddServiceDefaults("trainer");
+builder.AddObjectStore();
+builder.AddTrainer();
+builder.AddBus();
+
+var app = builder.Build();
+app.MapDefaultEndpoints();
+return await app.RunJobsAsync();

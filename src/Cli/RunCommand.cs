@@ -90,16 +90,8 @@ internal static class RunCommand
             return 1;
         }
 
-        var arms = new List<ArmOutcome>();
-        foreach (var (plan, _) in plans)
-        {
-            arms.Add(await ReadArmAsync(files, plan, cancellation));
-        }
-        string reportPrefix = StoreLayout.Key("reports", report);
-        string scratch = files.ScratchFolder(reportPrefix);
-        ExperimentReport.Write(scratch, $"SemanticMIM experiment report: {report}", arms, await NotesAsync(files, plans.Select(p => p.Plan).ToList(), followers, cancellation));
-        await files.UploadFolderAsync(scratch, reportPrefix, "report.md", cancellation);
-        Directory.Delete(scratch, recursive: true);
+        var planned = plans.Select(p => p.Plan).ToList();
+        var (arms, reportKey) = await ReportStage.WriteComparisonReportAsync(files, planned, report, await NotesAsync(files, planned, followers, cancellation), cancellation);
 
         PrintTable(console, "In the shape of the paper's Table 1", ExperimentReport.PaperTableHeader, ExperimentReport.PaperTable(arms));
         PrintTable(console, "Linear probe, top-1 on the test set", ExperimentReport.ProbeTableHeader, ExperimentReport.ProbeTable(arms));
@@ -109,7 +101,7 @@ internal static class RunCommand
         {
             console.MarkupLineInterpolated($"[grey]{plan.Id}: reused {string.Join(", ", StageOrder(follower.ReusedStages))}[/]");
         }
-        console.MarkupLineInterpolated($"Report: [bold]{store.LocalPath(reportPrefix + "/report.md")}[/]");
+        console.MarkupLineInterpolated($"Report: [bold]{store.LocalPath(reportKey)}[/]");
         return 0;
     }
 
@@ -164,16 +156,6 @@ internal static class RunCommand
 
     private static IEnumerable<string> StageOrder(IEnumerable<string> stages) =>
         stages.OrderBy(s => Stages.InOrder.ToList().IndexOf(s));
-
-    /// <summary>An arm as the store holds it after its experiment completed: results, training log, description.</summary>
-    private static async Task<ArmOutcome> ReadArmAsync(StoreFiles files, ExperimentPlan plan, CancellationToken cancellation)
-    {
-        string experiment = StoreLayout.Experiment(plan.Id);
-        var results = await files.ReadJsonAsync<List<EvaluationResult>>(StoreLayout.Key(experiment, StoreLayout.ResultsFile), EvaluationStage.Json, cancellation) ?? [];
-        var log = await files.ReadJsonAsync<List<TrainingPoint>>(StoreLayout.Key(experiment, PretrainStage.LogFile), PretrainStage.LogJson, cancellation) ?? [];
-        string manifest = await files.ReadTextAsync(StoreLayout.Key(StoreLayout.DatasetSplit(plan.Dataset.Id, plan.Dataset.TrainSplit), ShardManifest.FileName), cancellation) ?? "";
-        return new ArmOutcome(plan.Id, plan.Describe(ShardManifest.FromJson(manifest).TotalSamples), log, results);
-    }
 
     private static List<(ExperimentPlan Plan, FileInfo File)> ReadPlans(FileInfo[] specFiles, out List<string> problems)
     {

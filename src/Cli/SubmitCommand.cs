@@ -95,7 +95,7 @@ internal static class SubmitCommand
                 cancellationToken: cancellation);
             string name = string.IsNullOrEmpty(status.Name) ? "-" : status.Name;
             Console.WriteLine($"{status.ExperimentId:D} {name}: {status.State} ({status.Stage}) {status.Detail}".TrimEnd());
-            return status.State is "failed" or "rejected" or "unknown" ? 1 : 0;
+            return status.State is "failed" or "cancelled" or "rejected" or "unknown" ? 1 : 0;
         });
         return command;
     }

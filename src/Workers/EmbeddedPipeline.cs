@@ -1,19 +1,21 @@
 using MassTransit;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Contracts.Storage;
+using SemanticMIM.Orchestration;
+using SemanticMIM.Platform.Hosting;
 using SemanticMIM.Platform.Messaging;
 using SemanticMIM.Platform.Storage;
-using SemanticMIM.Workers.Consumers;
 
 namespace SemanticMIM.Workers;
 
 /// <summary>
-/// The whole platform in one process, as <c>semanticmim run</c> uses it: every consumer of every service on
-/// MassTransit's in-memory transport, the folder store, and trainer and evaluator jobs launched in process.
-/// It is the cluster's code path with only the adapters swapped.
+/// The whole platform in one process, as <c>semanticmim run</c> uses it: the orchestrator and the shard and target
+/// services on MassTransit's in-memory transport, the folder store, and every job run in process. It is the
+/// cluster's code path with only the adapters swapped.
 /// </summary>
 public sealed class EmbeddedPipeline : IAsyncDisposable
 {
@@ -27,23 +29,24 @@ public sealed class EmbeddedPipeline : IAsyncDisposable
 
     public ExperimentEventHub Events => _host.Services.GetRequiredService<ExperimentEventHub>();
 
-    public static async Task<EmbeddedPipeline> StartAsync(string runFolder, UnitRetryOptions? retry = null, CancellationToken cancellation = default)
+    /// <param name="settings">Configuration the services read, as keys like <c>Retry:Intervals:0</c> (tests shorten retries).</param>
+    public static async Task<EmbeddedPipeline> StartAsync(string runFolder, IReadOnlyDictionary<string, string?>? settings = null,
+        CancellationToken cancellation = default)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         // The console belongs to the progress display: only problems are logged there.
         builder.Logging.AddSimpleConsole(options => options.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
-        builder.Services.AddSingleton<IObjectStore>(new FolderObjectStore(runFolder));
-        builder.Services.AddSemanticMimWorkers(Path.Combine(runFolder, ".cache"), retry);
-        builder.Services.AddSingleton<ExperimentEventHub>();
+        var store = new FolderObjectStore(runFolder);
+        builder.Services.AddSingleton<IObjectStore>(store);
+        builder.Services.AddSingleton(new StoreFiles(store, Path.Combine(runFolder, ".cache")));
+        builder.AddOrchestrator();
+        builder.AddShardService();
+        builder.AddTargetService();
         builder.Services.AddInProcessJobs();
-        builder.Services.AddSemanticMimBus(new BusOptions { Transport = BusOptions.InMemoryTransport }, bus =>
-        {
-            bus.AddOrchestratorConsumers();
-            bus.AddJobConsumers();
-            bus.AddShardConsumers();
-            bus.AddTargetConsumers();
-            bus.AddConsumer<ExperimentEventConsumer, ExperimentEventConsumerDefinition>();
-        });
+        builder.Services.AddSingleton<ExperimentEventHub>();
+        builder.Services.AddBusConsumers(bus => bus.AddConsumer<ExperimentEventConsumer, ExperimentEventConsumerDefinition>());
+        builder.AddBus(new BusOptions { Transport = BusOptions.InMemoryTransport });
         var host = builder.Build();
         await host.StartAsync(cancellation);
         return new EmbeddedPipeline(host);

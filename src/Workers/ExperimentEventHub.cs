@@ -33,7 +33,7 @@ public sealed class ExperimentEventHub
 public sealed class ExperimentEventConsumer(ExperimentEventHub hub) :
     IConsumer<ExperimentAccepted>, IConsumer<ExperimentRejected>, IConsumer<ShardWritten>, IConsumer<DatasetSharded>, IConsumer<TargetsComputed>,
     IConsumer<TrainingProgressed>, IConsumer<CheckpointSaved>, IConsumer<PretrainingCompleted>, IConsumer<EvaluationCompleted>,
-    IConsumer<ExperimentCompleted>, IConsumer<ExperimentFailed>
+    IConsumer<ReportWritten>, IConsumer<ExperimentCompleted>, IConsumer<ExperimentFailed>, IConsumer<ExperimentCancelled>
 {
     public Task Consume(ConsumeContext<ExperimentAccepted> context) => Forward(context.Message);
 
@@ -53,7 +53,11 @@ public sealed class ExperimentEventConsumer(ExperimentEventHub hub) :
 
     public Task Consume(ConsumeContext<EvaluationCompleted> context) => Forward(context.Message);
 
+    public Task Consume(ConsumeContext<ReportWritten> context) => Forward(context.Message);
+
     public Task Consume(ConsumeContext<ExperimentCompleted> context) => Forward(context.Message);
+
+    public Task Consume(ConsumeContext<ExperimentCancelled> context) => Forward(context.Message);
 
     public Task Consume(ConsumeContext<ExperimentFailed> context) => Forward(context.Message);
 

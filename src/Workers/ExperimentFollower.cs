@@ -10,7 +10,7 @@ public sealed record ExperimentEnd(Guid ExperimentId, bool Succeeded, string Sum
 
 /// <summary>
 /// Follows one experiment through its events: turns them into stage progress for a progress display, notes
-/// which stages were found already done, and completes when the experiment is completed, failed or rejected.
+/// which stages were found already done, and completes when the experiment is completed, failed, cancelled or rejected.
 /// Used by the embedded run (in-memory bus) and by <c>semanticmim submit --follow</c> (RabbitMQ) alike.
 /// </summary>
 public sealed class ExperimentFollower(Guid experimentId, ExperimentPlan plan, Action<PipelineProgress>? progress = null)
@@ -51,8 +51,10 @@ public sealed class ExperimentFollower(Guid experimentId, ExperimentPlan plan, A
         .On<TrainingProgressed>(Handle)
         .On<PretrainingCompleted>(Handle)
         .On<EvaluationCompleted>(Handle)
+        .On<ReportWritten>(Handle)
         .On<ExperimentCompleted>(Handle)
-        .On<ExperimentFailed>(Handle);
+        .On<ExperimentFailed>(Handle)
+        .On<ExperimentCancelled>(Handle);
 
     /// <summary>Feeds one event; events of other experiments are ignored.</summary>
     public void Handle(object message)
@@ -94,6 +96,14 @@ public sealed class ExperimentFollower(Guid experimentId, ExperimentPlan plan, A
                     Seen(Stages.Evaluate, evaluated.Reused);
                     _evaluationsDone++;
                     Report(Stages.Evaluate, _evaluationsDone, plan.Spec.Evaluations.Count);
+                    break;
+                case ReportWritten report when report.ExperimentId == experimentId:
+                    _freshStages.Add(Stages.Report);
+                    _seenStages.Add(Stages.Report);
+                    Report(Stages.Report, 1, 1, report.ReportKey);
+                    break;
+                case ExperimentCancelled cancelled when cancelled.ExperimentId == experimentId:
+                    _end.TrySetResult(new ExperimentEnd(experimentId, false, $"cancelled: {cancelled.Reason}", null));
                     break;
                 case ExperimentFailed failed when failed.ExperimentId == experimentId:
                     _end.TrySetResult(new ExperimentEnd(experimentId, false, $"failed in {failed.Stage}: {failed.Reason}", null));

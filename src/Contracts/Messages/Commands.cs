@@ -37,6 +37,19 @@ public sealed record WriteShard
     public required int Count { get; init; }
 }
 
+/// <summary>
+/// Commits a split whose <see cref="Count"/> shards are all written: the shard service writes its manifest (the
+/// split's commit marker) and announces <see cref="DatasetSharded"/>. Idempotent: a committed split is announced again.
+/// </summary>
+public sealed record CommitShards
+{
+    public required Guid ExperimentId { get; init; }
+
+    public required string Split { get; init; }
+
+    public required int Count { get; init; }
+}
+
 /// <summary>Computes the targets of one training shard (the tokenizer, if any, is trained by the first unit that needs it).</summary>
 public sealed record ComputeTargets
 {
@@ -59,7 +72,16 @@ public sealed record RunEvaluation
     public required int EvaluationIndex { get; init; }
 }
 
-/// <summary>Stops an experiment; it ends in <see cref="ExperimentFailed"/> with the reason.</summary>
+/// <summary>Writes an experiment's results file and report as a job, once its evaluations are done.</summary>
+public sealed record RunReport
+{
+    public required Guid ExperimentId { get; init; }
+}
+
+/// <summary>
+/// Stops an experiment: its running jobs are cancelled (each keeps its last checkpoint) and it ends in
+/// <see cref="ExperimentCancelled"/> with the reason.
+/// </summary>
 public sealed record CancelExperiment
 {
     public required Guid ExperimentId { get; init; }

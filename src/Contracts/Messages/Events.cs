@@ -113,6 +113,18 @@ public sealed record EvaluationCompleted
     public bool Reused { get; init; }
 }
 
+/// <summary>The report job wrote an experiment's <c>results.json</c> and its report.</summary>
+public sealed record ReportWritten
+{
+    public required Guid ExperimentId { get; init; }
+
+    /// <summary>Object-store key of <c>results.json</c>.</summary>
+    public required string ResultsKey { get; init; }
+
+    /// <summary>Object-store key of the report's Markdown file.</summary>
+    public required string ReportKey { get; init; }
+}
+
 public sealed record ExperimentCompleted
 {
     public required Guid ExperimentId { get; init; }
@@ -129,8 +141,16 @@ public sealed record ExperimentFailed
 {
     public required Guid ExperimentId { get; init; }
 
-    /// <summary>The stage that failed (shard, targets, pretrain, evaluate) or the cause (cancel, timeout).</summary>
+    /// <summary>The stage that failed (shard, targets, pretrain, evaluate, report) or the cause (timeout).</summary>
     public required string Stage { get; init; }
+
+    public required string Reason { get; init; }
+}
+
+/// <summary>An experiment was cancelled (<see cref="CancelExperiment"/>): its jobs were asked to stop.</summary>
+public sealed record ExperimentCancelled
+{
+    public required Guid ExperimentId { get; init; }
 
     public required string Reason { get; init; }
 }
@@ -140,7 +160,7 @@ public sealed record ExperimentStatus
 {
     public required Guid ExperimentId { get; init; }
 
-    /// <summary>unknown, running, completed, failed or rejected.</summary>
+    /// <summary>unknown, running, completed, failed, cancelled or rejected.</summary>
     public required string State { get; init; }
 
     public string? Name { get; init; }

@@ -2,8 +2,8 @@ namespace SemanticMIM.Contracts.Messages;
 
 /// <summary>
 /// The names of an experiment's stages, as <see cref="ExperimentFailed.Stage"/>, progress displays and the
-/// <c>stage</c> label of the metrics use them; <see cref="Timeout"/> and <see cref="Cancel"/> name the other
-/// ways an experiment can end.
+/// <c>stage</c> label of the metrics use them; <see cref="Timeout"/> names the other way a stage can
+/// fail.
 /// </summary>
 public static class Stages
 {
@@ -12,9 +12,9 @@ public static class Stages
     public const string Targets = "targets";
     public const string Pretrain = "pretrain";
     public const string Evaluate = "evaluate";
+    public const string Report = "report";
     public const string Timeout = "timeout";
-    public const string Cancel = "cancel";
 
     /// <summary>The pipeline's stages in the order they run.</summary>
-    public static IReadOnlyList<string> InOrder { get; } = [Shard, Tokenizer, Targets, Pretrain, Evaluate];
+    public static IReadOnlyList<string> InOrder { get; } = [Shard, Tokenizer, Targets, Pretrain, Evaluate, Report];
 }

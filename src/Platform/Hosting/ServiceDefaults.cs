@@ -9,14 +9,21 @@ using Microsoft.Extensions.Logging;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
 using OpenTelemetry.Trace;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
+using SemanticMIM.Contracts.Storage;
+using SemanticMIM.Platform.Messaging;
+using SemanticMIM.Platform.Storage;
 using SemanticMIM.Platform.Telemetry;
 
 namespace SemanticMIM.Platform.Hosting;
 
 /// <summary>
-/// What every SemanticMIM service host shares (after dotnet/eShop's ServiceDefaults): logs, metrics, traces,
-/// health checks and their endpoints. A service calls <see cref="AddServiceDefaults"/> on its builder and
-/// <see cref="MapDefaultEndpoints"/> on its app. It listens where ASP.NET Core's configuration says:
+/// What every SemanticMIM service host shares (after dotnet/eShop's ServiceDefaults): logs, metrics, traces, health
+/// checks and their endpoints (<see cref="AddServiceDefaults"/>, <see cref="MapDefaultEndpoints"/>), the object store
+/// behind its Polly pipeline (<see cref="AddObjectStore"/>) and the message bus with the consumers the host's roles
+/// registered (<see cref="AddBus(IHostApplicationBuilder)"/>, last in a host's composition). It listens where ASP.NET Core's configuration says:
 /// <c>ASPNETCORE_URLS</c>, <c>ASPNETCORE_HTTP_PORTS</c> (set to 8080 by the .NET container images), or the
 /// <c>Urls</c> key of any configuration source (<c>--urls</c> on the command line, appsettings.json).
 /// </summary>
@@ -95,6 +102,50 @@ public static class ServiceDefaults
         });
         app.MapPrometheusScrapingEndpoint(MetricsPath);
         return app;
+    }
+
+    /// <summary>
+    /// The object store of the <c>Storage</c> section (a folder or an S3 bucket, retried and circuit-broken by
+    /// <see cref="Resilience.ResilientObjectStore"/>) and <see cref="StoreFiles"/> over it, with its local cache
+    /// folder from the <c>Cache</c> section (<see cref="CacheOptions"/>).
+    /// </summary>
+    public static IHostApplicationBuilder AddObjectStore(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        builder.Services.AddSemanticMimObjectStore(builder.Configuration);
+        builder.Services.AddStoreFiles(builder.Environment.ApplicationName);
+        return builder;
+    }
+
+    /// <summary><see cref="StoreFiles"/> over the registered store, caching under <see cref="CacheOptions"/>'s folder.</summary>
+    public static IServiceCollection AddStoreFiles(this IServiceCollection services, string serviceName)
+    {
+        ArgumentNullException.ThrowIfNull(services);
+        services.AddValidatedOptions<CacheOptions, CacheOptionsValidator>(CacheOptions.SectionName);
+        services.TryAddSingleton(provider => new StoreFiles(provider.GetRequiredService<IObjectStore>(),
+            provider.GetRequiredService<IOptions<CacheOptions>>().Value.FolderFor(serviceName)));
+        return services;
+    }
+
+    /// <summary>
+    /// The message bus of the <c>Bus</c> section (RabbitMQ, or in memory) with every consumer the host's roles added
+    /// through <see cref="BusConsumersExtensions.AddBusConsumers"/>; called after them.
+    /// </summary>
+    public static IHostApplicationBuilder AddBus(this IHostApplicationBuilder builder)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var consumers = BusConsumers.Of(builder.Services);
+        builder.Services.AddSemanticMimBus(builder.Configuration, consumers.RegisterOn);
+        return builder;
+    }
+
+    /// <summary>The bus with the given <paramref name="options"/> (the embedded run's in-memory bus) and the roles' consumers.</summary>
+    public static IHostApplicationBuilder AddBus(this IHostApplicationBuilder builder, BusOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        var consumers = BusConsumers.Of(builder.Services);
+        builder.Services.AddSemanticMimBus(options, consumers.RegisterOn);
+        return builder;
     }
 
     static bool IsInfrastructurePath(PathString path) =>

@@ -6,13 +6,15 @@ namespace SemanticMIM.Platform.Jobs;
 
 /// <summary>
 /// Runs jobs on background tasks of this process with the registered <see cref="IJobRunner"/> (embedded mode).
-/// Idempotent by name like a Kubernetes Job: a running or succeeded job is not started twice, a failed one can be
-/// launched again. When the host stops, running jobs are cancelled and end as failed ("cancelled"), so that they
-/// are relaunched after a restart. Register it with <see cref="JobsServiceCollectionExtensions.AddInProcessJobLauncher"/>.
+/// Idempotent by name like a Kubernetes Job: a running or succeeded job is not started twice, a failed or cancelled
+/// one can be launched again. When the host stops, running jobs are cancelled and end as failed ("cancelled"), so
+/// that they are relaunched after a restart. Used by the embedded run only: a service's jobs must outlive it. Register it with <see cref="JobsServiceCollectionExtensions.AddInProcessJobLauncher"/>.
 /// </summary>
 public sealed partial class InProcessJobLauncher : IJobLauncher, IHostedService, IDisposable
 {
     public const string CancelledMessage = "cancelled: the host is shutting down";
+
+    public const string CancelRequestedMessage = "cancelled on request";
 
     readonly IServiceScopeFactory _scopes;
     readonly ILogger<InProcessJobLauncher> _logger;
@@ -48,7 +50,7 @@ public sealed partial class InProcessJobLauncher : IJobLauncher, IHostedService,
                 return Task.CompletedTask;
             }
 
-            var run = new Run(job);
+            var run = new Run(job, _stopping.Token);
             _runs[job.Name] = run;
             LogLaunching(job.Name, job.Kind, job.ExperimentId);
             run.Completion = Task.Run(() => ExecuteAsync(run), CancellationToken.None);
@@ -64,6 +66,25 @@ public sealed partial class InProcessJobLauncher : IJobLauncher, IHostedService,
         {
             return Task.FromResult(_runs.TryGetValue(name, out var run) ? run.State : JobState.NotFound);
         }
+    }
+
+    public Task CancelAsync(string name, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        Run? run;
+        lock (_lock)
+        {
+            _runs.TryGetValue(name, out run);
+        }
+
+        if (run is { State.Status: JobStatus.Running })
+        {
+            LogCancelRequested(name);
+            // Outside the lock: the runner's cancellation callbacks run synchronously.
+            run.Cancel();
+        }
+
+        return Task.CompletedTask;
     }
 
     /// <summary>Waits until the job named <paramref name="name"/> has finished and returns its final state (<see cref="JobState.NotFound"/> if there is none).</summary>
@@ -139,13 +160,18 @@ public sealed partial class InProcessJobLauncher : IJobLauncher, IHostedService,
         {
             await using var scope = _scopes.CreateAsyncScope();
             var runner = scope.ServiceProvider.GetRequiredService<IJobRunner>();
-            await runner.RunAsync(job, _stopping.Token).ConfigureAwait(false);
+            await runner.RunAsync(job, run.Token).ConfigureAwait(false);
             final = JobState.Succeeded;
             LogSucceeded(job.Name);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {
             final = JobState.Failed(CancelledMessage);
+            LogCancelled(job.Name);
+        }
+        catch (OperationCanceledException) when (run.Token.IsCancellationRequested)
+        {
+            final = JobState.Failed(CancelRequestedMessage);
             LogCancelled(job.Name);
         }
         catch (Exception ex)
@@ -158,6 +184,8 @@ public sealed partial class InProcessJobLauncher : IJobLauncher, IHostedService,
         {
             run.State = final;
         }
+
+        run.Dispose();
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Launching job {Name} ({Kind}, experiment {ExperimentId})")]
@@ -169,7 +197,10 @@ public sealed partial class InProcessJobLauncher : IJobLauncher, IHostedService,
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {Name} succeeded")]
     partial void LogSucceeded(string name);
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Name} was cancelled because the host is shutting down")]
+    [LoggerMessage(Level = LogLevel.Information, Message = "Cancelling job {Name} on request")]
+    partial void LogCancelRequested(string name);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Name} was cancelled")]
     partial void LogCancelled(string name);
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Job {Name} failed: {Reason}")]
@@ -181,12 +212,31 @@ public sealed partial class InProcessJobLauncher : IJobLauncher, IHostedService,
     [LoggerMessage(Level = LogLevel.Warning, Message = "{Count} job(s) did not end before the host's shutdown timeout")]
     partial void LogStopTimedOut(int count);
 
-    sealed class Run(JobSpec spec)
+    sealed class Run(JobSpec spec, CancellationToken stopping) : IDisposable
     {
+        readonly CancellationTokenSource _cancel = CancellationTokenSource.CreateLinkedTokenSource(stopping);
+
         public JobSpec Spec { get; } = spec;
 
         public JobState State { get; set; } = JobState.Running;
 
         public Task Completion { get; set; } = Task.CompletedTask;
+
+        /// <summary>Cancelled when the host stops or the job is cancelled on request.</summary>
+        public CancellationToken Token => _cancel.Token;
+
+        public void Cancel()
+        {
+            try
+            {
+                _cancel.Cancel();
+            }
+            catch (ObjectDisposedException)
+            {
+                // The run ended in the meantime.
+            }
+        }
+
+        public void Dispose() => _cancel.Dispose();
     }
 }

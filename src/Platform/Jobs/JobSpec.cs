@@ -16,7 +16,7 @@ public sealed partial record JobSpec
     /// <summary>A DNS-1123 label: 1 to 63 lowercase letters, digits and '-', starting and ending with a letter or digit.</summary>
     public required string Name { get; init; }
 
-    /// <summary><see cref="JobKinds.Pretraining"/> or <see cref="JobKinds.Evaluation"/>.</summary>
+    /// <summary>One of <see cref="JobKinds.All"/>.</summary>
     public required string Kind { get; init; }
 
     public required Guid ExperimentId { get; init; }
@@ -46,6 +46,26 @@ public sealed partial record JobSpec
         Environment = environment ?? NoEnvironment,
     };
 
+    /// <summary>The report job of an experiment, named <c>report-&lt;experiment id&gt;</c>.</summary>
+    public static JobSpec Report(Guid experimentId, IReadOnlyDictionary<string, string>? environment = null) => new()
+    {
+        Name = $"report-{experimentId:N}",
+        Kind = JobKinds.Report,
+        ExperimentId = experimentId,
+        Environment = environment ?? NoEnvironment,
+    };
+
+    /// <summary>The job of <paramref name="kind"/> for an experiment (<paramref name="evaluationIndex"/> for evaluations only).</summary>
+    /// <exception cref="ArgumentException">An unknown kind, or an evaluation without its index.</exception>
+    public static JobSpec Of(string kind, Guid experimentId, int? evaluationIndex = null) => kind switch
+    {
+        JobKinds.Pretraining => Pretraining(experimentId),
+        JobKinds.Evaluation => Evaluation(experimentId, evaluationIndex
+            ?? throw new ArgumentException("an evaluation job needs its evaluation index", nameof(evaluationIndex))),
+        JobKinds.Report => Report(experimentId),
+        _ => throw new ArgumentException($"unknown job kind '{kind}'; known kinds: {string.Join(", ", JobKinds.All)}", nameof(kind)),
+    };
+
     public static bool IsValidName(string? name) =>
         name is { Length: > 0 and <= MaxNameLength } && DnsLabel().IsMatch(name);
 
@@ -73,9 +93,9 @@ public sealed partial record JobSpec
         {
             problems.Add("EvaluationIndex is required for an evaluation job.");
         }
-        else if (Kind == JobKinds.Pretraining && EvaluationIndex is not null)
+        else if (Kind != JobKinds.Evaluation && EvaluationIndex is not null)
         {
-            problems.Add("EvaluationIndex must be absent for a pretraining job.");
+            problems.Add($"EvaluationIndex must be absent for a {Kind} job.");
         }
 
         if (EvaluationIndex < 0)

@@ -85,36 +85,15 @@ public sealed class StoreFiles(IObjectStore store, string cacheRoot)
         await Store.PutAsync(key, content, cancellation);
     }
 
-    public async Task<T?> ReadJsonAsync<T>(string key, JsonSerializerOptions options, CancellationToken cancellation = default)
-        where T : class
-    {
-        if (!await Store.ExistsAsync(key, cancellation))
-        {
-            return null;
-        }
-        await using var stream = await Store.GetAsync(key, cancellation);
-        return await JsonSerializer.DeserializeAsync<T>(stream, options, cancellation);
-    }
+    public Task<T?> ReadJsonAsync<T>(string key, JsonSerializerOptions options, CancellationToken cancellation = default)
+        where T : class => Store.ReadJsonAsync<T>(key, options, cancellation);
 
     public Task WriteJsonAsync<T>(string key, T value, JsonSerializerOptions options, CancellationToken cancellation = default) =>
-        WriteTextAsync(key, JsonSerializer.Serialize(value, options), cancellation);
+        Store.WriteJsonAsync(key, value, options, cancellation);
 
-    public async Task WriteTextAsync(string key, string text, CancellationToken cancellation = default)
-    {
-        using var content = new MemoryStream(Encoding.UTF8.GetBytes(text));
-        await Store.PutAsync(key, content, cancellation);
-    }
+    public Task WriteTextAsync(string key, string text, CancellationToken cancellation = default) => Store.WriteTextAsync(key, text, cancellation);
 
-    public async Task<string?> ReadTextAsync(string key, CancellationToken cancellation = default)
-    {
-        if (!await Store.ExistsAsync(key, cancellation))
-        {
-            return null;
-        }
-        await using var stream = await Store.GetAsync(key, cancellation);
-        using var reader = new StreamReader(stream, Encoding.UTF8);
-        return await reader.ReadToEndAsync(cancellation);
-    }
+    public Task<string?> ReadTextAsync(string key, CancellationToken cancellation = default) => Store.ReadTextAsync(key, cancellation);
 
     /// <summary>Whether <paramref name="key"/> exists with the given size and SHA-256.</summary>
     public async Task<bool> VerifyAsync(string key, long bytes, string sha256, CancellationToken cancellation = default)

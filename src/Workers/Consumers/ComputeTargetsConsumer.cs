@@ -1,4 +1,6 @@
 using MassTransit;
+using Microsoft.Extensions.Options;
+using SemanticMIM.Orchestration;
 using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Data.Shards;
 using SemanticMIM.Pipeline;
@@ -52,5 +54,5 @@ public sealed class ComputeTargetsConsumer(ExperimentPlans plans, StoreFiles fil
     }
 }
 
-public sealed class ComputeTargetsConsumerDefinition(UnitRetryOptions retry)
+public sealed class ComputeTargetsConsumerDefinition(IOptions<UnitRetryOptions> retry)
     : UnitConsumerDefinition<ComputeTargetsConsumer>(retry, cpuBound: true);

@@ -1,4 +1,6 @@
 using MassTransit;
+using Microsoft.Extensions.Options;
+using SemanticMIM.Orchestration;
 using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Pipeline;
 using SemanticMIM.Pipeline.Stages;
@@ -58,8 +60,26 @@ public sealed class WriteShardConsumer(ExperimentPlans plans, StoreFiles files, 
     }
 }
 
-public sealed class ShardDatasetConsumerDefinition(UnitRetryOptions retry)
+/// <summary>
+/// Commits a split once the orchestrator has seen every unit written: the manifest (the split's commit marker) from
+/// the units' records, then <see cref="DatasetSharded"/>. Committing again writes the same manifest.
+/// </summary>
+public sealed class CommitShardsConsumer(ExperimentPlans plans, StoreFiles files) : IConsumer<CommitShards>
+{
+    public async Task Consume(ConsumeContext<CommitShards> context)
+    {
+        var message = context.Message;
+        var plan = await plans.GetAsync(message.ExperimentId, context.CancellationToken);
+        var manifest = await ShardStage.CommitAsync(files, plan.Dataset, message.Split, message.Count, context.CancellationToken);
+        await context.Publish(ShardEvents.Sharded(message.ExperimentId, message.Split, manifest, reused: false), context.CancellationToken);
+    }
+}
+
+public sealed class ShardDatasetConsumerDefinition(IOptions<UnitRetryOptions> retry)
     : UnitConsumerDefinition<ShardDatasetConsumer>(retry, cpuBound: false);
 
-public sealed class WriteShardConsumerDefinition(UnitRetryOptions retry)
+public sealed class WriteShardConsumerDefinition(IOptions<UnitRetryOptions> retry)
     : UnitConsumerDefinition<WriteShardConsumer>(retry, cpuBound: true);
+
+public sealed class CommitShardsConsumerDefinition(IOptions<UnitRetryOptions> retry)
+    : UnitConsumerDefinition<CommitShardsConsumer>(retry, cpuBound: false);

@@ -1,20 +1,21 @@
 using MassTransit;
+using Microsoft.Extensions.Options;
 
 namespace SemanticMIM.Workers.Consumers;
 
 /// <summary>
-/// The definition shared by the units of work: retried in place per <see cref="UnitRetryOptions"/>, then the
-/// message goes to the error queue and its fault fails the experiment. CPU-bound units take one message at a
-/// time per replica, so replicas, not threads, scale them out.
+/// The definition shared by the units of work: retried in place per <see cref="UnitRetryOptions"/>, then the message
+/// goes to the error queue and its fault fails the experiment. CPU-bound units take one message at a time per
+/// replica, so replicas, not threads, scale them out.
 /// </summary>
 public abstract class UnitConsumerDefinition<TConsumer> : ConsumerDefinition<TConsumer>
     where TConsumer : class, IConsumer
 {
-    private readonly UnitRetryOptions _retry;
+    private readonly IReadOnlyList<TimeSpan> _intervals;
 
-    protected UnitConsumerDefinition(UnitRetryOptions retry, bool cpuBound)
+    protected UnitConsumerDefinition(IOptions<UnitRetryOptions> retry, bool cpuBound)
     {
-        _retry = retry;
+        _intervals = retry.Value.Intervals;
         if (cpuBound)
         {
             ConcurrentMessageLimit = 1;
@@ -23,5 +24,5 @@ public abstract class UnitConsumerDefinition<TConsumer> : ConsumerDefinition<TCo
 
     protected override void ConfigureConsumer(IReceiveEndpointConfigurator endpointConfigurator,
         IConsumerConfigurator<TConsumer> consumerConfigurator, IRegistrationContext context) =>
-        consumerConfigurator.UseMessageRetry(policy => policy.Intervals([.. _retry.Intervals]));
+        consumerConfigurator.UseMessageRetry(policy => policy.Intervals([.. _intervals]));
 }

@@ -1,24 +1,44 @@
-using Microsoft.Extensions.Configuration;
+using SemanticMIM.Platform.Hosting;
 
 namespace SemanticMIM.Workers.Consumers;
 
 /// <summary>
-/// How often a failed unit of work (a split to shard, a shard's targets, a job launch) is retried in place
-/// before its message goes to the error queue and the experiment fails (configuration section <c>Retry</c>).
+/// How often a failed unit of work (a split to shard, a shard's targets) is retried in place before its message goes
+/// to the error queue and the experiment fails (configuration section <c>Retry</c>, <c>Retry__Intervals__0</c>, …).
+/// A configured list replaces the default one.
 /// </summary>
-public sealed record UnitRetryOptions
+public sealed class UnitRetryOptions
 {
     public const string SectionName = "Retry";
 
-    public IReadOnlyList<TimeSpan> Intervals { get; init; } = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15)];
+    public static IReadOnlyList<TimeSpan> DefaultIntervals { get; } = [TimeSpan.FromSeconds(1), TimeSpan.FromSeconds(5), TimeSpan.FromSeconds(15)];
 
-    /// <summary>
-    /// <c>Retry:Intervals:0</c>, <c>:1</c>, … when configured, else the defaults. Read explicitly: the configuration
-    /// binder would append the configured intervals to the default list instead of replacing it.
-    /// </summary>
-    public static UnitRetryOptions From(IConfiguration configuration)
+    public List<TimeSpan> Intervals { get; set; } = [];
+
+    /// <summary>Fills the list the configuration left empty (the binder would append to a non-empty default).</summary>
+    public static void ApplyDefaults(UnitRetryOptions options)
     {
-        var configured = configuration.GetSection($"{SectionName}:Intervals").Get<TimeSpan[]>();
-        return configured is { Length: > 0 } ? new UnitRetryOptions { Intervals = configured } : new UnitRetryOptions();
+        if (options.Intervals.Count == 0)
+        {
+            options.Intervals.AddRange(DefaultIntervals);
+        }
+    }
+}
+
+public sealed class UnitRetryOptionsValidator : OptionsValidator<UnitRetryOptions>
+{
+    protected override IEnumerable<string> Problems(UnitRetryOptions options)
+    {
+        for (int i = 0; i < options.Intervals.Count; i++)
+        {
+            if (options.Intervals[i] < TimeSpan.Zero || options.Intervals[i] > TimeSpan.FromHours(1))
+            {
+                yield return $"{UnitRetryOptions.SectionName}:Intervals:{i} is {options.Intervals[i]}; it must lie in [0, 01:00:00].";
+            }
+        }
+        if (options.Intervals.Count > 20)
+        {
+            yield return $"{UnitRetryOptions.SectionName}:Intervals has {options.Intervals.Count} entries; at most 20 retries are allowed.";
+        }
     }
 }

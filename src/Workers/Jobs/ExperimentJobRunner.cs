@@ -1,36 +1,32 @@
 using MassTransit;
 using Microsoft.Extensions.Logging;
-using Microsoft.Extensions.Options;
 using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Pipeline;
 using SemanticMIM.Pipeline.Stages;
 using SemanticMIM.Platform.Jobs;
 using SemanticMIM.Platform.Telemetry;
-using SemanticMIM.Workers.Orchestration;
+using SemanticMIM.Orchestration;
 using SemanticMIM.Planning;
 using SemanticMIM.Platform.Storage;
 
 namespace SemanticMIM.Workers.Jobs;
 
-/// <summary>How a job's own failure reaches the orchestrator.</summary>
-public sealed class ExperimentJobOptions
-{
-    /// <summary>
-    /// True (in-process jobs, which nothing retries): announce <see cref="ExperimentFailed"/> at once. False
-    /// (Kubernetes Job pods): only fail the pod, so the Job's backoff starts it again (pretraining resumes from its
-    /// last checkpoint) and the Job watcher reports the failure once the backoff limit is reached.
-    /// </summary>
-    public bool AnnounceFailures { get; set; } = true;
-}
+/// <summary>
+/// How a job's own failure reaches the orchestrator, as the host's composition decides. True (in-process jobs, which
+/// nothing retries): announce <see cref="ExperimentFailed"/> at once. False (Kubernetes Job pods, job agents): only fail
+/// the job, so its launcher runs it again (pretraining resumes from its last checkpoint) and reports the failure once
+/// the backoff limit is reached.
+/// </summary>
+public sealed record JobFailurePolicy(bool AnnounceFailures);
 
 /// <summary>
-/// What the trainer and evaluator jobs run: pretraining (resuming from the newest checkpoint in the store) or
-/// one evaluation, reporting progress, checkpoints and completion as events. A failure fails the job and, unless
-/// something retries it (<see cref="ExperimentJobOptions"/>), is announced as <see cref="ExperimentFailed"/>; a job
-/// stops early when its experiment was cancelled.
+/// What the trainer and evaluator jobs run: pretraining (resuming from the newest checkpoint in the store), one
+/// evaluation, or the experiment's report, reporting progress, checkpoints and completion as events. A failure fails
+/// the job and, unless something retries it (<see cref="JobFailurePolicy"/>), is announced as <see cref="ExperimentFailed"/>;
+/// a job stops when it is cancelled or its experiment has ended.
 /// </summary>
 public sealed class ExperimentJobRunner(ExperimentRepository repository, StoreFiles files, IBus bus, SemanticMimMetrics metrics,
-    IOptions<ExperimentJobOptions> options, ILogger<ExperimentJobRunner> logger) : IJobRunner
+    JobFailurePolicy failures, ILogger<ExperimentJobRunner> logger) : IJobRunner
 {
     /// <summary>Progress events per run, at most; the last step is always reported.</summary>
     private const int ProgressEvents = 50;
@@ -39,7 +35,12 @@ public sealed class ExperimentJobRunner(ExperimentRepository repository, StoreFi
 
     public async Task RunAsync(JobSpec job, CancellationToken cancellation)
     {
-        string stage = job.Kind == JobKinds.Pretraining ? Stages.Pretrain : Stages.Evaluate;
+        string stage = job.Kind switch
+        {
+            JobKinds.Pretraining => Stages.Pretrain,
+            JobKinds.Report => Stages.Report,
+            _ => Stages.Evaluate,
+        };
         // The metrics' experiment label is the spec's name, as on every other series (and in the dashboards'
         // experiment variable); the id only names a failure that came before the spec could be read.
         string experiment = job.ExperimentId.ToString("D");
@@ -57,6 +58,10 @@ public sealed class ExperimentJobRunner(ExperimentRepository repository, StoreFi
             {
                 await EvaluateAsync(job.ExperimentId, plan, index, stop.Token);
             }
+            else if (job.Kind == JobKinds.Report)
+            {
+                await ReportAsync(job.ExperimentId, plan, stop.Token);
+            }
             else
             {
                 throw new ArgumentException($"job {job.Name}: unknown kind '{job.Kind}' or missing evaluation index");
@@ -69,7 +74,7 @@ public sealed class ExperimentJobRunner(ExperimentRepository repository, StoreFi
         }
         catch (Exception error) when (error is not OperationCanceledException)
         {
-            if (!options.Value.AnnounceFailures)
+            if (!failures.AnnounceFailures)
             {
                 logger.LogError(error, "Job {Job} failed; its Job's backoff decides whether it runs again", job.Name);
                 throw;
@@ -141,6 +146,13 @@ public sealed class ExperimentJobRunner(ExperimentRepository repository, StoreFi
         }
         metrics.UnitCompleted(Stages.Evaluate, plan.Id);
         await bus.Publish(new EvaluationCompleted { ExperimentId = id, EvaluationIndex = index, Results = results.Value, Reused = results.Reused }, cancellation);
+    }
+
+    private async Task ReportAsync(Guid id, ExperimentPlan plan, CancellationToken cancellation)
+    {
+        var keys = await ReportStage.WriteExperimentReportAsync(files, plan, cancellation);
+        metrics.UnitCompleted(Stages.Report, plan.Id);
+        await bus.Publish(new ReportWritten { ExperimentId = id, ResultsKey = keys.ResultsKey, ReportKey = keys.ReportKey }, cancellation);
     }
 
     // Called from the training loop's thread; events are small and the bus is local or a socket away.

@@ -15,7 +15,7 @@ public static class JobLabels
     /// <summary>The experiment's id (a GUID with dashes).</summary>
     public const string Experiment = "semanticmim.io/experiment";
 
-    /// <summary><see cref="JobKinds.Pretraining"/> or <see cref="JobKinds.Evaluation"/>.</summary>
+    /// <summary>One of <see cref="JobKinds.All"/>.</summary>
     public const string Kind = "semanticmim.io/kind";
 
     /// <summary>Which evaluation of the spec (evaluation jobs only).</summary>
@@ -25,10 +25,12 @@ public static class JobLabels
     public const string Selector = PartOf + "=" + PartOfValue;
 }
 
-/// <summary>The environment variables a job's container reads its job from (see <c>Workers/Jobs/JobHost</c>).</summary>
+/// <summary>The environment variables a job's container reads its job from (the <c>Job</c> section, see <see cref="JobOptions"/>).</summary>
 public static class JobEnvironment
 {
     public const string Name = "Job__Name";
+
+    public const string Kind = "Job__Kind";
 
     public const string ExperimentId = "Job__ExperimentId";
 
@@ -108,7 +110,7 @@ public static class JobManifests
     /// <summary>
     /// Makes <paramref name="template"/> (changed in place, and returned) the Job of <paramref name="job"/> in
     /// <paramref name="namespace"/>: its name is <see cref="JobSpec.Name"/>; the Job and its pod template get the
-    /// labels of <see cref="JobLabels"/>; every container gets <c>Job__Name</c>, <c>Job__ExperimentId</c>,
+    /// labels of <see cref="JobLabels"/>; every container gets <c>Job__Name</c>, <c>Job__Kind</c>, <c>Job__ExperimentId</c>,
     /// <c>Job__EvaluationIndex</c> (evaluations) and then the spec's <see cref="JobSpec.Environment"/> (a variable the
     /// template already has is replaced in place). Nothing else of the template changes.
     /// </summary>
@@ -135,6 +137,7 @@ public static class JobManifests
         var environment = new List<(string Name, string Value)>
         {
             (JobEnvironment.Name, job.Name),
+            (JobEnvironment.Kind, job.Kind),
             (JobEnvironment.ExperimentId, job.ExperimentId.ToString("D")),
         };
         if (job.EvaluationIndex is { } index)

@@ -10,7 +10,8 @@ namespace SemanticMIM.Platform.Jobs.Kubernetes;
 /// Launches each job as a Kubernetes Job built from the chart's template of its kind (<see cref="JobManifests.Build"/>)
 /// in <see cref="KubernetesJobsOptions.Namespace"/>. Idempotent by name: when the Job exists already (409), it is left
 /// alone, unless it failed, in which case it is deleted (propagation <c>Background</c>) and created again (a relaunched
-/// pretraining resumes from its newest checkpoint). Every API call goes through one Polly pipeline
+/// pretraining resumes from its newest checkpoint). Cancelling deletes the Job (propagation <c>Background</c>): its pod
+/// gets SIGTERM and its job stops, keeping its last checkpoint. Every API call goes through one Polly pipeline
 /// (<see cref="KubernetesApiResilience"/>): transient failures are retried with backoff, other 4xx are not.
 /// </summary>
 public sealed partial class KubernetesJobLauncher : IJobLauncher
@@ -111,6 +112,23 @@ public sealed partial class KubernetesJobLauncher : IJobLauncher
         return job is null ? JobState.NotFound : KubernetesJobStates.Of(job);
     }
 
+    public async Task CancelAsync(string name, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(name);
+        try
+        {
+            await _pipeline.ExecuteAsync(
+                async token => await _client.BatchV1.DeleteNamespacedJobAsync(name, Namespace, propagationPolicy: "Background",
+                    cancellationToken: token).ConfigureAwait(false),
+                cancellationToken).ConfigureAwait(false);
+            LogCancelled(name, Namespace);
+        }
+        catch (Exception error) when (KubernetesApiErrors.IsNotFound(error))
+        {
+            // Never launched, or already gone: nothing runs.
+        }
+    }
+
     async Task<V1Job?> ReadAsync(string name, CancellationToken cancellationToken)
     {
         try
@@ -133,6 +151,9 @@ public sealed partial class KubernetesJobLauncher : IJobLauncher
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Job {Name} failed before ({Reason}): deleting it to launch it again")]
     partial void LogRelaunching(string name, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Deleted Job {Name} in namespace {Namespace} to cancel it")]
+    partial void LogCancelled(string name, string @namespace);
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Job {Name} is being deleted: waiting to create it again")]
     partial void LogBeingDeleted(string name);

@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
-namespace SemanticMIM.Workers.Orchestration;
+namespace SemanticMIM.Orchestration;
 
 /// <summary>Where an experiment stands in the pipeline.</summary>
 public enum ExperimentPhase
@@ -10,8 +10,16 @@ public enum ExperimentPhase
     Targets,
     Pretraining,
     Evaluating,
+
+    /// <summary>The report job writes <c>results.json</c> and the report.</summary>
+    Reporting,
     Completed,
     Failed,
+
+    /// <summary>Stopped on request (<c>CancelExperiment</c>); its jobs were cancelled.</summary>
+    Cancelled,
+
+    /// <summary>The spec was invalid, or its name is taken by another spec; no work was started.</summary>
     Rejected,
 }
 
@@ -55,7 +63,12 @@ public sealed record ExperimentRecord
 
     public string? EncoderKey { get; init; }
 
-    /// <summary>Why the experiment failed or was rejected.</summary>
+    /// <summary>Object-store keys of <c>results.json</c> and of the report, once the report job wrote them.</summary>
+    public string? ResultsKey { get; init; }
+
+    public string? ReportKey { get; init; }
+
+    /// <summary>Why the experiment failed, was cancelled or was rejected.</summary>
     public string? Reason { get; init; }
 
     /// <summary>The stage that failed, when it failed.</summary>
@@ -63,5 +76,5 @@ public sealed record ExperimentRecord
 
     public DateTimeOffset Updated { get; init; }
 
-    public bool IsFinished => Phase is ExperimentPhase.Completed or ExperimentPhase.Failed or ExperimentPhase.Rejected;
+    public bool IsFinished => Phase is ExperimentPhase.Completed or ExperimentPhase.Failed or ExperimentPhase.Cancelled or ExperimentPhase.Rejected;
 }

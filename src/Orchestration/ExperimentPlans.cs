@@ -1,9 +1,7 @@
 using SemanticMIM.Contracts.Specs;
-using SemanticMIM.Pipeline;
-using SemanticMIM.Workers.Orchestration;
 using SemanticMIM.Planning;
 
-namespace SemanticMIM.Workers;
+namespace SemanticMIM.Orchestration;
 
 /// <summary>Resolves an experiment id to its plan through the orchestrator's record, for the workers and jobs.</summary>
 public sealed class ExperimentPlans(ExperimentRepository repository)

@@ -1,0 +1,433 @@
+using MassTransit;
+using Microsoft.Extensions.Logging;
+using SemanticMIM.Contracts.Messages;
+using SemanticMIM.Contracts.Specs;
+using SemanticMIM.Contracts.Storage;
+using SemanticMIM.Planning;
+using SemanticMIM.Platform.Jobs;
+using SemanticMIM.Platform.Telemetry;
+
+namespace SemanticMIM.Orchestration;
+
+/// <summary>
+/// Drives experiments through shard → targets → pretrain → evaluate → report, one <c>Consume</c> per event. Every
+/// transition reads the durable record, checks that the event belongs to the current phase and names a pending unit,
+/// and only then advances, saves, and publishes the commands it decided: duplicate, late or reordered events change
+/// nothing. One experiment's events are handled one at a time. Long work runs as jobs through the
+/// <see cref="IJobLauncher"/> (Kubernetes Jobs, job agents, or in process when embedded); a unit that fails for good
+/// fails its experiment with the unit's error. Ends: <see cref="ExperimentPhase.Completed"/>,
+/// <see cref="ExperimentPhase.Failed"/>, <see cref="ExperimentPhase.Cancelled"/>, <see cref="ExperimentPhase.Rejected"/>.
+/// </summary>
+public sealed partial class ExperimentOrchestrator(ExperimentRepository repository, IObjectStore store, ExperimentLocks locks, IJobLauncher launcher,
+    SemanticMimMetrics metrics, ILogger<ExperimentOrchestrator> logger) :
+    IConsumer<StartExperiment>,
+    IConsumer<ShardWritten>,
+    IConsumer<DatasetSharded>,
+    IConsumer<TargetsComputed>,
+    IConsumer<TrainingProgressed>,
+    IConsumer<PretrainingCompleted>,
+    IConsumer<EvaluationCompleted>,
+    IConsumer<ReportWritten>,
+    IConsumer<ExperimentFailed>,
+    IConsumer<CancelExperiment>,
+    IConsumer<GetExperimentStatus>,
+    IConsumer<RunPretraining>,
+    IConsumer<RunEvaluation>,
+    IConsumer<RunReport>,
+    IConsumer<Fault<ShardDataset>>,
+    IConsumer<Fault<WriteShard>>,
+    IConsumer<Fault<CommitShards>>,
+    IConsumer<Fault<ComputeTargets>>,
+    IConsumer<Fault<RunPretraining>>,
+    IConsumer<Fault<RunEvaluation>>,
+    IConsumer<Fault<RunReport>>
+{
+    public async Task Consume(ConsumeContext<StartExperiment> context)
+    {
+        var command = context.Message;
+        var cancellation = context.CancellationToken;
+        using var _ = await locks.AcquireAsync(command.ExperimentId, cancellation);
+        if (await repository.FindAsync(command.ExperimentId, cancellation) is not null)
+        {
+            LogDuplicateStart(command.ExperimentId);
+            return;
+        }
+        ExperimentPlan plan;
+        try
+        {
+            plan = ExperimentPlan.From(SpecReader.Read(command.SpecYaml, "spec"));
+        }
+        catch (InvalidSpecException invalid)
+        {
+            await RejectAsync(context, invalid.Problems.Select(p => p.ToString()).ToList());
+            return;
+        }
+        if (!await ExperimentClaims.ClaimAsync(store, plan, cancellation))
+        {
+            await RejectAsync(context, [$"name: experiment '{plan.Id}' already exists with different settings; choose another name"]);
+            return;
+        }
+        var splits = plan.Spec.Evaluations.Count > 0 ? new[] { plan.Dataset.TrainSplit, plan.Dataset.EvaluationSplit } : [plan.Dataset.TrainSplit];
+        await repository.SaveAsync(new ExperimentRecord
+        {
+            Id = command.ExperimentId,
+            SpecYaml = command.SpecYaml,
+            Name = plan.Id,
+            Phase = ExperimentPhase.Sharding,
+            PendingSplits = splits,
+            TotalSteps = plan.Spec.Training.Steps,
+        }, cancellation);
+        LogAccepted(command.ExperimentId, plan.Id, command.RequestedBy ?? "someone");
+        await context.Publish(new ExperimentAccepted { ExperimentId = command.ExperimentId, Name = plan.Id }, cancellation);
+        foreach (var split in splits)
+        {
+            await context.Publish(new ShardDataset { ExperimentId = command.ExperimentId, Split = split }, cancellation);
+        }
+    }
+
+    public Task Consume(ConsumeContext<ShardWritten> context) =>
+        AdvanceAsync(context, context.Message.ExperimentId, ExperimentPhase.Sharding, (record, _, outbox) =>
+        {
+            var written = context.Message;
+            var done = record.WrittenShards.GetValueOrDefault(written.Split) ?? [];
+            if (!record.PendingSplits.Contains(written.Split))
+            {
+                return null;
+            }
+            bool isNew = !done.Contains(written.Index);
+            IReadOnlyList<int> units = isNew ? [.. done.Append(written.Index).Order()] : done;
+            if (units.Count == written.Count)
+            {
+                // Every unit is in (again, after a redelivery or a recovery): the shard service commits the split.
+                outbox.Add(new CommitShards { ExperimentId = record.Id, Split = written.Split, Count = written.Count });
+            }
+            return isNew ? record with { WrittenShards = new Dictionary<string, IReadOnlyList<int>>(record.WrittenShards) { [written.Split] = units } } : null;
+        });
+
+    public Task Consume(ConsumeContext<DatasetSharded> context) =>
+        AdvanceAsync(context, context.Message.ExperimentId, ExperimentPhase.Sharding, (record, plan, outbox) =>
+        {
+            var sharded = context.Message;
+            if (!record.PendingSplits.Contains(sharded.Split))
+            {
+                return null;
+            }
+            var next = record with { PendingSplits = record.PendingSplits.Where(s => s != sharded.Split).ToList() };
+            if (sharded.Split == plan.Dataset.TrainSplit)
+            {
+                next = next with { PendingShards = sharded.Shards };
+            }
+            if (next.PendingSplits.Count > 0)
+            {
+                return next;
+            }
+            // A VQ tokenizer is trained by the first target unit; the other units follow once it is stored.
+            var first = NeedsTokenizer(plan) ? next.PendingShards.Take(1) : next.PendingShards;
+            outbox.AddRange(first.Select(shard => new ComputeTargets { ExperimentId = record.Id, Shard = shard }));
+            return next with { Phase = ExperimentPhase.Targets };
+        });
+
+    public Task Consume(ConsumeContext<TargetsComputed> context) =>
+        AdvanceAsync(context, context.Message.ExperimentId, ExperimentPhase.Targets, (record, plan, outbox) =>
+        {
+            var computed = context.Message;
+            if (!record.PendingShards.Contains(computed.Shard))
+            {
+                return null;
+            }
+            var pending = record.PendingShards.Where(s => s != computed.Shard).ToList();
+            if (NeedsTokenizer(plan) && computed.Shard == record.PendingShards[0] && pending.Count == record.PendingShards.Count - 1)
+            {
+                outbox.AddRange(pending.Select(shard => new ComputeTargets { ExperimentId = record.Id, Shard = shard }));
+            }
+            if (pending.Count > 0)
+            {
+                return record with { PendingShards = pending };
+            }
+            outbox.Add(new RunPretraining { ExperimentId = record.Id });
+            return record with { PendingShards = pending, Phase = ExperimentPhase.Pretraining };
+        });
+
+    public Task Consume(ConsumeContext<TrainingProgressed> context) =>
+        AdvanceAsync(context, context.Message.ExperimentId, ExperimentPhase.Pretraining, (record, _, _) =>
+            context.Message.Step > record.Step ? record with { Step = context.Message.Step, TotalSteps = context.Message.TotalSteps } : null);
+
+    public Task Consume(ConsumeContext<PretrainingCompleted> context) =>
+        AdvanceAsync(context, context.Message.ExperimentId, ExperimentPhase.Pretraining, (record, plan, outbox) =>
+        {
+            var next = record with
+            {
+                EncoderKey = context.Message.EncoderKey,
+                Step = record.TotalSteps,
+                PendingEvaluations = Enumerable.Range(0, plan.Spec.Evaluations.Count).ToList(),
+            };
+            if (next.PendingEvaluations.Count == 0)
+            {
+                return Report(next, outbox);
+            }
+            outbox.AddRange(next.PendingEvaluations.Select(index => new RunEvaluation { ExperimentId = record.Id, EvaluationIndex = index }));
+            return next with { Phase = ExperimentPhase.Evaluating };
+        });
+
+    public Task Consume(ConsumeContext<EvaluationCompleted> context) =>
+        AdvanceAsync(context, context.Message.ExperimentId, ExperimentPhase.Evaluating, (record, _, outbox) =>
+        {
+            if (!record.PendingEvaluations.Contains(context.Message.EvaluationIndex))
+            {
+                return null;
+            }
+            var next = record with { PendingEvaluations = record.PendingEvaluations.Where(i => i != context.Message.EvaluationIndex).ToList() };
+            return next.PendingEvaluations.Count > 0 ? next : Report(next, outbox);
+        });
+
+    public Task Consume(ConsumeContext<ReportWritten> context) =>
+        AdvanceAsync(context, context.Message.ExperimentId, ExperimentPhase.Reporting, (record, plan, outbox) =>
+        {
+            var written = context.Message;
+            outbox.Add(new ExperimentCompleted { ExperimentId = record.Id, Name = plan.Id, ResultsKey = written.ResultsKey, ReportKey = written.ReportKey });
+            LogCompleted(record.Id, plan.Id);
+            return record with { Phase = ExperimentPhase.Completed, ResultsKey = written.ResultsKey, ReportKey = written.ReportKey };
+        });
+
+    /// <summary>Records a failure a job announced itself (in process, where nothing retries it).</summary>
+    public async Task Consume(ConsumeContext<ExperimentFailed> context)
+    {
+        var failed = context.Message;
+        using var _ = await locks.AcquireAsync(failed.ExperimentId, context.CancellationToken);
+        var record = await repository.FindAsync(failed.ExperimentId, context.CancellationToken);
+        if (record is null || record.IsFinished)
+        {
+            return;
+        }
+        LogFailed(failed.ExperimentId, failed.Stage, failed.Reason);
+        await repository.SaveAsync(record with { Phase = ExperimentPhase.Failed, FailedStage = failed.Stage, Reason = failed.Reason }, context.CancellationToken);
+    }
+
+    /// <summary>
+    /// Ends the experiment as cancelled, then asks its jobs to stop. A redelivered cancel asks again, so a job API that
+    /// was down the first time is reached by the retry.
+    /// </summary>
+    public async Task Consume(ConsumeContext<CancelExperiment> context)
+    {
+        var cancel = context.Message;
+        var cancellation = context.CancellationToken;
+        ExperimentRecord? record;
+        bool announce = false;
+        using (await locks.AcquireAsync(cancel.ExperimentId, cancellation))
+        {
+            record = await repository.FindAsync(cancel.ExperimentId, cancellation);
+            if (record is null || (record.IsFinished && record.Phase != ExperimentPhase.Cancelled))
+            {
+                return;
+            }
+            if (record.Phase != ExperimentPhase.Cancelled)
+            {
+                record = record with { Phase = ExperimentPhase.Cancelled, Reason = cancel.Reason };
+                await repository.SaveAsync(record, cancellation);
+                announce = true;
+                LogCancelled(record.Id, cancel.Reason);
+            }
+        }
+        if (announce)
+        {
+            await context.Publish(new ExperimentCancelled { ExperimentId = record.Id, Reason = cancel.Reason }, cancellation);
+        }
+        foreach (var job in JobsOf(record))
+        {
+            await launcher.CancelAsync(job, cancellation);
+        }
+    }
+
+    public async Task Consume(ConsumeContext<GetExperimentStatus> context) =>
+        await context.RespondAsync(Status(context.Message.ExperimentId, await repository.FindAsync(context.Message.ExperimentId, context.CancellationToken)));
+
+    public Task Consume(ConsumeContext<RunPretraining> context) =>
+        LaunchAsync(JobSpec.Pretraining(context.Message.ExperimentId), context.CancellationToken);
+
+    public Task Consume(ConsumeContext<RunEvaluation> context) =>
+        LaunchAsync(JobSpec.Evaluation(context.Message.ExperimentId, context.Message.EvaluationIndex), context.CancellationToken);
+
+    public Task Consume(ConsumeContext<RunReport> context) =>
+        LaunchAsync(JobSpec.Report(context.Message.ExperimentId), context.CancellationToken);
+
+    public Task Consume(ConsumeContext<Fault<ShardDataset>> context) => UnitFailedAsync(context, context.Message.Message.ExperimentId, Stages.Shard);
+
+    public Task Consume(ConsumeContext<Fault<WriteShard>> context) => UnitFailedAsync(context, context.Message.Message.ExperimentId, Stages.Shard);
+
+    public Task Consume(ConsumeContext<Fault<CommitShards>> context) => UnitFailedAsync(context, context.Message.Message.ExperimentId, Stages.Shard);
+
+    public Task Consume(ConsumeContext<Fault<ComputeTargets>> context) => UnitFailedAsync(context, context.Message.Message.ExperimentId, Stages.Targets);
+
+    public Task Consume(ConsumeContext<Fault<RunPretraining>> context) => UnitFailedAsync(context, context.Message.Message.ExperimentId, Stages.Pretrain);
+
+    public Task Consume(ConsumeContext<Fault<RunEvaluation>> context) => UnitFailedAsync(context, context.Message.Message.ExperimentId, Stages.Evaluate);
+
+    public Task Consume(ConsumeContext<Fault<RunReport>> context) => UnitFailedAsync(context, context.Message.Message.ExperimentId, Stages.Report);
+
+    /// <summary>
+    /// Fails the experiment from the orchestrator's side (a unit that exhausted its retries, a timeout, a job that
+    /// failed for good) and announces it; returns false when it had already ended, which changes nothing.
+    /// </summary>
+    public async Task<bool> FailAsync(Guid id, string stage, string reason, IPublishEndpoint publish, CancellationToken cancellation)
+    {
+        using (await locks.AcquireAsync(id, cancellation))
+        {
+            var record = await repository.FindAsync(id, cancellation);
+            if (record is null || record.IsFinished)
+            {
+                return false;
+            }
+            await repository.SaveAsync(record with { Phase = ExperimentPhase.Failed, FailedStage = stage, Reason = reason }, cancellation);
+        }
+        LogFailed(id, stage, reason);
+        await publish.Publish(new ExperimentFailed { ExperimentId = id, Stage = stage, Reason = reason }, cancellation);
+        return true;
+    }
+
+    /// <summary>What <c>semanticmim status</c> shows of an experiment's record.</summary>
+    public static ExperimentStatus Status(Guid id, ExperimentRecord? record)
+    {
+        if (record is null)
+        {
+            return new ExperimentStatus { ExperimentId = id, State = "unknown" };
+        }
+        string state = record.Phase switch
+        {
+            ExperimentPhase.Completed => "completed",
+            ExperimentPhase.Failed => "failed",
+            ExperimentPhase.Cancelled => "cancelled",
+            ExperimentPhase.Rejected => "rejected",
+            _ => "running",
+        };
+        string detail = record.Phase switch
+        {
+            ExperimentPhase.Sharding => $"sharding {string.Join(", ", record.PendingSplits)}",
+            ExperimentPhase.Targets => $"{record.PendingShards.Count} shards of targets to go",
+            ExperimentPhase.Pretraining => $"step {record.Step} of {record.TotalSteps}",
+            ExperimentPhase.Evaluating => $"{record.PendingEvaluations.Count} evaluations to go",
+            ExperimentPhase.Reporting => "writing the report",
+            ExperimentPhase.Completed => $"report in {record.ReportKey}",
+            _ => record.Reason ?? "",
+        };
+        return new ExperimentStatus
+        {
+            ExperimentId = id,
+            State = state,
+            Name = record.Name,
+            Stage = record.FailedStage ?? record.Phase.ToString().ToLowerInvariant(),
+            Detail = detail,
+        };
+    }
+
+    /// <summary>The names of the jobs an experiment may have running.</summary>
+    public static IEnumerable<string> JobsOf(ExperimentRecord record)
+    {
+        yield return JobSpec.Pretraining(record.Id).Name;
+        int evaluations = record.Name.Length == 0 ? 0 : SpecReader.Read(record.SpecYaml, $"experiment {record.Id}").Evaluations.Count;
+        for (int index = 0; index < evaluations; index++)
+        {
+            yield return JobSpec.Evaluation(record.Id, index).Name;
+        }
+        yield return JobSpec.Report(record.Id).Name;
+    }
+
+    private async Task LaunchAsync(JobSpec job, CancellationToken cancellation)
+    {
+        // A request that waited in the queue while its experiment ended launches nothing.
+        if (await repository.FindAsync(job.ExperimentId, cancellation) is not { IsFinished: false })
+        {
+            LogNotLaunched(job.Name);
+            return;
+        }
+        await launcher.LaunchAsync(job, cancellation);
+    }
+
+    /// <summary>
+    /// A unit that still failed after its retries fails its experiment with the unit's error, and counts in
+    /// <c>semanticmim_units_failed_total</c> (the shard and target services' units are counted here, where their faults
+    /// arrive; a job counts its own failures).
+    /// </summary>
+    private async Task UnitFailedAsync<T>(ConsumeContext<Fault<T>> context, Guid experimentId, string stage)
+    {
+        var error = context.Message.Exceptions.FirstOrDefault();
+        string reason = error is null ? "the unit failed" : $"{error.ExceptionType}: {error.Message}";
+        await FailAsync(experimentId, stage, reason, context, context.CancellationToken);
+        metrics.UnitFailed(stage, await MetricLabelAsync(experimentId, context.CancellationToken));
+    }
+
+    /// <summary>The experiment's name, as every other series labels it; its id when it has none (a rejected spec).</summary>
+    public async Task<string> MetricLabelAsync(Guid experimentId, CancellationToken cancellation) =>
+        await repository.FindAsync(experimentId, cancellation) is { Name.Length: > 0 } record ? record.Name : experimentId.ToString("D");
+
+    private static ExperimentRecord Report(ExperimentRecord record, List<object> outbox)
+    {
+        outbox.Add(new RunReport { ExperimentId = record.Id });
+        return record with { Phase = ExperimentPhase.Reporting };
+    }
+
+    private async Task RejectAsync(ConsumeContext<StartExperiment> context, IReadOnlyList<string> problems)
+    {
+        var command = context.Message;
+        await repository.SaveAsync(new ExperimentRecord
+        {
+            Id = command.ExperimentId,
+            SpecYaml = command.SpecYaml,
+            Phase = ExperimentPhase.Rejected,
+            Reason = string.Join("; ", problems),
+        }, context.CancellationToken);
+        LogRejected(command.ExperimentId, string.Join("; ", problems));
+        await context.Publish(new ExperimentRejected { ExperimentId = command.ExperimentId, Problems = problems }, context.CancellationToken);
+    }
+
+    // Applies a transition when the experiment is in the expected phase; a null record means "nothing changes". The
+    // messages it decides are published only after the new state is saved, so no worker acts on a step the record
+    // does not show yet (a crash in between re-issues them through recovery; every unit is idempotent).
+    private async Task AdvanceAsync(ConsumeContext context, Guid id, ExperimentPhase expected,
+        Func<ExperimentRecord, ExperimentPlan, List<object>, ExperimentRecord?> transition)
+    {
+        var cancellation = context.CancellationToken;
+        using var _ = await locks.AcquireAsync(id, cancellation);
+        var record = await repository.FindAsync(id, cancellation);
+        if (record is null || record.Phase != expected)
+        {
+            LogIgnored(id, expected, record?.Phase);
+            return;
+        }
+        var plan = ExperimentPlan.From(SpecReader.Read(record.SpecYaml, $"experiment {id}"));
+        var outbox = new List<object>();
+        if (transition(record, plan, outbox) is { } next)
+        {
+            await repository.SaveAsync(next, cancellation);
+        }
+        foreach (var message in outbox)
+        {
+            await context.Publish(message, message.GetType(), cancellation);
+        }
+    }
+
+    private static bool NeedsTokenizer(ExperimentPlan plan) => plan.Targets.TokenizerId is not null;
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Experiment {Id} ({Name}) accepted, requested by {RequestedBy}")]
+    partial void LogAccepted(Guid id, string name, string requestedBy);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Experiment {Id} was already started; the duplicate request is ignored")]
+    partial void LogDuplicateStart(Guid id);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Experiment {Id} rejected: {Problems}")]
+    partial void LogRejected(Guid id, string problems);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Experiment {Id} ({Name}) completed")]
+    partial void LogCompleted(Guid id, string name);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Experiment {Id} failed in {Stage}: {Reason}")]
+    partial void LogFailed(Guid id, string stage, string reason);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Experiment {Id} cancelled: {Reason}")]
+    partial void LogCancelled(Guid id, string reason);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "Event for experiment {Id} ignored: expected phase {Expected}, found {Phase}")]
+    partial void LogIgnored(Guid id, ExperimentPhase expected, ExperimentPhase? phase);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Job {Name} not launched: its experiment has ended")]
+    partial void LogNotLaunched(string name);
+}

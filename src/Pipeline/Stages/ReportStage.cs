@@ -1,0 +1,77 @@
+using SemanticMIM.Contracts.Results;
+using SemanticMIM.Data.Shards;
+using SemanticMIM.Evaluation.Reports;
+using SemanticMIM.Planning;
+using SemanticMIM.Platform.Storage;
+
+namespace SemanticMIM.Pipeline.Stages;
+
+/// <summary>Where an experiment's report went: its results file and the report's Markdown file.</summary>
+public sealed record ReportKeys(string ResultsKey, string ReportKey);
+
+/// <summary>
+/// The reports, from what the store holds: an experiment's own (<c>experiments/&lt;name&gt;/results.json</c> from its
+/// evaluations' result files, and <c>report/report.md</c> with its plots), written by the report job, and the
+/// comparison of several experiments (<c>reports/&lt;name&gt;/</c>), written by <c>semanticmim run</c>. Both read every
+/// arm the same way (<see cref="ReadArmAsync"/>).
+/// </summary>
+public static class ReportStage
+{
+    public const string ReportFile = "report.md";
+
+    /// <summary>Collects the evaluations' results into <c>results.json</c> and writes the experiment's report.</summary>
+    /// <exception cref="InvalidDataException">An evaluation's result file or the training manifest is missing.</exception>
+    public static async Task<ReportKeys> WriteExperimentReportAsync(StoreFiles files, ExperimentPlan plan, CancellationToken cancellation = default)
+    {
+        var results = new List<EvaluationResult>();
+        for (int i = 0; i < plan.Spec.Evaluations.Count; i++)
+        {
+            string key = EvaluationStage.ResultKey(plan, i, plan.Spec.Evaluations[i]);
+            results.AddRange(await files.ReadJsonAsync<List<EvaluationResult>>(key, EvaluationStage.Json, cancellation)
+                ?? throw new InvalidDataException($"evaluation {i} of {plan.Id} has no results at {key}"));
+        }
+        string resultsKey = ResultsKey(plan);
+        await files.WriteJsonAsync(resultsKey, results, EvaluationStage.Json, cancellation);
+        string reportPrefix = StoreLayout.Key(StoreLayout.Experiment(plan.Id), "report");
+        var arm = await ReadArmAsync(files, plan, cancellation);
+        await WriteAsync(files, reportPrefix, $"SemanticMIM experiment report: {plan.Id}", [arm], "", cancellation);
+        return new ReportKeys(resultsKey, StoreLayout.Key(reportPrefix, ReportFile));
+    }
+
+    /// <summary>Compares experiments that completed, under <c>reports/&lt;<paramref name="name"/>&gt;/</c>; returns the arms and the report's key.</summary>
+    public static async Task<(IReadOnlyList<ArmOutcome> Arms, string ReportKey)> WriteComparisonReportAsync(StoreFiles files,
+        IReadOnlyList<ExperimentPlan> plans, string name, string notes, CancellationToken cancellation = default)
+    {
+        var arms = new List<ArmOutcome>();
+        foreach (var plan in plans)
+        {
+            arms.Add(await ReadArmAsync(files, plan, cancellation));
+        }
+        string prefix = StoreLayout.Key("reports", name);
+        await WriteAsync(files, prefix, $"SemanticMIM experiment report: {name}", arms, notes, cancellation);
+        return (arms, StoreLayout.Key(prefix, ReportFile));
+    }
+
+    /// <summary>An arm as the store holds it: its results, training log, and a line that says what it is.</summary>
+    public static async Task<ArmOutcome> ReadArmAsync(StoreFiles files, ExperimentPlan plan, CancellationToken cancellation = default)
+    {
+        string experiment = StoreLayout.Experiment(plan.Id);
+        var results = await files.ReadJsonAsync<List<EvaluationResult>>(ResultsKey(plan), EvaluationStage.Json, cancellation) ?? [];
+        var log = await files.ReadJsonAsync<List<TrainingPoint>>(StoreLayout.Key(experiment, PretrainStage.LogFile), PretrainStage.LogJson, cancellation) ?? [];
+        string manifestKey = StoreLayout.Key(StoreLayout.DatasetSplit(plan.Dataset.Id, plan.Dataset.TrainSplit), ShardManifest.FileName);
+        string manifest = await files.ReadTextAsync(manifestKey, cancellation)
+            ?? throw new InvalidDataException($"the training manifest of {plan.Id} is missing at {manifestKey}");
+        return new ArmOutcome(plan.Id, plan.Describe(ShardManifest.FromJson(manifest).TotalSamples), log, results);
+    }
+
+    public static string ResultsKey(ExperimentPlan plan) => StoreLayout.Key(StoreLayout.Experiment(plan.Id), StoreLayout.ResultsFile);
+
+    private static async Task WriteAsync(StoreFiles files, string prefix, string title, IReadOnlyList<ArmOutcome> arms, string notes,
+        CancellationToken cancellation)
+    {
+        string scratch = files.ScratchFolder(prefix);
+        ExperimentReport.Write(scratch, title, arms, notes);
+        await files.UploadFolderAsync(scratch, prefix, ReportFile, cancellation);
+        Directory.Delete(scratch, recursive: true);
+    }
+}

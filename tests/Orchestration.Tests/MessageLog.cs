@@ -1,0 +1,80 @@
+using MassTransit;
+using SemanticMIM.Contracts.Messages;
+
+namespace SemanticMIM.Orchestration.Tests;
+
+/// <summary>Every message the recorder saw, in order of arrival.</summary>
+public sealed class MessageLog
+{
+    private readonly List<object> _messages = [];
+
+    public void Add(object message)
+    {
+        lock (_messages)
+        {
+            _messages.Add(message);
+        }
+    }
+
+    public IReadOnlyList<T> Of<T>(Guid experimentId) where T : class
+    {
+        lock (_messages)
+        {
+            return _messages.OfType<T>().Where(m => ExperimentOf(m) == experimentId).ToList();
+        }
+    }
+
+    public async Task<T> WaitForAsync<T>(Guid experimentId, TimeSpan patience) where T : class
+    {
+        var deadline = DateTime.UtcNow + patience;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Of<T>(experimentId).FirstOrDefault() is { } found)
+            {
+                return found;
+            }
+            await Task.Delay(20);
+        }
+        throw new TimeoutException($"no {typeof(T).Name} of experiment {experimentId} within {patience}");
+    }
+
+    private static Guid ExperimentOf(object message) =>
+        (Guid)message.GetType().GetProperty(nameof(ExperimentAccepted.ExperimentId))!.GetValue(message)!;
+}
+
+/// <summary>Records what the orchestrator publishes: its events, and the commands it sends to the workers.</summary>
+public sealed class MessageRecorder(MessageLog log) :
+    IConsumer<ExperimentAccepted>, IConsumer<ExperimentRejected>, IConsumer<ExperimentCompleted>, IConsumer<ExperimentFailed>,
+    IConsumer<ExperimentCancelled>, IConsumer<ShardDataset>, IConsumer<CommitShards>, IConsumer<ComputeTargets>
+{
+    public Task Consume(ConsumeContext<ExperimentAccepted> context) => Record(context.Message);
+
+    public Task Consume(ConsumeContext<ExperimentRejected> context) => Record(context.Message);
+
+    public Task Consume(ConsumeContext<ExperimentCompleted> context) => Record(context.Message);
+
+    public Task Consume(ConsumeContext<ExperimentFailed> context) => Record(context.Message);
+
+    public Task Consume(ConsumeContext<ExperimentCancelled> context) => Record(context.Message);
+
+    public Task Consume(ConsumeContext<ShardDataset> context) => Record(context.Message);
+
+    public Task Consume(ConsumeContext<CommitShards> context) => Record(context.Message);
+
+    public Task Consume(ConsumeContext<ComputeTargets> context) => Record(context.Message);
+
+    private Task Record(object message)
+    {
+        log.Add(message);
+        return Task.CompletedTask;
+    }
+}
+
+public sealed class MessageRecorderDefinition : ConsumerDefinition<MessageRecorder>
+{
+    public MessageRecorderDefinition()
+    {
+        EndpointName = "recorder";
+        ConcurrentMessageLimit = 1;
+    }
+}

@@ -1,0 +1,100 @@
+using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using SemanticMIM.Contracts.Messages;
+using SemanticMIM.Contracts.Storage;
+using SemanticMIM.Platform.Hosting;
+using SemanticMIM.Platform.Jobs;
+using SemanticMIM.Platform.Messaging;
+using SemanticMIM.Platform.Storage;
+
+namespace SemanticMIM.Orchestration.Tests;
+
+/// <summary>
+/// The orchestrator's role alone, as its host composes it, on the in-memory bus and a folder store; the job launcher
+/// is <see cref="RecordingJobLauncher"/>, so a test sees exactly which jobs the orchestrator launches and cancels, and
+/// every event and command it publishes is recorded.
+/// </summary>
+public sealed class OrchestratorHarness : IAsyncDisposable
+{
+    private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
+
+    private readonly TempDirectory _folder;
+    private readonly IHost _host;
+
+    private OrchestratorHarness(TempDirectory folder, IHost host)
+    {
+        _folder = folder;
+        _host = host;
+    }
+
+    public IServiceProvider Services => _host.Services;
+
+    public IBus Bus => Services.GetRequiredService<IBus>();
+
+    public RecordingJobLauncher Launcher => Services.GetRequiredService<RecordingJobLauncher>();
+
+    public ExperimentRepository Repository => Services.GetRequiredService<ExperimentRepository>();
+
+    public MessageLog Messages => Services.GetRequiredService<MessageLog>();
+
+    public static async Task<OrchestratorHarness> StartAsync()
+    {
+        var folder = new TempDirectory();
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddSingleton<IObjectStore>(new FolderObjectStore(folder.Path));
+        builder.Services.AddSingleton<RecordingJobLauncher>();
+        builder.Services.AddSingleton<IJobLauncher>(provider => provider.GetRequiredService<RecordingJobLauncher>());
+        builder.AddOrchestrator();
+        builder.Services.AddSingleton<MessageLog>();
+        builder.Services.AddBusConsumers(bus => bus.AddConsumer<MessageRecorder, MessageRecorderDefinition>());
+        builder.AddBus(new BusOptions { Transport = BusOptions.InMemoryTransport });
+        var host = builder.Build();
+        await host.StartAsync();
+        return new OrchestratorHarness(folder, host);
+    }
+
+    public Task PublishAsync<T>(T message) where T : class => Bus.Publish(message);
+
+    /// <summary>The first <typeparamref name="T"/> of an experiment, waiting for it.</summary>
+    public Task<T> WaitForAsync<T>(Guid id) where T : class => Messages.WaitForAsync<T>(id, Patience);
+
+    /// <summary>Waits until the record of <paramref name="id"/> satisfies <paramref name="condition"/>.</summary>
+    public async Task<ExperimentRecord> WaitForRecordAsync(Guid id, Func<ExperimentRecord, bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await Repository.FindAsync(id) is { } record && condition(record))
+            {
+                return record;
+            }
+            await Task.Delay(20);
+        }
+        throw new TimeoutException($"the record of {id} did not reach the expected state within {Patience}");
+    }
+
+    public async Task<ExperimentStatus> StatusAsync(Guid id)
+    {
+        var client = Bus.CreateRequestClient<GetExperimentStatus>();
+        return (await client.GetResponse<ExperimentStatus>(new GetExperimentStatus { ExperimentId = id })).Message;
+    }
+
+    /// <summary>Saves a record as if the experiment had reached <paramref name="phase"/>.</summary>
+    public async Task<Guid> SaveAsync(ExperimentPhase phase, string yaml)
+    {
+        var id = Guid.NewGuid();
+        await Repository.SaveAsync(new ExperimentRecord
+        {
+            Id = id, SpecYaml = yaml, Name = "saved", Phase = phase, PendingShards = ["shard-000000.tar"], PendingEvaluations = [0],
+        });
+        return id;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _host.StopAsync();
+        _host.Dispose();
+        _folder.Dispose();
+    }
+}

@@ -1,0 +1,20 @@
+namespace SemanticMIM.Orchestration.Tests;
+
+/// <summary>Specs the orchestrator plans (nothing runs them here: the tests play the workers' and jobs' part).</summary>
+internal static class Specs
+{
+    /// <summary>Two training shards and one test shard, HOG targets, one linear-probe evaluation.</summary>
+    public static string Tiny(string name, int evaluations = 1) => $$"""
+        name: {{name}}
+        dataset: { kind: fashionMnist, imageSize: 28, channels: 1, maxTrainSamples: 64, maxTestSamples: 32, shardSize: 32 }
+        method: semanticMim
+        target: { kind: hog, views: 2 }
+        model: { preset: tiny, embedDim: 32, heads: 2, mlpDim: 64, depth: 2, proxies: 4 }
+        training: { steps: 4, batchSize: 16 }
+        {{Evaluations(evaluations)}}
+        """;
+
+    private static string Evaluations(int count) => count == 0
+        ? "evaluations: []"
+        : "evaluations:\n" + string.Concat(Enumerable.Repeat("  - { protocol: linearProbe, epochs: 2, batchSize: 32 }\n", count));
+}
