@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 
 namespace SemanticMIM.Platform.Coordination;
@@ -7,9 +5,10 @@ namespace SemanticMIM.Platform.Coordination;
 /// <summary>
 /// Leader election through a <c>coordination.k8s.io/v1</c> Lease, bound from the section <c>LeaderElection</c>
 /// (environment variables <c>LeaderElection__LeaseName</c>, <c>LeaderElection__Namespace</c>,
-/// <c>LeaderElection__Identity</c>, which the chart sets). The timings follow client-go's defaults.
+/// <c>LeaderElection__Identity</c>, which the chart sets) and checked by <see cref="LeaderElectionOptionsValidator"/>.
+/// The timings follow client-go's defaults; durations are <c>hh:mm:ss[.fff]</c>.
 /// </summary>
-public sealed partial class LeaderElectionOptions
+public sealed class LeaderElectionOptions
 {
     public const string SectionName = "LeaderElection";
 
@@ -54,99 +53,19 @@ public sealed partial class LeaderElectionOptions
     }
 
     /// <summary>
-    /// Binds the <c>LeaderElection</c> section and fills in the defaults: <see cref="Identity"/> from the host name,
-    /// <see cref="Namespace"/> from the service account's namespace file when it exists. Nothing is validated here.
+    /// Fills in what the configuration left out: <see cref="Identity"/> from the host name, <see cref="Namespace"/>
+    /// from the service account's namespace file when it exists.
     /// </summary>
-    public static LeaderElectionOptions FromConfiguration(IConfiguration configuration)
+    public void ApplyDefaults()
     {
-        ArgumentNullException.ThrowIfNull(configuration);
-        var options = configuration.GetSection(SectionName).Get<LeaderElectionOptions>() ?? new LeaderElectionOptions();
-        if (string.IsNullOrWhiteSpace(options.Identity))
-        {
-            options.Identity = Environment.MachineName;
-        }
-
-        if (string.IsNullOrWhiteSpace(options.Namespace) && File.Exists(ServiceAccountNamespaceFile))
-        {
-            options.Namespace = File.ReadAllText(ServiceAccountNamespaceFile).Trim();
-        }
-
-        return options;
-    }
-
-    /// <summary>Every problem of these options, each naming its setting; empty when an elector can run.</summary>
-    public IReadOnlyList<string> Validate()
-    {
-        var problems = new List<string>();
-        if (string.IsNullOrWhiteSpace(LeaseName))
-        {
-            problems.Add("LeaderElection:LeaseName is not set.");
-        }
-        else if (LeaseName.Length > 253 || !DnsSubdomain().IsMatch(LeaseName))
-        {
-            problems.Add($"LeaderElection:LeaseName '{LeaseName}' is not a valid object name (a DNS-1123 subdomain).");
-        }
-
-        if (string.IsNullOrWhiteSpace(Namespace))
-        {
-            problems.Add("LeaderElection:Namespace is not set (and this is not a pod with a service account namespace).");
-        }
-        else if (Namespace.Length > 63 || !DnsLabel().IsMatch(Namespace))
-        {
-            problems.Add($"LeaderElection:Namespace '{Namespace}' is not a namespace name (a DNS-1123 label).");
-        }
-
         if (string.IsNullOrWhiteSpace(Identity))
         {
-            problems.Add("LeaderElection:Identity is empty.");
+            Identity = Environment.MachineName;
         }
 
-        if (LeaseDuration < TimeSpan.FromSeconds(1) || LeaseDuration.Ticks % TimeSpan.TicksPerSecond != 0)
+        if (string.IsNullOrWhiteSpace(Namespace) && File.Exists(ServiceAccountNamespaceFile))
         {
-            problems.Add($"LeaderElection:LeaseDuration {Format(LeaseDuration)} must be a whole number of seconds, at least 1.");
+            Namespace = File.ReadAllText(ServiceAccountNamespaceFile).Trim();
         }
-
-        if (RenewDeadline <= TimeSpan.Zero || RenewDeadline >= LeaseDuration)
-        {
-            problems.Add($"LeaderElection:RenewDeadline {Format(RenewDeadline)} must be positive and shorter than LeaseDuration {Format(LeaseDuration)}.");
-        }
-
-        if (RenewInterval <= TimeSpan.Zero || RenewInterval >= RenewDeadline)
-        {
-            problems.Add($"LeaderElection:RenewInterval {Format(RenewInterval)} must be positive and shorter than RenewDeadline {Format(RenewDeadline)}.");
-        }
-
-        if (RetryInterval <= TimeSpan.Zero)
-        {
-            problems.Add($"LeaderElection:RetryInterval {Format(RetryInterval)} must be positive.");
-        }
-
-        if (ApiTimeout <= TimeSpan.Zero)
-        {
-            problems.Add($"LeaderElection:ApiTimeout {Format(ApiTimeout)} must be positive.");
-        }
-
-        return problems;
     }
-
-    /// <summary>Throws <see cref="ArgumentException"/> listing every problem, if there is any.</summary>
-    public LeaderElectionOptions EnsureValid()
-    {
-        var problems = Validate();
-        if (problems.Count > 0)
-        {
-            throw new ArgumentException("The leader election's configuration (section LeaderElection) is invalid:" + Environment.NewLine +
-                                        string.Join(Environment.NewLine, problems.Select(p => "  - " + p)));
-        }
-
-        return this;
-    }
-
-    static string Format(TimeSpan value) => value.ToString("c", CultureInfo.InvariantCulture);
-
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
-    private static partial Regex DnsLabel();
-
-    [GeneratedRegex(@"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$", RegexOptions.CultureInvariant)]
-    private static partial Regex DnsSubdomain();
 }

@@ -3,6 +3,8 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SemanticMIM.Platform.Hosting;
 using SemanticMIM.Platform.Jobs.Kubernetes;
 
 namespace SemanticMIM.Platform.Coordination;
@@ -11,29 +13,24 @@ public static class LeaderElectionServiceCollectionExtensions
 {
     /// <summary>
     /// Elects a leader among the replicas through the Lease of the <c>LeaderElection</c> section
-    /// (<see cref="LeaderElectionOptions"/>): registers <see cref="LeaseLeaderElector"/> as the <see cref="ILeadership"/>
+    /// (<see cref="LeaderElectionOptions"/>, bound as <see cref="IOptions{LeaderElectionOptions}"/>, given their defaults
+    /// by <see cref="LeaderElectionOptions.ApplyDefaults"/> and checked by <see cref="LeaderElectionOptionsValidator"/>
+    /// when the host starts): registers <see cref="LeaseLeaderElector"/> as the <see cref="ILeadership"/>
     /// (replacing <see cref="AlwaysLeader"/>, whichever was registered first) and runs it as a hosted service
     /// (<see cref="LeaderElectionService"/>). Register it before the services it gates, so that it stops after them and
     /// gives the Lease up last. The API client is the registered <c>k8s.IKubernetes</c>, or the in-cluster one
     /// (<see cref="KubernetesClients.CreateDefault"/>).
     /// </summary>
-    /// <exception cref="ArgumentException">The section is invalid; every problem is listed.</exception>
     public static IServiceCollection AddLeaseLeaderElection(this IServiceCollection services, IConfiguration configuration)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
-        return services.AddLeaseLeaderElection(LeaderElectionOptions.FromConfiguration(configuration));
-    }
-
-    /// <inheritdoc cref="AddLeaseLeaderElection(IServiceCollection, IConfiguration)"/>
-    public static IServiceCollection AddLeaseLeaderElection(this IServiceCollection services, LeaderElectionOptions options)
-    {
         ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(options);
-        options.EnsureValid();
-        services.AddSingleton(options);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddValidatedOptions<LeaderElectionOptions, LeaderElectionOptionsValidator>(configuration, LeaderElectionOptions.SectionName,
+            options => options.ApplyDefaults());
         services.TryAddSingleton(_ => KubernetesClients.CreateDefault());
-        services.TryAddSingleton(provider => new LeaseLeaderElector(provider.GetRequiredService<k8s.IKubernetes>(), options,
-            provider.GetService<ILogger<LeaseLeaderElector>>(), provider.GetService<TimeProvider>()));
+        services.TryAddSingleton(provider => new LeaseLeaderElector(provider.GetRequiredService<k8s.IKubernetes>(),
+            provider.GetRequiredService<IOptions<LeaderElectionOptions>>().Value, provider.GetService<ILogger<LeaseLeaderElector>>(),
+            provider.GetService<TimeProvider>()));
         services.Replace(ServiceDescriptor.Singleton<ILeadership>(provider => provider.GetRequiredService<LeaseLeaderElector>()));
         services.AddHostedService<LeaderElectionService>();
         return services;

@@ -54,14 +54,15 @@ public sealed partial class LeaseLeaderElector : ILeadership
     int _running;
 
     /// <param name="client">The API client.</param>
-    /// <param name="options">Validated here: every problem is listed in one <see cref="ArgumentException"/>.</param>
+    /// <param name="options">Validated here (<see cref="LeaderElectionOptionsValidator"/>): every problem is listed in one
+    /// <see cref="Microsoft.Extensions.Options.OptionsValidationException"/>.</param>
     /// <param name="logger">Optional.</param>
     /// <param name="timeProvider">The clock of expiries and deadlines (the system's by default).</param>
     public LeaseLeaderElector(IKubernetes client, LeaderElectionOptions options, ILogger<LeaseLeaderElector>? logger = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
-        options.EnsureValid();
+        new LeaderElectionOptionsValidator().EnsureValid(options);
         _client = client;
         _options = options;
         _logger = logger ?? NullLogger<LeaseLeaderElector>.Instance;

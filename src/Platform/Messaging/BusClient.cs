@@ -36,7 +36,7 @@ public sealed class BusClient : IAsyncDisposable
     public string Broker { get; }
 
     /// <summary>Connects to <paramref name="broker"/> (an AMQP URI); fails with a clear message when it cannot within <paramref name="connectTimeout"/>.</summary>
-    /// <exception cref="BusConfigurationException">The URI cannot name a RabbitMQ broker.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The URI cannot name a RabbitMQ broker.</exception>
     /// <exception cref="BusConnectionException">The broker could not be reached in time.</exception>
     public static Task<BusClient> CreateAsync(Uri broker, CancellationToken cancellationToken = default) =>
         CreateAsync(broker, DefaultConnectTimeout, cancellationToken);
@@ -45,7 +45,7 @@ public sealed class BusClient : IAsyncDisposable
     public static async Task<BusClient> CreateAsync(Uri broker, TimeSpan connectTimeout, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(broker);
-        new BusOptions { Transport = BusOptions.RabbitMqTransport, RabbitMq = broker }.EnsureValid();
+        new BusOptionsValidator().EnsureValid(new BusOptions { Transport = BusOptions.RabbitMqTransport, RabbitMq = broker.OriginalString });
         ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(connectTimeout, TimeSpan.Zero);
 
         await ProbeAsync(broker, connectTimeout, cancellationToken).ConfigureAwait(false);

@@ -1,6 +1,8 @@
 using MassTransit;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using SemanticMIM.Platform.Hosting;
 using SemanticMIM.Platform.Telemetry;
 
 namespace SemanticMIM.Platform.Messaging;
@@ -12,34 +14,49 @@ public static class BusRegistration
     /// Configures MassTransit from the <c>Bus</c> configuration section (see <see cref="BusOptions"/>): the chosen
     /// transport, kebab-case endpoint names, the SemanticMIM JSON rules (<see cref="MessageSerialization"/>), one
     /// receive endpoint per registered consumer (<c>ConfigureEndpoints</c>), and a host that does not report
-    /// itself started before the bus is (so no message is published before its bindings exist).
+    /// itself started before the bus is (so no message is published before its bindings exist). The section is
+    /// bound as <see cref="IOptions{BusOptions}"/> and checked by <see cref="BusOptionsValidator"/> when the host
+    /// starts: an invalid section stops it with an <see cref="OptionsValidationException"/> listing every problem,
+    /// a value that cannot be converted with the binder's exception naming its key.
     /// </summary>
     /// <param name="registerConsumers">Registers the consumers (one definition per consumer), e.g.
     /// <c>x =&gt; x.AddConsumer&lt;ShardDatasetConsumer, ShardDatasetConsumerDefinition&gt;()</c>. It runs after the
     /// defaults, so it may also override them (another endpoint name formatter, for example).</param>
-    /// <exception cref="BusConfigurationException">The configuration is invalid; every problem is listed.</exception>
     public static IServiceCollection AddSemanticMimBus(this IServiceCollection services, IConfiguration configuration,
         Action<IBusRegistrationConfigurator> registerConsumers)
     {
+        ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configuration);
-        return services.AddSemanticMimBus(BusOptions.FromConfiguration(configuration), registerConsumers);
+        ArgumentNullException.ThrowIfNull(registerConsumers);
+        services.AddValidatedOptions<BusOptions, BusOptionsValidator>(configuration, BusOptions.SectionName, options => options.ApplyDefaults());
+        return services.AddBus(BusOptions.ChoosesRabbitMq(configuration), registerConsumers);
     }
 
-    /// <inheritdoc cref="AddSemanticMimBus(IServiceCollection, IConfiguration, Action{IBusRegistrationConfigurator})"/>
+    /// <summary>
+    /// As <see cref="AddSemanticMimBus(IServiceCollection, IConfiguration, Action{IBusRegistrationConfigurator})"/>
+    /// with options given in code (the embedded one-process run): <paramref name="options"/> get their defaults
+    /// (<see cref="BusOptions.ApplyDefaults"/>) and are checked at once.
+    /// </summary>
+    /// <exception cref="OptionsValidationException">The options are invalid; every problem is listed.</exception>
     public static IServiceCollection AddSemanticMimBus(this IServiceCollection services, BusOptions options,
         Action<IBusRegistrationConfigurator> registerConsumers)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(registerConsumers);
-        options.EnsureValid();
+        options.ApplyDefaults();
+        new BusOptionsValidator().EnsureValid(options);
+        services.AddSingleton(Options.Create(options));
+        return services.AddBus(options.UsesRabbitMq, registerConsumers);
+    }
 
+    static IServiceCollection AddBus(this IServiceCollection services, bool rabbitMq, Action<IBusRegistrationConfigurator> registerConsumers)
+    {
         MassTransitInstrumentation.ConfigureProcessWide();
-        services.AddSingleton(options);
-        services.AddOptions<MassTransitHostOptions>().Configure(host =>
+        services.AddOptions<MassTransitHostOptions>().Configure<IOptions<BusOptions>>((host, bus) =>
         {
             host.WaitUntilStarted = true;
-            host.StartTimeout = options.StartTimeout;
+            host.StartTimeout = bus.Value.StartTimeout;
             host.StopTimeout ??= TimeSpan.FromSeconds(30);
         });
 
@@ -50,11 +67,12 @@ public static class BusRegistration
             x.SetKebabCaseEndpointNameFormatter();
             registerConsumers(x);
 
-            if (options.UsesRabbitMq)
+            if (rabbitMq)
             {
                 x.UsingRabbitMq((context, cfg) =>
                 {
-                    cfg.Host(options.RabbitMq!, host => host.ConnectionName(AppDomain.CurrentDomain.FriendlyName));
+                    var options = context.GetRequiredService<IOptions<BusOptions>>().Value;
+                    cfg.Host(new Uri(options.RabbitMq!, UriKind.Absolute), host => host.ConnectionName(AppDomain.CurrentDomain.FriendlyName));
                     cfg.PrefetchCount = options.Prefetch;
                     cfg.UseSemanticMimJson();
                     cfg.ConfigureEndpoints(context);
@@ -64,7 +82,7 @@ public static class BusRegistration
             {
                 x.UsingInMemory((context, cfg) =>
                 {
-                    cfg.PrefetchCount = options.Prefetch;
+                    cfg.PrefetchCount = context.GetRequiredService<IOptions<BusOptions>>().Value.Prefetch;
                     cfg.UseSemanticMimJson();
                     cfg.ConfigureEndpoints(context);
                 });

@@ -42,16 +42,11 @@ public class ResilientObjectStore : IObjectStore, IDisposable
     /// Wraps <paramref name="inner"/>; the result is also an <see cref="ILocalObjectStore"/> when
     /// <paramref name="inner"/> is one (a folder store keeps giving readers its file paths).
     /// </summary>
-    /// <exception cref="ArgumentException">The options are out of range; the message lists every problem.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The options are out of range; every problem is listed.</exception>
     public static ResilientObjectStore Create(IObjectStore inner, ObjectStoreResilienceOptions? options = null, ILogger? logger = null, TimeProvider? timeProvider = null)
     {
         ArgumentNullException.ThrowIfNull(inner);
-        options ??= new ObjectStoreResilienceOptions();
-        var problems = options.Validate();
-        if (problems.Count > 0)
-        {
-            throw new ArgumentException($"the object store resilience options are invalid: {string.Join("; ", problems)}", nameof(options));
-        }
+        options = new ObjectStoreResilienceOptionsValidator().EnsureValid(options ?? new ObjectStoreResilienceOptions());
         return inner is ILocalObjectStore local
             ? new ResilientLocalObjectStore(local, options, logger, timeProvider)
             : new ResilientObjectStore(inner, options, logger, timeProvider);

@@ -41,11 +41,7 @@ public sealed partial class S3ObjectStore : IObjectStore, IDisposable
     public S3ObjectStore(S3StoreOptions options)
     {
         ArgumentNullException.ThrowIfNull(options);
-        var problems = options.Validate();
-        if (problems.Count > 0)
-        {
-            throw new ArgumentException($"the S3 store options are invalid: {string.Join("; ", problems)}", nameof(options));
-        }
+        new S3StoreOptionsValidator().EnsureValid(options);
         _options = options;
         _bucket = options.Bucket;
         _keyPrefix = string.IsNullOrEmpty(options.KeyPrefix) ? "" : options.KeyPrefix.TrimEnd('/') + "/";

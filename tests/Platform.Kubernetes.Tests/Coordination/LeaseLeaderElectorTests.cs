@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using k8s;
 using k8s.Models;
+using Microsoft.Extensions.Options;
 using SemanticMIM.Platform.Coordination;
 using SemanticMIM.Platform.Kubernetes.Tests.Fakes;
 
@@ -222,7 +223,7 @@ public sealed class LeaseLeaderElectorTests : IAsyncLifetime
     }
 
     [Fact]
-    public void Options_list_every_problem()
+    public void An_elector_refuses_options_with_every_problem_listed()
     {
         var options = new LeaderElectionOptions
         {
@@ -235,11 +236,16 @@ public sealed class LeaseLeaderElectorTests : IAsyncLifetime
             RetryInterval = TimeSpan.Zero,
         };
 
-        var error = Assert.Throws<ArgumentException>(() => options.EnsureValid());
+        var client = _api.CreateClient();
+        _clients.Add(client);
 
+        var error = Assert.Throws<OptionsValidationException>(() => new LeaseLeaderElector(client, options));
+
+        // Options given as an instance get no defaults: the Identity the configuration path would fill in is a problem here.
+        Assert.Equal(7, error.Failures.Count());
         foreach (var key in new[] { "LeaseName", "Namespace", "Identity", "LeaseDuration", "RenewDeadline", "RenewInterval", "RetryInterval" })
         {
-            Assert.Contains($"LeaderElection:{key}", error.Message, StringComparison.Ordinal);
+            Assert.Contains(error.Failures, p => p.StartsWith($"LeaderElection:{key} ", StringComparison.Ordinal));
         }
     }
 }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using SemanticMIM.Platform.Coordination;
 using SemanticMIM.Platform.Jobs;
 using SemanticMIM.Platform.Jobs.Kubernetes;
@@ -49,27 +50,69 @@ public sealed class KubernetesJobsRegistrationTests
         Assert.False(LeaderElectionOptions.IsEnabled(new ConfigurationBuilder().AddInMemoryCollection(ChartEnvironment(false)).Build()));
     }
 
+    /// <summary>The options <see cref="KubernetesJobsServiceCollectionExtensions.AddKubernetesJobs"/> binds from <paramref name="settings"/>.</summary>
+    static KubernetesJobsOptions Bound(Dictionary<string, string?> settings)
+    {
+        var services = new ServiceCollection();
+        services.AddKubernetesJobs(new ConfigurationBuilder().AddInMemoryCollection(settings).Build());
+        using var provider = services.BuildServiceProvider();
+        return provider.GetRequiredService<IOptions<KubernetesJobsOptions>>().Value;
+    }
+
     [Fact]
     public void Invalid_configuration_lists_every_problem()
     {
         using var folder = new TempDirectory();
         File.WriteAllText(folder.File("evaluation.yaml"), "apiVersion: v1\nkind: Pod\nmetadata:\n  name: x\n");
-        var configuration = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+
+        var error = Assert.Throws<OptionsValidationException>(() => Bound(new()
         {
             ["Jobs:Launcher"] = "kubernetes",
             ["Jobs:Templates:Pretraining"] = folder.File("missing.yaml"),
             ["Jobs:Templates:Evaluation"] = folder.File("evaluation.yaml"),
             ["Jobs:Api:MaxRetryAttempts"] = "-1",
-        }).Build();
+            ["Jobs:Watcher:MinBackoff"] = "00:00:00",
+            ["Jobs:Watcher:WatchTimeoutSeconds"] = "0",
+        }));
 
-        var error = Assert.Throws<ArgumentException>(() => new ServiceCollection().AddKubernetesJobs(configuration));
+        Assert.Collection(error.Failures,
+            p => Assert.StartsWith("Jobs:Namespace is not set", p, StringComparison.Ordinal),
+            p => Assert.Matches("^Jobs:Templates:Pretraining .*does not exist", p),
+            p => Assert.Matches("^Jobs:Templates:Evaluation .*kind is 'Pod', not 'Job'", p),
+            p => Assert.StartsWith("Jobs:Api:MaxRetryAttempts -1 ", p, StringComparison.Ordinal),
+            p => Assert.StartsWith("Jobs:Watcher:MinBackoff 00:00:00 ", p, StringComparison.Ordinal),
+            p => Assert.StartsWith("Jobs:Watcher:WatchTimeoutSeconds 0 ", p, StringComparison.Ordinal));
+    }
 
-        Assert.Contains("Jobs:Namespace is not set", error.Message, StringComparison.Ordinal);
-        Assert.Contains("Jobs:Templates:Pretraining", error.Message, StringComparison.Ordinal);
-        Assert.Contains("does not exist", error.Message, StringComparison.Ordinal);
-        Assert.Contains("Jobs:Templates:Evaluation", error.Message, StringComparison.Ordinal);
-        Assert.Contains("kind is 'Pod', not 'Job'", error.Message, StringComparison.Ordinal);
-        Assert.Contains("Jobs:Api:MaxRetryAttempts", error.Message, StringComparison.Ordinal);
+    [Fact]
+    public void Settings_the_chart_leaves_out_get_their_defaults()
+    {
+        var options = Bound(ChartEnvironment(false));
+
+        Assert.Equal(TestSupport.Namespace, options.Namespace);
+        Assert.Equal(TestSupport.TemplatePath("pretraining"), options.Templates.Pretraining);
+        Assert.Equal(TimeSpan.FromMilliseconds(50), options.Watcher.MinBackoff);
+        Assert.Equal(new KubernetesJobWatcherOptions().MaxBackoff, options.Watcher.MaxBackoff);
+        Assert.Equal(new KubernetesApiResilienceOptions().MaxRetryAttempts, options.Api.MaxRetryAttempts);
+        Assert.Equal(new KubernetesApiResilienceOptions().AttemptTimeout, options.Api.AttemptTimeout);
+    }
+
+    [Theory]
+    [InlineData("Jobs:Api:MaxRetryAttempts", "five")]
+    [InlineData("Jobs:Watcher:MaxBackoff", "a minute")]
+    public async Task A_host_with_a_value_that_is_not_of_its_type_does_not_start_and_names_its_key(string key, string value)
+    {
+        var settings = ChartEnvironment(false);
+        settings[key] = value;
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Services.AddSingleton<IKubernetes>(new k8s.Kubernetes(new KubernetesClientConfiguration { Host = "http://127.0.0.1:1" }));
+        builder.Services.AddKubernetesJobs(builder.Configuration);
+        using var host = builder.Build();
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+
+        Assert.Contains($"'{key}'", error.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using MassTransit;
+using Microsoft.Extensions.Options;
 using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Platform.Messaging.Tests.Infrastructure;
 
@@ -90,8 +91,8 @@ public sealed class BusClientTests(RabbitMqFixture broker)
     [Fact]
     public async Task ABrokerAddressThatIsNotAmqpIsRefused()
     {
-        var error = await Assert.ThrowsAsync<BusConfigurationException>(() => BusClient.CreateAsync(new Uri("http://127.0.0.1:15672/")));
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => BusClient.CreateAsync(new Uri("http://127.0.0.1:15672/")));
 
-        Assert.Contains("scheme 'http'", Assert.Single(error.Problems));
+        Assert.Contains("scheme 'http'", Assert.Single(error.Failures));
     }
 }

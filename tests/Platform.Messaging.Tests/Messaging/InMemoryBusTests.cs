@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Platform.Messaging.Tests.Infrastructure;
 
@@ -21,7 +22,7 @@ public sealed class InMemoryBusTests
 
             var message = await received.WaitAsync(m => m.ExperimentId == id);
             Assert.Equal("name: in-memory", message.SpecYaml);
-            Assert.False(host.Services.GetRequiredService<BusOptions>().UsesRabbitMq);
+            Assert.False(host.Services.GetRequiredService<IOptions<BusOptions>>().Value.UsesRabbitMq);
         }
         finally
         {

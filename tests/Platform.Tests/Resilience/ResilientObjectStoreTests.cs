@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Runtime.CompilerServices;
 using System.Text;
+using Microsoft.Extensions.Options;
 using Polly.CircuitBreaker;
 using Polly.Timeout;
 using SemanticMIM.Contracts.Storage;
@@ -177,11 +178,12 @@ public sealed class ResilientObjectStoreTests : IDisposable
     {
         var options = new ObjectStoreResilienceOptions { MaxRetryAttempts = -1, FailureRatio = 0, BreakDuration = TimeSpan.Zero };
 
-        var error = Assert.Throws<ArgumentException>(() => ResilientObjectStore.Create(new FolderObjectStore(_temp.Path), options));
+        var error = Assert.Throws<OptionsValidationException>(() => ResilientObjectStore.Create(new FolderObjectStore(_temp.Path), options));
 
-        Assert.Contains("MaxRetryAttempts", error.Message);
-        Assert.Contains("FailureRatio", error.Message);
-        Assert.Contains("BreakDuration", error.Message);
+        Assert.Collection(error.Failures,
+            p => Assert.StartsWith("Storage:Resilience:MaxRetryAttempts ", p),
+            p => Assert.StartsWith("Storage:Resilience:FailureRatio ", p),
+            p => Assert.StartsWith("Storage:Resilience:BreakDuration ", p));
     }
 
     [Fact]

@@ -1,5 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Options;
 using SemanticMIM.Contracts.Storage;
 using SemanticMIM.Platform.Resilience;
 using SemanticMIM.Platform.Storage;
@@ -17,6 +19,13 @@ public sealed class ObjectStoreRegistrationTests : IDisposable
             .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)))
             .Build();
 
+    /// <summary>The store registered from <paramref name="values"/>, resolved as a service would: this is where the section is validated.</summary>
+    private static OptionsValidationException Refused(params (string Key, string Value)[] values)
+    {
+        using var provider = new ServiceCollection().AddSemanticMimObjectStore(Config(values)).BuildServiceProvider();
+        return Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IObjectStore>());
+    }
+
     [Fact]
     public void AFolderSectionRegistersAResilientLocalFolderStore()
     {
@@ -29,6 +38,7 @@ public sealed class ObjectStoreRegistrationTests : IDisposable
         var folder = Assert.IsType<FolderObjectStore>(store.Inner);
         Assert.Equal(Path.GetFullPath(_temp.Path), folder.Root);
         Assert.Equal(2, store.Options.MaxRetryAttempts);
+        Assert.Equal(new ObjectStoreResilienceOptions().BaseDelay, store.Options.BaseDelay);
         Assert.Same(store, provider.GetRequiredService<IObjectStore>());
         Assert.Same(store, provider.GetRequiredService<ILocalObjectStore>());
     }
@@ -52,16 +62,20 @@ public sealed class ObjectStoreRegistrationTests : IDisposable
         Assert.Equal(TimeSpan.FromSeconds(5), store.Options.AttemptTimeout);
         Assert.Equal(0.25, store.Options.FailureRatio);
         Assert.Null(provider.GetService<ILocalObjectStore>());
+
+        var options = provider.GetRequiredService<IOptions<ObjectStoreOptions>>().Value;
+        Assert.Equal(TimeSpan.FromSeconds(3), options.ConnectTimeout);
+        Assert.Equal(S3StoreOptions.DefaultRegion, options.Region);
     }
 
     [Fact]
     public void AWrongSectionListsEveryProblem()
     {
-        var error = Assert.Throws<ObjectStoreConfigurationException>(() => new ServiceCollection().AddSemanticMimObjectStore(Config(
+        var error = Refused(
             ("Storage:Kind", "s3"), ("Storage:Endpoint", "ftp://store"), ("Storage:Bucket", "Bad_Bucket"),
-            ("Storage:KeyPrefix", "../up"), ("Storage:ConnectTimeout", "soon"),
-            ("Storage:Resilience:MaxRetryAttempts", "-1"), ("Storage:Resilience:AttemptTimeout", "later"),
-            ("Storage:Resilience:FailureRatio", "2"))));
+            ("Storage:KeyPrefix", "../up"), ("Storage:ConnectTimeout", "-00:00:01"),
+            ("Storage:Resilience:MaxRetryAttempts", "-1"), ("Storage:Resilience:AttemptTimeout", "00:00:00.001"),
+            ("Storage:Resilience:FailureRatio", "2"));
 
         string[] expected =
         [
@@ -69,8 +83,8 @@ public sealed class ObjectStoreRegistrationTests : IDisposable
             "Storage:ConnectTimeout", "Storage:Resilience:MaxRetryAttempts", "Storage:Resilience:AttemptTimeout",
             "Storage:Resilience:FailureRatio",
         ];
-        Assert.Equal(expected.Length, error.Problems.Count);
-        Assert.All(expected, setting => Assert.Contains(error.Problems, p => p.StartsWith(setting + " ", StringComparison.Ordinal)));
+        Assert.Equal(expected.Length, error.Failures.Count());
+        Assert.All(expected, setting => Assert.Contains(error.Failures, p => p.StartsWith(setting + " ", StringComparison.Ordinal)));
         Assert.All(expected, setting => Assert.Contains(setting, error.Message));
     }
 
@@ -82,8 +96,42 @@ public sealed class ObjectStoreRegistrationTests : IDisposable
     {
         var values = kind is null ? [] : new[] { ("Storage:Kind", kind) };
 
-        var error = Assert.Throws<ObjectStoreConfigurationException>(() => new ServiceCollection().AddSemanticMimObjectStore(Config(values)));
+        var error = Refused(values);
 
-        Assert.StartsWith(problem, Assert.Single(error.Problems));
+        Assert.StartsWith(problem, Assert.Single(error.Failures));
+    }
+
+    [Fact]
+    public async Task AHostWithAWrongSectionDoesNotStart()
+    {
+        using var host = BuildHost(("Storage:Kind", "folder"), ("Storage:Resilience:MaxRetryAttempts", "101"));
+
+        var error = await Assert.ThrowsAsync<OptionsValidationException>(() => host.StartAsync());
+
+        Assert.Collection(error.Failures,
+            p => Assert.StartsWith("Storage:Root is missing", p),
+            p => Assert.StartsWith("Storage:Resilience:MaxRetryAttempts 101 ", p));
+    }
+
+    [Theory]
+    [InlineData("Storage:ConnectTimeout", "soon")]
+    [InlineData("Storage:Resilience:AttemptTimeout", "later")]
+    [InlineData("Storage:Resilience:MaxRetryAttempts", "many")]
+    [InlineData("Storage:Resilience:FailureRatio", "half")]
+    public async Task AValueThatIsNotOfItsTypeStopsTheHostNamingItsKey(string key, string value)
+    {
+        using var host = BuildHost(("Storage:Kind", "folder"), ("Storage:Root", _temp.Path), (key, value));
+
+        var error = await Assert.ThrowsAsync<InvalidOperationException>(() => host.StartAsync());
+
+        Assert.Contains($"'{key}'", error.Message);
+    }
+
+    private static IHost BuildHost(params (string Key, string Value)[] values)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddConfiguration(Config(values));
+        builder.Services.AddSemanticMimObjectStore(builder.Configuration);
+        return builder.Build();
     }
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
 using k8s;
@@ -7,10 +6,11 @@ using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
 using Polly.Timeout;
+using SemanticMIM.Platform.Hosting;
 
 namespace SemanticMIM.Platform.Jobs.Kubernetes;
 
-/// <summary>How calls to the Kubernetes API are retried and timed out (configuration <c>Jobs:Api</c>).</summary>
+/// <summary>How calls to the Kubernetes API are retried and timed out (configuration <c>Jobs:Api</c>, checked by <see cref="KubernetesApiResilienceOptionsValidator"/>).</summary>
 public sealed class KubernetesApiResilienceOptions
 {
     /// <summary>Retries after the first attempt of a call that failed transiently (0: no retry).</summary>
@@ -24,36 +24,35 @@ public sealed class KubernetesApiResilienceOptions
 
     /// <summary>How long one attempt may take.</summary>
     public TimeSpan AttemptTimeout { get; set; } = TimeSpan.FromSeconds(30);
+}
 
-    /// <summary>Every problem with these options (in the ranges Polly accepts), each naming its setting.</summary>
-    public IReadOnlyList<string> Validate()
+/// <summary>Every problem of <see cref="KubernetesApiResilienceOptions"/> (the ranges Polly accepts), each naming its key in <c>Jobs:Api</c>.</summary>
+public sealed class KubernetesApiResilienceOptionsValidator : OptionsValidator<KubernetesApiResilienceOptions>
+{
+    static readonly TimeSpan OneDay = TimeSpan.FromDays(1);
+
+    protected override IEnumerable<string> Problems(KubernetesApiResilienceOptions options)
     {
-        var problems = new List<string>();
-        var oneDay = TimeSpan.FromDays(1);
-        if (MaxRetryAttempts is < 0 or > 100)
+        if (options.MaxRetryAttempts is < 0 or > 100)
         {
-            problems.Add($"Jobs:Api:MaxRetryAttempts {MaxRetryAttempts} must be between 0 and 100.");
+            yield return $"Jobs:Api:MaxRetryAttempts {options.MaxRetryAttempts} must be between 0 and 100.";
         }
 
-        if (BaseDelay < TimeSpan.Zero || BaseDelay > oneDay)
+        if (options.BaseDelay < TimeSpan.Zero || options.BaseDelay > OneDay)
         {
-            problems.Add($"Jobs:Api:BaseDelay {Format(BaseDelay)} must be between 00:00:00 and 1.00:00:00.");
+            yield return $"Jobs:Api:BaseDelay {Format(options.BaseDelay)} must be between 00:00:00 and 1.00:00:00.";
         }
 
-        if (MaxDelay <= TimeSpan.Zero || MaxDelay > oneDay || MaxDelay < BaseDelay)
+        if (options.MaxDelay <= TimeSpan.Zero || options.MaxDelay > OneDay || options.MaxDelay < options.BaseDelay)
         {
-            problems.Add($"Jobs:Api:MaxDelay {Format(MaxDelay)} must be positive, at most 1.00:00:00 and not below BaseDelay.");
+            yield return $"Jobs:Api:MaxDelay {Format(options.MaxDelay)} must be positive, at most 1.00:00:00 and not below BaseDelay.";
         }
 
-        if (AttemptTimeout < TimeSpan.FromMilliseconds(10) || AttemptTimeout > oneDay)
+        if (options.AttemptTimeout < TimeSpan.FromMilliseconds(10) || options.AttemptTimeout > OneDay)
         {
-            problems.Add($"Jobs:Api:AttemptTimeout {Format(AttemptTimeout)} must be between 00:00:00.010 and 1.00:00:00.");
+            yield return $"Jobs:Api:AttemptTimeout {Format(options.AttemptTimeout)} must be between 00:00:00.010 and 1.00:00:00.";
         }
-
-        return problems;
     }
-
-    static string Format(TimeSpan value) => value.ToString("c", CultureInfo.InvariantCulture);
 }
 
 /// <summary>What the Kubernetes API answered, and which failures are worth another attempt.</summary>
@@ -113,16 +112,10 @@ public static class KubernetesApiErrors
 /// </summary>
 public static partial class KubernetesApiResilience
 {
-    /// <exception cref="ArgumentException">The options are out of range; the message lists every problem.</exception>
+    /// <exception cref="Microsoft.Extensions.Options.OptionsValidationException">The options are out of range; every problem is listed.</exception>
     public static ResiliencePipeline CreatePipeline(KubernetesApiResilienceOptions? options = null, ILogger? logger = null, TimeProvider? timeProvider = null)
     {
-        options ??= new KubernetesApiResilienceOptions();
-        var problems = options.Validate();
-        if (problems.Count > 0)
-        {
-            throw new ArgumentException("Invalid Kubernetes API resilience options:" + Environment.NewLine +
-                                        string.Join(Environment.NewLine, problems.Select(p => "  - " + p)));
-        }
+        options = new KubernetesApiResilienceOptionsValidator().EnsureValid(options ?? new KubernetesApiResilienceOptions());
 
         var builder = new ResiliencePipelineBuilder { Name = "kubernetes-api" };
         if (timeProvider is not null)

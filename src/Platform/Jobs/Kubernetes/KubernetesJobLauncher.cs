@@ -27,14 +27,15 @@ public sealed partial class KubernetesJobLauncher : IJobLauncher
     readonly ILogger<KubernetesJobLauncher> _logger;
 
     /// <param name="client">The API client (in the cluster: <c>KubernetesClientConfiguration.InClusterConfig()</c>).</param>
-    /// <param name="options">Validated here: every problem is listed in one <see cref="ArgumentException"/>.</param>
+    /// <param name="options">Validated here (<see cref="KubernetesJobsOptionsValidator"/>): every problem is listed in one
+    /// <see cref="Microsoft.Extensions.Options.OptionsValidationException"/>.</param>
     /// <param name="logger">Optional.</param>
     /// <param name="pipeline">Every API call's pipeline; by default <see cref="KubernetesApiResilience.CreatePipeline"/> of <c>options.Api</c>.</param>
     public KubernetesJobLauncher(IKubernetes client, KubernetesJobsOptions options, ILogger<KubernetesJobLauncher>? logger = null, ResiliencePipeline? pipeline = null)
     {
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(options);
-        options.EnsureValid();
+        new KubernetesJobsOptionsValidator().EnsureValid(options);
         _client = client;
         _options = options;
         _logger = logger ?? NullLogger<KubernetesJobLauncher>.Instance;

@@ -1,5 +1,3 @@
-using System.Globalization;
-using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 
 namespace SemanticMIM.Platform.Jobs.Kubernetes;
@@ -38,9 +36,10 @@ public sealed class KubernetesJobWatcherOptions
 /// <summary>
 /// The Kubernetes job launcher's configuration, bound from the section <c>Jobs</c> (environment variables
 /// <c>Jobs__Launcher</c>, <c>Jobs__Namespace</c>, <c>Jobs__Templates__Pretraining</c>, <c>Jobs__Templates__Evaluation</c>,
-/// optionally <c>Jobs__Api__*</c> and <c>Jobs__Watcher__*</c>).
+/// optionally <c>Jobs__Api__*</c> and <c>Jobs__Watcher__*</c>) and checked by <see cref="KubernetesJobsOptionsValidator"/>.
+/// Durations are <c>hh:mm:ss[.fff]</c>.
 /// </summary>
-public sealed partial class KubernetesJobsOptions
+public sealed class KubernetesJobsOptions
 {
     public const string SectionName = "Jobs";
 
@@ -65,107 +64,4 @@ public sealed partial class KubernetesJobsOptions
         ArgumentNullException.ThrowIfNull(configuration);
         return string.Equals(configuration[$"{SectionName}:{nameof(Launcher)}"]?.Trim(), KubernetesLauncher, StringComparison.OrdinalIgnoreCase);
     }
-
-    /// <summary>Binds the <c>Jobs</c> section (nothing is validated here; see <see cref="Validate"/>).</summary>
-    public static KubernetesJobsOptions FromConfiguration(IConfiguration configuration)
-    {
-        ArgumentNullException.ThrowIfNull(configuration);
-        return configuration.GetSection(SectionName).Get<KubernetesJobsOptions>() ?? new KubernetesJobsOptions();
-    }
-
-    /// <summary>
-    /// Every problem of these options: the namespace (a DNS-1123 label), each template (set, readable, a
-    /// <c>batch/v1</c> Job with at least one container, see <see cref="JobManifests.Load"/>), the API's retry settings
-    /// and the watcher's backoff. Empty when the launcher can start.
-    /// </summary>
-    public IReadOnlyList<string> Validate()
-    {
-        var problems = new List<string>();
-        if (string.IsNullOrWhiteSpace(Namespace))
-        {
-            problems.Add("Jobs:Namespace is not set: the namespace to create Jobs in (the chart sets Jobs__Namespace to the pod's namespace).");
-        }
-        else if (Namespace.Length > 63 || !DnsLabel().IsMatch(Namespace))
-        {
-            problems.Add($"Jobs:Namespace '{Namespace}' is not a namespace name (a DNS-1123 label).");
-        }
-
-        if (Templates is null)
-        {
-            problems.Add("Jobs:Templates is null.");
-        }
-        else
-        {
-            foreach (var kind in JobKinds.All)
-            {
-                var key = $"Jobs:Templates:{char.ToUpperInvariant(kind[0])}{kind[1..]}";
-                var path = Templates.PathOf(kind);
-                if (string.IsNullOrWhiteSpace(path))
-                {
-                    problems.Add($"{key} is not set: the path of the {kind} Job template (the chart mounts /etc/semanticmim/jobs/{kind}.yaml).");
-                    continue;
-                }
-
-                try
-                {
-                    JobManifests.Load(path);
-                }
-                catch (Exception error) when (error is IOException or UnauthorizedAccessException or InvalidDataException)
-                {
-                    problems.Add($"{key} '{path}': {error.Message}");
-                }
-            }
-        }
-
-        if (Api is null)
-        {
-            problems.Add("Jobs:Api is null.");
-        }
-        else
-        {
-            problems.AddRange(Api.Validate());
-        }
-
-        if (Watcher is null)
-        {
-            problems.Add("Jobs:Watcher is null.");
-        }
-        else
-        {
-            if (Watcher.MinBackoff <= TimeSpan.Zero)
-            {
-                problems.Add($"Jobs:Watcher:MinBackoff {Format(Watcher.MinBackoff)} must be positive.");
-            }
-
-            if (Watcher.MaxBackoff < Watcher.MinBackoff)
-            {
-                problems.Add($"Jobs:Watcher:MaxBackoff {Format(Watcher.MaxBackoff)} must not be below MinBackoff.");
-            }
-
-            if (Watcher.WatchTimeoutSeconds is < 1 or > 3600)
-            {
-                problems.Add($"Jobs:Watcher:WatchTimeoutSeconds {Watcher.WatchTimeoutSeconds} must be between 1 and 3600.");
-            }
-        }
-
-        return problems;
-    }
-
-    /// <summary>Throws <see cref="ArgumentException"/> listing every problem, if there is any.</summary>
-    public KubernetesJobsOptions EnsureValid()
-    {
-        var problems = Validate();
-        if (problems.Count > 0)
-        {
-            throw new ArgumentException("The Kubernetes job launcher's configuration (section Jobs) is invalid:" + Environment.NewLine +
-                                        string.Join(Environment.NewLine, problems.Select(p => "  - " + p)));
-        }
-
-        return this;
-    }
-
-    static string Format(TimeSpan value) => value.ToString("c", CultureInfo.InvariantCulture);
-
-    [GeneratedRegex("^[a-z0-9]([-a-z0-9]*[a-z0-9])?$", RegexOptions.CultureInvariant)]
-    private static partial Regex DnsLabel();
 }

@@ -3,7 +3,9 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using SemanticMIM.Platform.Coordination;
+using SemanticMIM.Platform.Hosting;
 
 namespace SemanticMIM.Platform.Jobs.Kubernetes;
 
@@ -23,35 +25,29 @@ public static class KubernetesClients
 public static class KubernetesJobsServiceCollectionExtensions
 {
     /// <summary>
-    /// Launches jobs as Kubernetes Jobs (configuration section <c>Jobs</c>, see <see cref="KubernetesJobsOptions"/>):
-    /// registers <see cref="KubernetesJobLauncher"/> as the <see cref="IJobLauncher"/>, <see cref="KubernetesJobWatcher"/>
-    /// as a hosted service (it runs while this process leads, see <see cref="ILeadership"/>), and
-    /// <see cref="NoOpJobEndListener"/> unless an <see cref="IJobEndListener"/> is registered. The API client is the
+    /// Launches jobs as Kubernetes Jobs (configuration section <c>Jobs</c>, see <see cref="KubernetesJobsOptions"/>, bound as
+    /// <see cref="IOptions{KubernetesJobsOptions}"/> and checked by <see cref="KubernetesJobsOptionsValidator"/>, templates
+    /// included, when the host starts): registers <see cref="KubernetesJobLauncher"/> as the <see cref="IJobLauncher"/>,
+    /// <see cref="KubernetesJobWatcher"/> as a hosted service (it runs while this process leads, see <see cref="ILeadership"/>),
+    /// and <see cref="NoOpJobEndListener"/> unless an <see cref="IJobEndListener"/> is registered. The API client is the
     /// registered <c>k8s.IKubernetes</c>, or <see cref="KubernetesClients.CreateDefault"/>.
     /// </summary>
-    /// <exception cref="ArgumentException">The section is invalid (templates included); every problem is listed.</exception>
     public static IServiceCollection AddKubernetesJobs(this IServiceCollection services, IConfiguration configuration)
     {
-        ArgumentNullException.ThrowIfNull(configuration);
-        return services.AddKubernetesJobs(KubernetesJobsOptions.FromConfiguration(configuration));
-    }
-
-    /// <inheritdoc cref="AddKubernetesJobs(IServiceCollection, IConfiguration)"/>
-    public static IServiceCollection AddKubernetesJobs(this IServiceCollection services, KubernetesJobsOptions options)
-    {
         ArgumentNullException.ThrowIfNull(services);
-        ArgumentNullException.ThrowIfNull(options);
-        options.EnsureValid();
-        services.AddSingleton(options);
+        ArgumentNullException.ThrowIfNull(configuration);
+        services.AddValidatedOptions<KubernetesJobsOptions, KubernetesJobsOptionsValidator>(configuration, KubernetesJobsOptions.SectionName);
         services.TryAddSingleton(_ => KubernetesClients.CreateDefault());
         services.TryAddSingleton<ILeadership, AlwaysLeader>();
         services.TryAddSingleton<IJobEndListener, NoOpJobEndListener>();
-        services.TryAddSingleton(provider => new KubernetesJobLauncher(provider.GetRequiredService<IKubernetes>(), options,
+        services.TryAddSingleton(provider => new KubernetesJobLauncher(provider.GetRequiredService<IKubernetes>(), JobsOptions(provider),
             provider.GetService<ILogger<KubernetesJobLauncher>>()));
         services.TryAddSingleton<IJobLauncher>(provider => provider.GetRequiredService<KubernetesJobLauncher>());
-        services.TryAddSingleton(provider => new KubernetesJobWatcher(provider.GetRequiredService<IKubernetes>(), options,
+        services.TryAddSingleton(provider => new KubernetesJobWatcher(provider.GetRequiredService<IKubernetes>(), JobsOptions(provider),
             provider.GetRequiredService<IJobEndListener>(), provider.GetService<ILogger<KubernetesJobWatcher>>(), provider.GetRequiredService<ILeadership>()));
         services.AddHostedService(provider => provider.GetRequiredService<KubernetesJobWatcher>());
         return services;
     }
+
+    static KubernetesJobsOptions JobsOptions(IServiceProvider provider) => provider.GetRequiredService<IOptions<KubernetesJobsOptions>>().Value;
 }
