@@ -38,7 +38,8 @@ public sealed class OrchestratorHarness : IAsyncDisposable
 
     public MessageLog Messages => Services.GetRequiredService<MessageLog>();
 
-    public static async Task<OrchestratorHarness> StartAsync()
+    /// <param name="workers">Consumers that play a worker's part (one that fails, for example).</param>
+    public static async Task<OrchestratorHarness> StartAsync(Action<IBusRegistrationConfigurator>? workers = null)
     {
         var folder = new TempDirectory();
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -48,6 +49,10 @@ public sealed class OrchestratorHarness : IAsyncDisposable
         builder.AddOrchestrator();
         builder.Services.AddSingleton<MessageLog>();
         builder.Services.AddBusConsumers(bus => bus.AddConsumer<MessageRecorder, MessageRecorderDefinition>());
+        if (workers is not null)
+        {
+            builder.Services.AddBusConsumers(workers);
+        }
         builder.AddBus(new BusOptions { Transport = BusOptions.InMemoryTransport });
         var host = builder.Build();
         await host.StartAsync();

@@ -4,14 +4,13 @@ using SemanticMIM.Contracts.Results;
 using SemanticMIM.Contracts.Specs;
 using SemanticMIM.Pipeline;
 using SemanticMIM.Platform.Telemetry;
-using SemanticMIM.Workers.Consumers;
 using SemanticMIM.Planning;
 
 namespace SemanticMIM.Workers.Tests;
 
 public sealed class EmbeddedPipelineTests : IAsyncLifetime
 {
-    private static readonly UnitRetryOptions FastRetry = new() { Intervals = [TimeSpan.FromMilliseconds(50)] };
+    private static readonly Dictionary<string, string?> FastRetry = new() { ["Retry:Intervals:0"] = "00:00:00.050" };
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
 
     private readonly TempDirectory _folder = new();
@@ -47,6 +46,7 @@ public sealed class EmbeddedPipelineTests : IAsyncLifetime
         Assert.True(first.Succeeded, first.Summary);
         Assert.True(second.Succeeded, second.Summary);
         Assert.Empty(firstFollower.ReusedStages);
+        // The report is written again: it reads the results of both runs' stages.
         Assert.Equal([Stages.Shard, Stages.Targets, Stages.Pretrain, Stages.Evaluate],
             secondFollower.ReusedStages.Order(Comparer<string>.Create((a, b) => Rank(a) - Rank(b))));
         foreach (var key in new[] { "experiments/embedded/results.json", "experiments/embedded/encoder.safetensors",

@@ -38,6 +38,7 @@ public sealed partial class JobAgent : BackgroundService
     private readonly CancellationTokenSource _shutdown = new();
     private List<HostReceiveEndpointHandle> _jobEndpoints = [];
     private HostReceiveEndpointHandle? _cancelEndpoint;
+    private bool _taking;
 
     public JobAgent(IBus bus, IServiceScopeFactory scopes, JobRecords records, IOptions<JobAgentOptions> options, JobHostKinds kinds,
         TimeProvider clock, ILogger<JobAgent> logger, IHostApplicationLifetime? lifetime = null)
@@ -56,6 +57,9 @@ public sealed partial class JobAgent : BackgroundService
 
     /// <summary>This agent's name in job records.</summary>
     public string Name { get; }
+
+    /// <summary>Whether the job queues are connected (there is a free slot, and the agent has started).</summary>
+    public bool IsTakingRequests => Volatile.Read(ref _taking);
 
     /// <summary>The jobs running on this agent now.</summary>
     public IReadOnlyCollection<string> Running => [.. _runs.Keys];
@@ -272,6 +276,7 @@ public sealed partial class JobAgent : BackgroundService
                 _jobEndpoints.Add(handle);
             }
             await Task.WhenAll(_jobEndpoints.Select(handle => handle.Ready));
+            Volatile.Write(ref _taking, true);
         }
         finally
         {
@@ -286,6 +291,7 @@ public sealed partial class JobAgent : BackgroundService
         {
             var open = _jobEndpoints;
             _jobEndpoints = [];
+            Volatile.Write(ref _taking, false);
             await Task.WhenAll(open.Select(handle => handle.StopAsync(cancellation)));
         }
         finally

@@ -11,11 +11,14 @@ public sealed class KubernetesJobTemplates
     /// <summary>The evaluator's Job (<c>Jobs:Templates:Evaluation</c>; the chart mounts <c>/etc/semanticmim/jobs/evaluation.yaml</c>).</summary>
     public string? Evaluation { get; set; }
 
-    /// <summary>The template path of <paramref name="kind"/> (one of <see cref="JobKinds.All"/>).</summary>
+    /// <summary>
+    /// The template path of <paramref name="kind"/> (one of <see cref="JobKinds.All"/>). A report runs on the
+    /// evaluator's template: the same image and host, without a GPU's worth of work but within the evaluator's limits.
+    /// </summary>
     public string? PathOf(string kind) => kind switch
     {
         JobKinds.Pretraining => Pretraining,
-        JobKinds.Evaluation => Evaluation,
+        JobKinds.Evaluation or JobKinds.Report => Evaluation,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, $"not one of: {string.Join(", ", JobKinds.All)}"),
     };
 }

@@ -1,0 +1,130 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging.Abstractions;
+using SemanticMIM.Contracts.Messages;
+using SemanticMIM.Orchestration;
+using SemanticMIM.Platform.Jobs;
+using SemanticMIM.Platform.Storage;
+using SemanticMIM.Platform.Telemetry;
+using SemanticMIM.Workers.Jobs;
+
+namespace SemanticMIM.Workers.Tests;
+
+/// <summary>The embedded run's jobs: how their failures are announced, and how a cancel reaches them.</summary>
+public sealed class InProcessJobTests : IAsyncLifetime
+{
+    private static readonly TimeSpan StopWithin = TimeSpan.FromSeconds(10);
+
+    private readonly TempDirectory _folder = new();
+    private readonly List<object> _events = [];
+    private EmbeddedPipeline _pipeline = null!;
+
+    public async Task InitializeAsync()
+    {
+        _pipeline = await EmbeddedPipeline.StartAsync(_folder.Path);
+        _pipeline.Events.Subscribe(message =>
+        {
+            lock (_events)
+            {
+                _events.Add(message);
+            }
+        });
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _pipeline.DisposeAsync();
+        _folder.Dispose();
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task A_failing_job_announces_its_failure_only_when_nothing_retries_it(bool announce)
+    {
+        // An experiment the repository does not know: the job fails as soon as it reads the record.
+        var id = Guid.NewGuid();
+        var runner = new ExperimentJobRunner(_pipeline.Services.GetRequiredService<ExperimentRepository>(),
+            _pipeline.Services.GetRequiredService<StoreFiles>(), _pipeline.Bus, _pipeline.Services.GetRequiredService<SemanticMimMetrics>(),
+            new JobFailurePolicy(announce), NullLogger<ExperimentJobRunner>.Instance);
+
+        await Assert.ThrowsAsync<KeyNotFoundException>(() => runner.RunAsync(JobSpec.Pretraining(id), CancellationToken.None));
+        await Task.Delay(500);
+
+        Assert.Equal(announce ? 1 : 0, Events<ExperimentFailed>(id).Count);
+    }
+
+    [Fact]
+    public async Task A_cancel_stops_running_pretraining_within_seconds_and_keeps_its_checkpoints()
+    {
+        string yaml = TinySpecYaml.FashionMnist("cancel-pretraining").Replace("steps: 4, batchSize: 16, checkpointEvery: 2", "steps: 100000, batchSize: 16, checkpointEvery: 2");
+        var id = Guid.NewGuid();
+        var launcher = _pipeline.Services.GetRequiredService<InProcessJobLauncher>();
+
+        await _pipeline.Bus.Publish(new StartExperiment { ExperimentId = id, SpecYaml = yaml });
+        var checkpoint = await WaitForAsync<CheckpointSaved>(id, TimeSpan.FromMinutes(2));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await _pipeline.Bus.Publish(new CancelExperiment { ExperimentId = id, Reason = "enough" });
+        var final = await launcher.WaitForCompletionAsync(JobSpec.Pretraining(id).Name, CancellationToken.None).WaitAsync(StopWithin);
+        var stoppedAfter = clock.Elapsed;
+        int stepsAtStop = LastStep(id);
+        await Task.Delay(1000);
+
+        Assert.Equal(JobState.Failed(InProcessJobLauncher.CancelRequestedMessage), final);
+        Assert.True(stoppedAfter < StopWithin, $"pretraining stopped {stoppedAfter.TotalSeconds:F1} s after the cancel");
+        Assert.Equal("enough", (await WaitForAsync<ExperimentCancelled>(id, StopWithin)).Reason);
+        Assert.Equal(stepsAtStop, LastStep(id));
+        Assert.Empty(Events<PretrainingCompleted>(id));
+        string checkpoints = Path.Combine(_folder.Path, "experiments", "cancel-pretraining", "checkpoints");
+        Assert.Contains($"step-{checkpoint.Step:D8}", Directory.GetDirectories(checkpoints).Select(Path.GetFileName));
+        Assert.Equal(ExperimentPhase.Cancelled, (await _pipeline.Services.GetRequiredService<ExperimentRepository>().GetAsync(id)).Phase);
+    }
+
+    [Fact]
+    public async Task A_cancel_stops_a_running_evaluation_within_seconds()
+    {
+        string yaml = TinySpecYaml.FashionMnist("cancel-evaluation").Replace("epochs: 2, batchSize: 32", "epochs: 100000, batchSize: 32");
+        var id = Guid.NewGuid();
+        var launcher = _pipeline.Services.GetRequiredService<InProcessJobLauncher>();
+
+        await _pipeline.Bus.Publish(new StartExperiment { ExperimentId = id, SpecYaml = yaml });
+        await WaitForAsync<PretrainingCompleted>(id, TimeSpan.FromMinutes(2));
+        string evaluation = JobSpec.Evaluation(id, 0).Name;
+        while ((await launcher.GetStateAsync(evaluation, CancellationToken.None)).Status != JobStatus.Running)
+        {
+            await Task.Delay(50);
+        }
+        // Into the probe's epochs (features of the tiny encoder take well under a second).
+        await Task.Delay(2000);
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await _pipeline.Bus.Publish(new CancelExperiment { ExperimentId = id, Reason = "enough" });
+        var final = await launcher.WaitForCompletionAsync(evaluation, CancellationToken.None).WaitAsync(StopWithin);
+
+        Assert.Equal(JobState.Failed(InProcessJobLauncher.CancelRequestedMessage), final);
+        Assert.True(clock.Elapsed < StopWithin, $"the evaluation stopped {clock.Elapsed.TotalSeconds:F1} s after the cancel");
+        Assert.Empty(Events<EvaluationCompleted>(id));
+    }
+
+    private int LastStep(Guid id) => Events<TrainingProgressed>(id).Select(p => p.Step).DefaultIfEmpty().Max();
+
+    private List<T> Events<T>(Guid id)
+    {
+        lock (_events)
+        {
+            return _events.OfType<T>().Where(e => (Guid)typeof(T).GetProperty("ExperimentId")!.GetValue(e)! == id).ToList();
+        }
+    }
+
+    private async Task<T> WaitForAsync<T>(Guid id, TimeSpan patience)
+    {
+        var deadline = DateTime.UtcNow + patience;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (Events<T>(id).FirstOrDefault() is { } found)
+            {
+                return found;
+            }
+            await Task.Delay(20);
+        }
+        throw new TimeoutException($"no {typeof(T).Name} for {id} within {patience}");
+    }
+}
