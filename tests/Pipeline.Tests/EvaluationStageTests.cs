@@ -1,5 +1,6 @@
 using SemanticMIM.Contracts.Results;
 using SemanticMIM.Contracts.Specs;
+using SemanticMIM.Contracts.Specs.Evaluations;
 using SemanticMIM.Data.Imaging;
 using SemanticMIM.Data.Png;
 using SemanticMIM.Evaluation;
@@ -37,10 +38,10 @@ public sealed class EvaluationStageTests : IDisposable
     {
         Evaluations =
         [
-            new EvaluationSpec { Protocol = EvaluationProtocol.LinearProbe, Epochs = 2, BatchSize = 32, Augment = true },
-            new EvaluationSpec { Protocol = EvaluationProtocol.FineTune, Recipe = EvaluationRecipes.BeitCode, Epochs = 1, BatchSize = 32 },
-            new EvaluationSpec { Protocol = EvaluationProtocol.SegmentationProbe, Epochs = 2, BatchSize = 8, Dataset = Scenes },
-            new EvaluationSpec { Protocol = EvaluationProtocol.UperNet, Iterations = 3, BatchSize = 4, CropSize = 24, Dataset = Scenes },
+            new EvaluationSpec { Protocol = LinearProbeDescriptor.Name, Epochs = 2, BatchSize = 32, Augment = true },
+            new EvaluationSpec { Protocol = FineTuneDescriptor.Name, Recipe = EvaluationRecipes.BeitCode, Epochs = 1, BatchSize = 32 },
+            new EvaluationSpec { Protocol = SegmentationProbeDescriptor.Name, Epochs = 2, BatchSize = 8, Dataset = Scenes },
+            new EvaluationSpec { Protocol = UperNetDescriptor.Name, Iterations = 3, BatchSize = 4, CropSize = 24, Dataset = Scenes },
         ],
     };
 
@@ -168,12 +169,12 @@ public sealed class EvaluationStageTests : IDisposable
             [
                 new EvaluationSpec
                 {
-                    Protocol = EvaluationProtocol.SegmentationProbe, Epochs = 2, BatchSize = 6,
+                    Protocol = SegmentationProbeDescriptor.Name, Epochs = 2, BatchSize = 6,
                     Dataset = new DatasetSpec { Kind = DatasetKind.PascalVoc, Source = Path.Combine(fixtures, "VOCdevkit", "VOC2012"), ImageSize = 32, Channels = 1, ShardSize = 8 },
                 },
                 new EvaluationSpec
                 {
-                    Protocol = EvaluationProtocol.UperNet, Recipe = EvaluationRecipes.Tiny, Iterations = 2, BatchSize = 2, CropSize = 16,
+                    Protocol = UperNetDescriptor.Name, Recipe = EvaluationRecipes.Tiny, Iterations = 2, BatchSize = 2, CropSize = 16,
                     Dataset = new DatasetSpec { Kind = DatasetKind.Ade20k, Source = fixtures, ImageSize = 24, Channels = 1, ShardSize = 8 },
                 },
             ],

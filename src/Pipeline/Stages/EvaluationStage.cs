@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text.Json;
 using SemanticMIM.Contracts.Results;
 using SemanticMIM.Contracts.Specs;
+using SemanticMIM.Contracts.Specs.Evaluations;
 using SemanticMIM.Evaluation;
 using SemanticMIM.Evaluation.Augmentation;
 using SemanticMIM.Evaluation.FineTuning;
@@ -27,16 +28,7 @@ public static class EvaluationStage
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
     public static string ResultKey(ExperimentPlan plan, int index, EvaluationSpec evaluation) =>
-        StoreLayout.Key(StoreLayout.Results(plan.Id), $"{index}-{ProtocolName(evaluation.Protocol)}.json");
-
-    public static string ProtocolName(EvaluationProtocol protocol) => protocol switch
-    {
-        EvaluationProtocol.LinearProbe => ProtocolNames.LinearProbe,
-        EvaluationProtocol.FineTune => ProtocolNames.FineTune,
-        EvaluationProtocol.SegmentationProbe => ProtocolNames.SegmentationProbe,
-        EvaluationProtocol.UperNet => ProtocolNames.UperNet,
-        _ => throw new ArgumentOutOfRangeException(nameof(protocol), protocol, "unknown evaluation protocol"),
-    };
+        StoreLayout.Key(StoreLayout.Results(plan.Id), $"{index}-{EvaluationProtocolDescriptors.Get(evaluation.Protocol).ResultName}.json");
 
     public static async Task<StageResult<IReadOnlyList<EvaluationResult>>> RunAsync(StoreFiles files, ExperimentPlan plan, int index,
         string encoderKey, Action<string>? step = null, CancellationToken cancellation = default)
@@ -57,22 +49,23 @@ public static class EvaluationStage
                 await ShardStage.RunAsync(files, dataset, split, cancellation: cancellation);
             }
         }
-        var view = evaluation.Protocol switch
+        string protocol = EvaluationProtocolDescriptors.Get(evaluation.Protocol).SpecName;
+        var view = protocol switch
         {
-            EvaluationProtocol.SegmentationProbe => EvaluationView.Squashed,
-            EvaluationProtocol.UperNet => EvaluationView.Landscape,
+            SegmentationProbeDescriptor.Name => EvaluationView.Squashed,
+            UperNetDescriptor.Name => EvaluationView.Landscape,
             _ => EvaluationView.CenterSquare,
         };
         var train = new ShardImages(await files.LocalFolderAsync(StoreLayout.DatasetSplit(dataset.Id, dataset.TrainSplit), cancellation), dataset, view);
         var test = new ShardImages(await files.LocalFolderAsync(StoreLayout.DatasetSplit(dataset.Id, dataset.EvaluationSplit), cancellation), dataset, view);
         using var pretrained = ModelCheckpoint.LoadEncoder(await files.LocalFileAsync(encoderKey, cancellation));
         var run = new EvaluationRun(plan, evaluation, dataset, train, test, pretrained, encoderKey, step);
-        var results = evaluation.Protocol switch
+        var results = protocol switch
         {
-            EvaluationProtocol.LinearProbe => LinearProbeProtocol(run),
-            EvaluationProtocol.SegmentationProbe => SegmentationProbeProtocol(run),
-            EvaluationProtocol.FineTune => FineTuneProtocol(run),
-            EvaluationProtocol.UperNet => UperNetProtocol(run),
+            LinearProbeDescriptor.Name => LinearProbeProtocol(run),
+            SegmentationProbeDescriptor.Name => SegmentationProbeProtocol(run),
+            FineTuneDescriptor.Name => FineTuneProtocol(run),
+            UperNetDescriptor.Name => UperNetProtocol(run),
             _ => throw new ArgumentOutOfRangeException(nameof(index), evaluation.Protocol, "unknown evaluation protocol"),
         };
         await files.WriteJsonAsync(key, results, Json, cancellation);
