@@ -181,6 +181,13 @@ public sealed record AugmentationSpec
 /// that protocol, scaled as its documentation says. The evaluation runs on <see cref="Dataset"/> when given (e.g.
 /// PascalVOC after ImageNet pretraining; sharded by the evaluation itself), else on the experiment's data set, at
 /// that data set's image size, the encoder's position embeddings resized to it.
+/// <para>
+/// Each protocol is described once for specs (an <see cref="EvaluationProtocolDescriptor"/>: its name, result name,
+/// the options below it reads, its recipes, the labels it needs, its own rules; registered in
+/// <see cref="EvaluationProtocolDescriptors"/>) and implemented once by the evaluator (an <c>IEvaluationProtocol</c>
+/// registered in <c>SemanticMIM.Pipeline.Evaluations.EvaluationProtocols</c>). Adding a protocol means adding those
+/// two classes and one registration line in each registry; validation and the evaluation stage need no change.
+/// </para>
 /// </summary>
 public sealed record EvaluationSpec
 {
