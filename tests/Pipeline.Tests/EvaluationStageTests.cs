@@ -1,5 +1,6 @@
 using SemanticMIM.Contracts.Results;
 using SemanticMIM.Contracts.Specs;
+using SemanticMIM.Contracts.Specs.Evaluations;
 using SemanticMIM.Data.Imaging;
 using SemanticMIM.Data.Png;
 using SemanticMIM.Evaluation;
@@ -37,10 +38,10 @@ public sealed class EvaluationStageTests : IDisposable
     {
         Evaluations =
         [
-            new EvaluationSpec { Protocol = EvaluationProtocol.LinearProbe, Epochs = 2, BatchSize = 32, Augment = true },
-            new EvaluationSpec { Protocol = EvaluationProtocol.FineTune, Recipe = EvaluationRecipes.BeitCode, Epochs = 1, BatchSize = 32 },
-            new EvaluationSpec { Protocol = EvaluationProtocol.SegmentationProbe, Epochs = 2, BatchSize = 8, Dataset = Scenes },
-            new EvaluationSpec { Protocol = EvaluationProtocol.UperNet, Iterations = 3, BatchSize = 4, CropSize = 24, Dataset = Scenes },
+            new EvaluationSpec { Protocol = LinearProbeDescriptor.Name, Epochs = 2, BatchSize = 32, Augment = true },
+            new EvaluationSpec { Protocol = FineTuneDescriptor.Name, Recipe = EvaluationRecipes.BeitCode, Epochs = 1, BatchSize = 32 },
+            new EvaluationSpec { Protocol = SegmentationProbeDescriptor.Name, Epochs = 2, BatchSize = 8, Dataset = Scenes },
+            new EvaluationSpec { Protocol = UperNetDescriptor.Name, Iterations = 3, BatchSize = 4, CropSize = 24, Dataset = Scenes },
         ],
     };
 
@@ -48,10 +49,7 @@ public sealed class EvaluationStageTests : IDisposable
     public async Task Every_protocol_runs_on_its_data_set_and_records_its_recipe_and_a_second_run_reuses_the_results()
     {
         var plan = ExperimentPlan.From(AllProtocols());
-        var train = (await ShardStage.RunAsync(_files, plan.Dataset, plan.Dataset.TrainSplit)).Value;
-        await ShardStage.RunAsync(_files, plan.Dataset, plan.Dataset.EvaluationSplit);
-        var targets = (await TargetStage.RunAsync(_files, plan.Targets, plan.Dataset, train, tokenizer: null)).Value;
-        var pretrained = (await PretrainStage.RunAsync(_files, plan, train, targets)).Value;
+        var pretrained = await ShardAndPretrainAsync(plan);
 
         var results = new List<IReadOnlyList<EvaluationResult>>();
         for (int i = 0; i < plan.Spec.Evaluations.Count; i++)
@@ -91,6 +89,35 @@ public sealed class EvaluationStageTests : IDisposable
             Assert.True(again.Reused);
             Assert.Equal(results[i], again.Value);
         }
+    }
+
+    /// <summary>Both splits of the plan's data set sharded, its targets computed and its encoder pretrained.</summary>
+    private async Task<PretrainOutcome> ShardAndPretrainAsync(ExperimentPlan plan)
+    {
+        var train = (await ShardStage.RunAsync(_files, plan.Dataset, plan.Dataset.TrainSplit)).Value;
+        await ShardStage.RunAsync(_files, plan.Dataset, plan.Dataset.EvaluationSplit);
+        var targets = (await TargetStage.RunAsync(_files, plan.Targets, plan.Dataset, train, tokenizer: null)).Value;
+        return (await PretrainStage.RunAsync(_files, plan, train, targets)).Value;
+    }
+
+    [Fact]
+    public async Task A_protocol_registered_outside_the_product_is_validated_from_its_descriptor_and_run_by_the_stage()
+    {
+        ConstantDescriptor.Register();
+        var spec = TinySpecs.FashionMnist("constant-protocol") with { Evaluations = [new EvaluationSpec { Protocol = ConstantDescriptor.Name, BatchSize = 8 }] };
+        var withEpochs = spec with { Evaluations = [new EvaluationSpec { Protocol = ConstantDescriptor.Name, Epochs = 2 }] };
+        Assert.Equal("evaluations[0].epochs", Assert.Single(SpecValidator.Validate(withEpochs)).Field);
+
+        var plan = ExperimentPlan.From(spec);
+        var pretrained = await ShardAndPretrainAsync(plan);
+        var run = await EvaluationStage.RunAsync(_files, plan, 0, pretrained.EncoderKey);
+
+        string resultName = EvaluationProtocolDescriptors.Get(ConstantDescriptor.Name).ResultName;
+        var result = Assert.Single(run.Value);
+        Assert.Equal((resultName, EncoderKinds.Pretrained, ConstantDescriptor.Value, pretrained.EncoderKey),
+            (result.Protocol, result.Encoder, result.Value, result.Checkpoint));
+        Assert.EndsWith($"/0-{resultName}.json", EvaluationStage.ResultKey(plan, 0, plan.Spec.Evaluations[0]), StringComparison.Ordinal);
+        Assert.True((await EvaluationStage.RunAsync(_files, plan, 0, pretrained.EncoderKey)).Reused);
     }
 
     /// <summary>
@@ -168,12 +195,12 @@ public sealed class EvaluationStageTests : IDisposable
             [
                 new EvaluationSpec
                 {
-                    Protocol = EvaluationProtocol.SegmentationProbe, Epochs = 2, BatchSize = 6,
+                    Protocol = SegmentationProbeDescriptor.Name, Epochs = 2, BatchSize = 6,
                     Dataset = new DatasetSpec { Kind = DatasetKind.PascalVoc, Source = Path.Combine(fixtures, "VOCdevkit", "VOC2012"), ImageSize = 32, Channels = 1, ShardSize = 8 },
                 },
                 new EvaluationSpec
                 {
-                    Protocol = EvaluationProtocol.UperNet, Recipe = EvaluationRecipes.Tiny, Iterations = 2, BatchSize = 2, CropSize = 16,
+                    Protocol = UperNetDescriptor.Name, Recipe = EvaluationRecipes.Tiny, Iterations = 2, BatchSize = 2, CropSize = 16,
                     Dataset = new DatasetSpec { Kind = DatasetKind.Ade20k, Source = fixtures, ImageSize = 24, Channels = 1, ShardSize = 8 },
                 },
             ],

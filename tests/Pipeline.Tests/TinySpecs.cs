@@ -1,4 +1,5 @@
 using SemanticMIM.Contracts.Specs;
+using SemanticMIM.Contracts.Specs.Evaluations;
 
 namespace SemanticMIM.Pipeline.Tests;
 
@@ -14,12 +15,12 @@ internal static class TinySpecs
         Model = new ModelSpec { Preset = "tiny", EmbedDim = 32, Heads = 2, MlpDim = 64, Depth = 2, Proxies = method == MethodKind.SemanticMim ? 4 : 1 },
         Masking = new MaskingSpec { Ratio = 0.6 },
         Training = new TrainingSpec { Steps = 6, BatchSize = 16, CheckpointEvery = 2, Seed = 3 },
-        Evaluations = [new EvaluationSpec { Protocol = EvaluationProtocol.LinearProbe, Epochs = 2, BatchSize = 32 }],
+        Evaluations = [new EvaluationSpec { Protocol = LinearProbeDescriptor.Name, Epochs = 2, BatchSize = 32 }],
     };
 
     public static ExperimentSpec SyntheticScenes(string name) => FashionMnist(name) with
     {
         Dataset = new DatasetSpec { Kind = DatasetKind.SyntheticScenes, ImageSize = 32, Channels = 3, MaxTrainSamples = 48, MaxTestSamples = 16, ShardSize = 24 },
-        Evaluations = [new EvaluationSpec { Protocol = EvaluationProtocol.SegmentationProbe, Epochs = 2, BatchSize = 16, LearningRate = 0.01 }],
+        Evaluations = [new EvaluationSpec { Protocol = SegmentationProbeDescriptor.Name, Epochs = 2, BatchSize = 16, LearningRate = 0.01 }],
     };
 }

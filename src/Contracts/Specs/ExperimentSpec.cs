@@ -1,3 +1,5 @@
+using SemanticMIM.Contracts.Specs.Evaluations;
+
 namespace SemanticMIM.Contracts.Specs;
 
 /// <summary>
@@ -174,30 +176,27 @@ public sealed record AugmentationSpec
     public bool Flip { get; init; } = true;
 }
 
-public enum EvaluationProtocol
-{
-    /// <summary>Frozen encoder, one linear classifier per layer and feature (spec (f), IN-1K linear probe).</summary>
-    LinearProbe,
-
-    /// <summary>The whole encoder and a linear head trained end to end (spec (f), IN-1K fine-tuning).</summary>
-    FineTune,
-
-    /// <summary>Frozen patch tokens of one layer, a 1×1 convolution per pixel (spec (f), PascalVOC linear segmentation).</summary>
-    SegmentationProbe,
-
-    /// <summary>Encoder, feature pyramid and UPerHead trained end to end (spec (f), ADE20K UperNet).</summary>
-    UperNet,
-}
-
 /// <summary>
 /// One evaluation of the pretrained encoder. Zero (or empty) means "the protocol's default": the spec's recipe for
 /// that protocol, scaled as its documentation says. The evaluation runs on <see cref="Dataset"/> when given (e.g.
 /// PascalVOC after ImageNet pretraining; sharded by the evaluation itself), else on the experiment's data set, at
 /// that data set's image size, the encoder's position embeddings resized to it.
+/// <para>
+/// Each protocol is described once for specs (an <see cref="EvaluationProtocolDescriptor"/>: its name, result name,
+/// the options below it reads, its recipes, the labels it needs, its own rules; registered in
+/// <see cref="EvaluationProtocolDescriptors"/>) and implemented once by the evaluator (an <c>IEvaluationProtocol</c>
+/// registered in <c>SemanticMIM.Pipeline.Evaluations.EvaluationProtocols</c>). Adding a protocol means adding those
+/// two classes and one registration line in each registry; validation and the evaluation stage need no change.
+/// </para>
 /// </summary>
 public sealed record EvaluationSpec
 {
-    public EvaluationProtocol Protocol { get; init; } = EvaluationProtocol.LinearProbe;
+    /// <summary>
+    /// The protocol's registered name: <c>linearProbe</c> (default), <c>fineTune</c>, <c>segmentationProbe</c>,
+    /// <c>uperNet</c>. A spec may spell it with any case and dashes (<c>upernet</c>, <c>linear-probe</c>); the reader
+    /// stores the registered spelling.
+    /// </summary>
+    public string Protocol { get; init; } = LinearProbeDescriptor.Name;
 
     /// <summary>0 = the protocol's: linear probe 60, fine-tuning the recipe's, segmentation probe 25.</summary>
     public int Epochs { get; init; }
@@ -236,18 +235,11 @@ public sealed record EvaluationSpec
     public DatasetSpec? Dataset { get; init; }
 }
 
-/// <summary>Recipe names an evaluation spec may use, per protocol.</summary>
+/// <summary>Recipe names an evaluation spec may use; each protocol's descriptor lists those it accepts.</summary>
 public static class EvaluationRecipes
 {
     public const string Paper = "paper";
     public const string BeitCode = "beit-code";
     public const string MaskFeatCode = "maskfeat-code";
     public const string Tiny = "tiny";
-
-    public static IReadOnlyList<string> For(EvaluationProtocol protocol) => protocol switch
-    {
-        EvaluationProtocol.FineTune => [Paper, BeitCode, MaskFeatCode],
-        EvaluationProtocol.UperNet => [Paper, Tiny],
-        _ => [],
-    };
 }

@@ -1,6 +1,7 @@
 using System.Collections;
 using System.Globalization;
 using System.Reflection;
+using SemanticMIM.Contracts.Specs.Evaluations;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
@@ -21,9 +22,9 @@ public sealed class InvalidSpecException(string source, IReadOnlyList<SpecProble
 }
 
 /// <summary>
-/// Reads experiment specs from YAML. Keys are the camelCase names of the spec records; enum values are
-/// case-insensitive with dashes ignored (<c>semantic-mim</c>, <c>linearProbe</c>). Unknown keys, wrong types and
-/// every rule of <see cref="SpecValidator"/> are collected and reported together.
+/// Reads experiment specs from YAML. Keys are the camelCase names of the spec records; enum values and evaluation
+/// protocol names are case-insensitive with dashes ignored (<c>semantic-mim</c>, <c>linear-probe</c>). Unknown keys,
+/// wrong types and every rule of <see cref="SpecValidator"/> are collected and reported together.
 /// </summary>
 public static class SpecReader
 {
@@ -45,7 +46,7 @@ public static class SpecReader
         {
             throw new InvalidSpecException(source, [new SpecProblem("(document)", "expected exactly one YAML mapping")]);
         }
-        var spec = (ExperimentSpec)Bind(typeof(ExperimentSpec), root, "", problems)!;
+        var spec = WithRegisteredProtocolNames((ExperimentSpec)Bind(typeof(ExperimentSpec), root, "", problems)!);
         // Rules about a field that failed to bind would only restate that failure with a default value.
         var unbound = problems.Select(p => p.Field).ToList();
         problems.AddRange(SpecValidator.Validate(spec).Where(rule => !unbound.Any(field => Related(field, rule.Field))));
@@ -55,6 +56,18 @@ public static class SpecReader
         }
         return spec;
     }
+
+    /// <summary>
+    /// Each evaluation's protocol under its registered spelling, however the YAML spelled it, so that one spec always
+    /// serialises the same (stores compare the serialised spec to detect a changed experiment). Unknown names stay as
+    /// written, for the validator to report.
+    /// </summary>
+    private static ExperimentSpec WithRegisteredProtocolNames(ExperimentSpec spec) => spec with
+    {
+        Evaluations = spec.Evaluations
+            .Select(e => EvaluationProtocolDescriptors.Find(e.Protocol) is { } protocol ? e with { Protocol = protocol.SpecName } : e)
+            .ToList(),
+    };
 
     private static object? Bind(Type type, YamlNode node, string path, List<SpecProblem> problems)
     {
@@ -79,8 +92,8 @@ public static class SpecReader
         }
         if (underlying.IsEnum)
         {
-            string wanted = Normalize(value);
-            var match = Enum.GetNames(underlying).FirstOrDefault(n => Normalize(n) == wanted);
+            string wanted = SpecSpelling.Key(value);
+            var match = Enum.GetNames(underlying).FirstOrDefault(n => SpecSpelling.Key(n) == wanted);
             if (match is null)
             {
                 problems.Add(new SpecProblem(Display(path), $"'{value}' is not one of {Describe(underlying)}"));
@@ -160,8 +173,6 @@ public static class SpecReader
     private static string Display(string path) => path.Length == 0 ? "(document)" : path;
 
     private static string CamelCase(string name) => char.ToLowerInvariant(name[0]) + name[1..];
-
-    private static string Normalize(string value) => value.Replace("-", "", StringComparison.Ordinal).Replace("_", "", StringComparison.Ordinal).ToLowerInvariant();
 
     private static string Describe(Type type) =>
         type.IsEnum ? string.Join(", ", Enum.GetNames(type).Select(n => char.ToLowerInvariant(n[0]) + n[1..]))

@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using SemanticMIM.Contracts.Specs.Evaluations;
 
 namespace SemanticMIM.Contracts.Specs;
 
@@ -71,22 +72,15 @@ public static partial class SpecValidator
         {
             var evaluation = spec.Evaluations[i];
             string at = $"evaluations[{i}]";
+            var protocol = EvaluationProtocolDescriptors.Find(evaluation.Protocol);
+            Check(protocol is not null, $"{at}.protocol", $"'{evaluation.Protocol}' is not one of {EvaluationProtocolDescriptors.Names}");
             Check(evaluation.Epochs >= 0, $"{at}.epochs", $"must not be negative (got {evaluation.Epochs}; 0 = the protocol's)");
             Check(evaluation.Iterations >= 0, $"{at}.iterations", $"must not be negative (got {evaluation.Iterations}; 0 = the recipe's)");
             Check(evaluation.BatchSize >= 0, $"{at}.batchSize", $"must not be negative (got {evaluation.BatchSize}; 0 = the protocol's)");
             Check(evaluation.LearningRate >= 0, $"{at}.learningRate", $"must not be negative (got {evaluation.LearningRate}; 0 = the protocol's)");
             Check(evaluation.Layer >= 0 && (model.Depth == 0 || evaluation.Layer <= model.Depth), $"{at}.layer",
                 $"must lie in [0, depth] (got {evaluation.Layer}; 0 = the protocol's)");
-            Check(evaluation.Protocol != EvaluationProtocol.UperNet || evaluation.BatchSize != 1, $"{at}.batchSize",
-                "UperNet needs at least 2 images per batch (its batch norms after pyramid pooling see one value per channel and image)");
             Check(evaluation.CropSize >= 0, $"{at}.cropSize", $"must not be negative (got {evaluation.CropSize})");
-            Check(evaluation.CropSize == 0 || evaluation.Protocol == EvaluationProtocol.UperNet, $"{at}.cropSize", "applies to the upernet protocol only");
-            Check(!evaluation.Augment || evaluation.Protocol == EvaluationProtocol.LinearProbe, $"{at}.augment", "applies to the linearProbe protocol only");
-            Check(evaluation.Iterations == 0 || evaluation.Protocol == EvaluationProtocol.UperNet, $"{at}.iterations", "applies to the upernet protocol only");
-            var recipes = EvaluationRecipes.For(evaluation.Protocol);
-            Check(evaluation.Recipe.Length == 0 || recipes.Contains(evaluation.Recipe), $"{at}.recipe", recipes.Count == 0
-                ? $"the {evaluation.Protocol} protocol has no named recipes (got '{evaluation.Recipe}')"
-                : $"'{evaluation.Recipe}' is not one of {string.Join(", ", recipes)}");
             var evaluated = evaluation.Dataset ?? data;
             if (evaluation.Dataset is not null)
             {
@@ -98,11 +92,10 @@ public static partial class SpecValidator
             }
             Check(evaluation.CropSize == 0 || (evaluation.CropSize <= evaluated.ImageSize && (model.PatchSize == 0 || evaluation.CropSize % model.PatchSize == 0)),
                 $"{at}.cropSize", $"must be at most the data set's image size {evaluated.ImageSize} and a multiple of the patch size");
-            bool segmentation = evaluation.Protocol is EvaluationProtocol.SegmentationProbe or EvaluationProtocol.UperNet;
-            Check(!segmentation || evaluated.Kind is DatasetKind.SyntheticScenes or DatasetKind.PascalVoc or DatasetKind.Ade20k,
-                $"{at}.protocol", $"{evaluation.Protocol} needs a data set with label maps, not {evaluated.Kind}");
-            Check(segmentation || evaluated.Kind is DatasetKind.FashionMnist or DatasetKind.ImageNet,
-                $"{at}.protocol", $"{evaluation.Protocol} needs a data set with class labels, not {evaluated.Kind}");
+            if (protocol is not null)
+            {
+                problems.AddRange(ProtocolProblems(protocol, evaluation, evaluated, at));
+            }
         }
         return problems;
     }
@@ -118,6 +111,58 @@ public static partial class SpecValidator
         bool needsSource = data.Kind is DatasetKind.ImageNet or DatasetKind.PascalVoc or DatasetKind.Ade20k;
         check(!needsSource || data.Source.Length > 0, $"{at}.source", $"is required for {data.Kind}");
         check(data.Kind != DatasetKind.FashionMnist || data.Channels == 1, $"{at}.channels", "Fashion-MNIST is grayscale: use 1");
+    }
+
+    /// <summary>The options only some protocols read, how a spec names each, and whether an evaluation sets it.</summary>
+    private static readonly (EvaluationOption Option, string Field, Func<EvaluationSpec, bool> IsSet)[] ProtocolOptions =
+    [
+        (EvaluationOption.Epochs, "epochs", e => e.Epochs != 0),
+        (EvaluationOption.Iterations, "iterations", e => e.Iterations != 0),
+        (EvaluationOption.BatchSize, "batchSize", e => e.BatchSize != 0),
+        (EvaluationOption.LearningRate, "learningRate", e => e.LearningRate != 0),
+        (EvaluationOption.Layer, "layer", e => e.Layer != 0),
+        (EvaluationOption.Augment, "augment", e => e.Augment),
+        (EvaluationOption.CropSize, "cropSize", e => e.CropSize != 0),
+    ];
+
+    /// <summary>The rules an evaluation's protocol sets: the options it reads, its recipes, the labels it needs, its own rules.</summary>
+    private static IEnumerable<SpecProblem> ProtocolProblems(EvaluationProtocolDescriptor protocol, EvaluationSpec evaluation, DatasetSpec evaluated, string at)
+    {
+        // Rules about the protocol as a whole name it capitalised (LinearProbe), as they did when protocols were an enum.
+        string title = char.ToUpperInvariant(protocol.SpecName[0]) + protocol.SpecName[1..];
+        foreach (var (option, field, isSet) in ProtocolOptions)
+        {
+            if (isSet(evaluation) && !protocol.Options.Contains(option))
+            {
+                yield return new SpecProblem($"{at}.{field}", AppliesOnlyTo(option));
+            }
+        }
+        if (evaluation.Recipe.Length > 0 && !protocol.Recipes.Contains(evaluation.Recipe))
+        {
+            yield return new SpecProblem($"{at}.recipe", protocol.Recipes.Count == 0
+                ? $"the {title} protocol has no named recipes (got '{evaluation.Recipe}')"
+                : $"'{evaluation.Recipe}' is not one of {string.Join(", ", protocol.Recipes)}");
+        }
+        if (DatasetLabels.Of(evaluated.Kind) != protocol.Labels)
+        {
+            yield return new SpecProblem($"{at}.protocol", $"{title} needs a data set with {DatasetLabels.Describe(protocol.Labels)}, not {evaluated.Kind}");
+        }
+        foreach (var problem in protocol.Validate(evaluation, at))
+        {
+            yield return problem;
+        }
+    }
+
+    /// <summary>"applies to the X protocol only", naming every registered protocol that reads the option.</summary>
+    private static string AppliesOnlyTo(EvaluationOption option)
+    {
+        var names = EvaluationProtocolDescriptors.All.Where(d => d.Options.Contains(option)).Select(d => d.SpecName).ToArray();
+        return names.Length switch
+        {
+            0 => "applies to no registered protocol",
+            1 => $"applies to the {names[0]} protocol only",
+            _ => $"applies to the {string.Join(", ", names[..^1])} and {names[^1]} protocols only",
+        };
     }
 
     [GeneratedRegex("^[a-z0-9][a-z0-9-]{0,62}$")]
