@@ -69,6 +69,7 @@ public static class LinearProbe
             using var order = torch.randperm(count, generator: generator);
             for (long start = 0; start < count; start += options.BatchSize, step++)
             {
+                options.Cancellation.ThrowIfCancellationRequested();
                 using var scope = torch.NewDisposeScope();
                 foreach (var group in optimizer.ParamGroups)
                 {

@@ -22,5 +22,8 @@ public sealed record LinearProbeOptions
     /// <summary>Where the heads train; null = the CPU. Features and labels stay on the CPU and move per batch.</summary>
     public Device? Device { get; init; }
 
+    /// <summary>Stops the run between batches when cancelled (a cancelled job); nothing is written then.</summary>
+    public CancellationToken Cancellation { get; init; }
+
     public const double HeadInitStd = 0.02;
 }

@@ -74,6 +74,7 @@ public sealed class LinearSegmentationProbe : IDisposable
             }
             foreach (var batch in images.Batches(_options.BatchSize, EpochSeeds.For(_options.Seed, epoch)))
             {
+                _options.Cancellation.ThrowIfCancellationRequested();
                 using var scope = torch.NewDisposeScope();
                 var (batchImages, batchLabels) = _options.Augment
                     ? SegmentationViews.RandomResizedCrop(batch.Images, batch.Labels, (int)batch.Images.shape[2], _options.MinScale, views)

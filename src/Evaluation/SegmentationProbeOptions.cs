@@ -37,6 +37,9 @@ public sealed record SegmentationProbeOptions
     /// <summary>Seeds the head initialisation, the shuffling and the views.</summary>
     public ulong Seed { get; init; }
 
+    /// <summary>Stops the run between batches when cancelled (a cancelled job); nothing is written then.</summary>
+    public CancellationToken Cancellation { get; init; }
+
     public const long IgnoreIndex = 255;
 
     public const double HeadInitStd = 0.01;

@@ -40,6 +40,7 @@ public static class StreamingLinearProbe
             {
                 foreach (var batch in trainBatches(epoch))
                 {
+                    options.Cancellation.ThrowIfCancellationRequested();
                     using var scope = torch.NewDisposeScope();
                     foreach (var group in optimizer.ParamGroups)
                     {

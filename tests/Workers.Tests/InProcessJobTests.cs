@@ -48,7 +48,11 @@ public sealed class InProcessJobTests : IAsyncLifetime
             new JobFailurePolicy(announce), NullLogger<ExperimentJobRunner>.Instance);
 
         await Assert.ThrowsAsync<KeyNotFoundException>(() => runner.RunAsync(JobSpec.Pretraining(id), CancellationToken.None));
-        await Task.Delay(500);
+        if (announce)
+        {
+            await WaitForAsync<ExperimentFailed>(id, StopWithin);
+        }
+        await Task.Delay(1000);
 
         Assert.Equal(announce ? 1 : 0, Events<ExperimentFailed>(id).Count);
     }

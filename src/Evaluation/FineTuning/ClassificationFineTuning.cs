@@ -88,6 +88,7 @@ public static class ClassificationFineTuning
         {
             foreach (var batch in train.Batches(recipe.BatchSize, EpochSeeds.For(options.Seed, epoch)))
             {
+                options.Cancellation.ThrowIfCancellationRequested();
                 using var scope = torch.NewDisposeScope();
                 double learningRate = schedule.At((int)step);
                 foreach (var (scale, group) in groups)

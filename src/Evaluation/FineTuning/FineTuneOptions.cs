@@ -25,5 +25,8 @@ public sealed record FineTuneOptions
     /// <summary>Where the model trains; null = the CPU. Images stay on the CPU, are augmented there and move per batch.</summary>
     public Device? Device { get; init; }
 
+    /// <summary>Stops the run between batches when cancelled (a cancelled job); nothing is written then.</summary>
+    public CancellationToken Cancellation { get; init; }
+
     public int EvalBatchSize { get; init; } = 256;
 }

@@ -37,6 +37,9 @@ public sealed record UperNetOptions
     /// <summary>Where the model trains; null = the CPU. Data stay where they are and move per batch.</summary>
     public Device? Device { get; init; }
 
+    /// <summary>Stops the run between batches when cancelled (a cancelled job); nothing is written then.</summary>
+    public CancellationToken Cancellation { get; init; }
+
     /// <summary>The recipe with the overrides applied.</summary>
     public UperNetRecipe EffectiveRecipe()
     {

@@ -69,6 +69,7 @@ public static class UperNetSegmentation
         segmenter.train();
         for (int iteration = 0; iteration < recipe.Iterations; iteration++)
         {
+            options.Cancellation.ThrowIfCancellationRequested();
             // Drawn before the step's scope opens: a new batch of the source must outlive this step.
             var drawn = new (Tensor Image, Tensor Labels)[recipe.BatchSize];
             for (int i = 0; i < drawn.Length; i++)

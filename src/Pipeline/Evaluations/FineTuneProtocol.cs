@@ -38,7 +38,7 @@ public sealed class FineTuneProtocol : IEvaluationProtocol
 
     public IReadOnlyList<EvaluationResult> Run(EvaluationContext context)
     {
-        var options = Options(context.Evaluation, context.Dataset, context.Plan.Spec.Training.Seed);
+        var options = Options(context.Evaluation, context.Dataset, context.Plan.Spec.Training.Seed) with { Cancellation = context.Cancellation };
         context.Step?.Invoke("fine-tuning the pretrained encoder");
         var report = ClassificationFineTuning.Run(context.Pretrained, context.Train, context.Test, context.Train.ClassCount, options);
         string recipe = report.Recipe + "; one run per feature (LN(mean of patch tokens) or LN(mean of the proxies) of the last layer); "

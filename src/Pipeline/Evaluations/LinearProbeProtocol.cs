@@ -37,7 +37,7 @@ public sealed class LinearProbeProtocol : IEvaluationProtocol
 
     public IReadOnlyList<EvaluationResult> Run(EvaluationContext context)
     {
-        var options = Options(context.Evaluation, context.Plan.Spec.Training.Seed) with { Device = context.Device };
+        var options = Options(context.Evaluation, context.Plan.Spec.Training.Seed) with { Device = context.Device, Cancellation = context.Cancellation };
         string views = context.Evaluation.Augment
             ? "RandomResizedCrop(0.08, 1) + flip views every epoch streamed through the encoder, test: resize ×256/224 and centre crop"
             : "features of the centre view computed once and held in memory (no augmentation; the spec's recipe trains on "

@@ -32,7 +32,7 @@ public sealed class SegmentationProbeProtocol : IEvaluationProtocol
 
     public IReadOnlyList<EvaluationResult> Run(EvaluationContext context)
     {
-        var options = Options(context.Evaluation, context.Plan.Spec.Training.Seed);
+        var options = Options(context.Evaluation, context.Plan.Spec.Training.Seed) with { Cancellation = context.Cancellation };
         int depth = context.Plan.Model.Encoder.Depth;
         string recipe = string.Create(CultureInfo.InvariantCulture,
             $"linear segmentation probe: layer {options.LayerFor(depth)} of {depth} (patch tokens, no norm), 1×1 conv; {options.Epochs} epochs, batch {options.BatchSize}, ")

@@ -36,7 +36,7 @@ public sealed class UperNetProtocol : IEvaluationProtocol
 
     public IReadOnlyList<EvaluationResult> Run(EvaluationContext context)
     {
-        var options = Options(context.Evaluation, context.Dataset, context.Plan.Spec.Training.Seed);
+        var options = Options(context.Evaluation, context.Dataset, context.Plan.Spec.Training.Seed) with { Cancellation = context.Cancellation };
         context.Step?.Invoke("UperNet fine-tuning of the pretrained encoder");
         var report = UperNetSegmentation.Run(context.Pretrained, context.Train, context.Test, context.Train.ClassCount, options);
         string recipe = report.Recipe + string.Create(CultureInfo.InvariantCulture,
