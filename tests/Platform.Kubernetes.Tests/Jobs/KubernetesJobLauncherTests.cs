@@ -72,6 +72,7 @@ public sealed class KubernetesJobLauncherTests : IAsyncLifetime
         var expected = Expected(JobKinds.Pretraining, job,
         [
             ("Job__Name", job.Name),
+            ("Job__Kind", JobKinds.Pretraining),
             ("Job__ExperimentId", Experiment.ToString("D")),
             ("Training__Resume", "true"),
         ]);
@@ -118,6 +119,7 @@ public sealed class KubernetesJobLauncherTests : IAsyncLifetime
         var expected = Expected(JobKinds.Evaluation, job,
         [
             ("Job__Name", job.Name),
+            ("Job__Kind", JobKinds.Evaluation),
             ("Job__ExperimentId", Experiment.ToString("D")),
             ("Job__EvaluationIndex", "3"),
         ]);
@@ -128,6 +130,45 @@ public sealed class KubernetesJobLauncherTests : IAsyncLifetime
         Assert.Equal("cpu-highmem", (string?)pod["nodeSelector"]!["node-pool"]);
         Assert.Null(pod["containers"]![0]!["resources"]!["requests"]!["nvidia.com/gpu"]);
         Assert.Equal(1, (int)body["spec"]!["backoffLimit"]!);
+    }
+
+    [Fact]
+    public async Task A_report_job_runs_on_the_evaluators_template_with_its_own_kind()
+    {
+        var job = JobSpec.Report(Experiment);
+
+        await _launcher.LaunchAsync(job, CancellationToken.None);
+
+        var body = JsonNode.Parse(SingleCreate().Body)!;
+        var expected = Expected(JobKinds.Evaluation, job,
+        [
+            ("Job__Name", job.Name),
+            ("Job__Kind", JobKinds.Report),
+            ("Job__ExperimentId", Experiment.ToString("D")),
+        ]);
+        foreach (var labels in new[] { expected["metadata"]!["labels"]!, expected["spec"]!["template"]!["metadata"]!["labels"]! })
+        {
+            labels["semanticmim.io/kind"] = JobKinds.Report;
+        }
+        Assert.Equal(TestSupport.Canonical(expected), TestSupport.Canonical(body));
+        Assert.Equal($"report-{Experiment:N}", (string?)body["metadata"]!["name"]);
+    }
+
+    [Fact]
+    public async Task Cancelling_deletes_the_job_in_the_background_and_a_job_that_is_gone_is_left_alone()
+    {
+        var job = JobSpec.Pretraining(Experiment);
+        await _launcher.LaunchAsync(job, CancellationToken.None);
+
+        await _launcher.CancelAsync(job.Name, CancellationToken.None);
+        await _launcher.CancelAsync("eval-never-launched-0", CancellationToken.None);
+
+        var deletes = _api.Requests.Where(r => r.Method == "DELETE").ToList();
+        Assert.Equal(2, deletes.Count);
+        Assert.Equal($"/apis/batch/v1/namespaces/semanticmim/jobs/{job.Name}", deletes[0].Path);
+        Assert.Equal("Background", deletes[0].QueryValue("propagationPolicy"));
+        Assert.Equal("/apis/batch/v1/namespaces/semanticmim/jobs/eval-never-launched-0", deletes[1].Path);
+        Assert.Equal(JobState.NotFound, await _launcher.GetStateAsync(job.Name, CancellationToken.None));
     }
 
     [Fact]

@@ -118,7 +118,7 @@ public sealed class KubernetesJobsRegistrationTests
     [Fact]
     public void The_chart_templates_parse_as_jobs()
     {
-        foreach (var kind in JobKinds.All)
+        foreach (var kind in KubernetesJobTemplates.OwnTemplates)
         {
             var job = JobManifests.Load(TestSupport.TemplatePath(kind));
             Assert.Equal("Never", job.Spec.Template.Spec.RestartPolicy);

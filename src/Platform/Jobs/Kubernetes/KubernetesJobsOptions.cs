@@ -11,6 +11,9 @@ public sealed class KubernetesJobTemplates
     /// <summary>The evaluator's Job (<c>Jobs:Templates:Evaluation</c>; the chart mounts <c>/etc/semanticmim/jobs/evaluation.yaml</c>).</summary>
     public string? Evaluation { get; set; }
 
+    /// <summary>The kinds with a template of their own; the other kinds share one of theirs (<see cref="PathOf"/>).</summary>
+    public static IReadOnlyList<string> OwnTemplates { get; } = [JobKinds.Pretraining, JobKinds.Evaluation];
+
     /// <summary>
     /// The template path of <paramref name="kind"/> (one of <see cref="JobKinds.All"/>). A report runs on the
     /// evaluator's template: the same image and host, without a GPU's worth of work but within the evaluator's limits.

@@ -29,7 +29,7 @@ public sealed class KubernetesJobsOptionsValidator : OptionsValidator<Kubernetes
         }
         else
         {
-            foreach (var kind in JobKinds.All)
+            foreach (var kind in KubernetesJobTemplates.OwnTemplates)
             {
                 if (TemplateProblem(kind, options.Templates.PathOf(kind)) is { } problem)
                 {
