@@ -8,10 +8,11 @@ namespace SemanticMIM.Integration.Tests;
 
 /// <summary>
 /// The chart's Grafana dashboards, proven against the running services: a real Prometheus (Debian's) scrapes the
-/// orchestrator, shard and target processes of this class and the broker's rabbitmq_prometheus metrics every
-/// second while a tiny experiment runs through every stage (sharding, targets, pretraining with checkpoints, an
-/// evaluation) and then one evaluation job of it fails (a RunEvaluation for an evaluation its spec does not have), so
-/// that the failure counter is real too; then every expression of every shipped dashboard must return data. The GPU
+/// orchestrator, shard, target, trainer and evaluator processes of this class and the broker's rabbitmq_prometheus
+/// metrics every second while a tiny experiment runs through every stage (sharding, targets, pretraining with
+/// checkpoints, an evaluation, the report) and then one target unit of it fails (a ComputeTargets for a shard its data
+/// set does not have), so that the failure counter is real too; then every expression of every shipped dashboard must
+/// return data. The GPU
 /// panels read NVIDIA's DCGM exporter, which needs a GPU: a <see cref="FakeDcgmExporter"/> serves its series for the
 /// trainer's pod and another pod, and those panels must show exactly the trainer's GPU.
 /// </summary>
@@ -48,8 +49,8 @@ public sealed partial class PlatformTests
         platform.RunAsync(infrastructure, output, async events =>
     {
         var jobs = platform.Services.Select(service => (Job: PrometheusJob(service), Address: service.BaseAddress)).ToList();
-        // The orchestrator runs the trainer jobs in its own process here, so its pod holds "the trainer's GPU".
-        using var dcgm = new FakeDcgmExporter(InfrastructureFixture.PrometheusNamespace, $"{PrometheusJob(platform.Orchestrator)}-0");
+        // The trainer's job agent runs the pretraining job, so its pod holds "the trainer's GPU".
+        using var dcgm = new FakeDcgmExporter(InfrastructureFixture.PrometheusNamespace, $"{PrometheusJob(platform.Trainer)}-0");
         var exporters = new[] { (Job: "dcgm-exporter", Address: new Uri($"http://127.0.0.1:{dcgm.Port}/")) };
         using var prometheus = new PrometheusApi(await infrastructure.StartPrometheusAsync(jobs, exporters));
         try
@@ -70,10 +71,10 @@ public sealed partial class PlatformTests
             await platform.Client.PublishAsync(start);
             await events.WaitForAsync<ExperimentCompleted>(start.ExperimentId, "ExperimentCompleted of the dashboards experiment", PlatformFixture.ExperimentTimeout);
 
-            // A unit that fails: an evaluation job for an index the spec does not have (it has one evaluation). The job
-            // fails at once and announces it; the experiment, already completed, stays so.
-            await platform.Client.PublishAsync(new RunEvaluation { ExperimentId = start.ExperimentId, EvaluationIndex = 1 });
-            await events.WaitForAsync<ExperimentFailed>(start.ExperimentId, "ExperimentFailed of the failing evaluation job", Short);
+            // A unit that fails: targets of a shard the data set does not have. The target service retries it, its fault
+            // reaches the orchestrator, which counts the failed unit; the experiment, already completed, stays so.
+            await platform.Client.PublishAsync(new ComputeTargets { ExperimentId = start.ExperimentId, Shard = "shard-999999.tar" });
+            await prometheus.WaitForSeriesAsync($"semanticmim_units_failed_total{{stage=\"targets\", experiment=\"{DashboardExperiment}\"}}", Short);
             var status = await platform.Client.RequestAsync<GetExperimentStatus, ExperimentStatus>(new() { ExperimentId = start.ExperimentId });
             Assert.Equal("completed", status.State);
 
@@ -81,7 +82,6 @@ public sealed partial class PlatformTests
             // scrapes give every rate() window two samples of the series that appeared last.
             await prometheus.WaitForSeriesAsync($"semanticmim_units_completed_total{{stage=\"evaluate\", experiment=\"{DashboardExperiment}\"}}", Short);
             await prometheus.WaitForSeriesAsync($"semanticmim_evaluation_result{{experiment=\"{DashboardExperiment}\"}}", Short);
-            await prometheus.WaitForSeriesAsync($"semanticmim_units_failed_total{{stage=\"evaluate\"}}", Short);
             await Task.Delay(TimeSpan.FromSeconds(3));
             var to = DateTimeOffset.UtcNow;
 

@@ -39,8 +39,10 @@ public sealed class EventRecorder : IAsyncDisposable
             .On<CheckpointSaved>(recorder.Add)
             .On<PretrainingCompleted>(recorder.Add)
             .On<EvaluationCompleted>(recorder.Add)
+            .On<ReportWritten>(recorder.Add)
             .On<ExperimentCompleted>(recorder.Add)
-            .On<ExperimentFailed>(recorder.Add), cancellation);
+            .On<ExperimentFailed>(recorder.Add)
+            .On<ExperimentCancelled>(recorder.Add), cancellation);
         return recorder;
     }
 
@@ -138,8 +140,10 @@ public sealed class EventRecorder : IAsyncDisposable
         CheckpointSaved m => m.ExperimentId,
         PretrainingCompleted m => m.ExperimentId,
         EvaluationCompleted m => m.ExperimentId,
+        ReportWritten m => m.ExperimentId,
         ExperimentCompleted m => m.ExperimentId,
         ExperimentFailed m => m.ExperimentId,
+        ExperimentCancelled m => m.ExperimentId,
         _ => null,
     };
 

@@ -174,6 +174,13 @@ public sealed class InfrastructureFixture : IAsyncLifetime
         ["Storage__Bucket"] = bucket,
         // Fast unit retries.
         ["Retry__Intervals__0"] = "00:00:00.200",
+        // The orchestrator launches jobs on the trainer's and evaluator's job agents; a killed agent is noticed within
+        // seconds (its heartbeat stops), not the minute a deployment would wait.
+        ["Jobs__Launcher"] = "agents",
+        ["JobAgent__HeartbeatInterval"] = "00:00:01",
+        ["JobAgent__ClaimSettle"] = "00:00:00.200",
+        ["JobAgents__HeartbeatTimeout"] = "00:00:05",
+        ["JobAgents__ScanInterval"] = "00:00:01",
     };
 
     private async Task<string> RunScriptAsync(string infraDir, string[] arguments, TimeSpan timeout, IReadOnlyDictionary<string, string>? environment = null)

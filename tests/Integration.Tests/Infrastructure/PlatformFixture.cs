@@ -8,10 +8,11 @@ using SemanticMIM.Platform.Storage;
 namespace SemanticMIM.Integration.Tests.Infrastructure;
 
 /// <summary>
-/// The platform of one test class: the orchestrator (which runs the trainer and evaluator jobs in its own process
-/// for now), shard and target services, each its own process, on the collection's broker and on a bucket of
-/// their own; a <see cref="BusClient"/> and an <see cref="S3ObjectStore"/> on the same broker and bucket for the
-/// tests. Started by the first test of the class that needs it, stopped after the last.
+/// The platform of one test class as a deployment without Kubernetes runs it: the orchestrator, the shard and target
+/// services, and a trainer and an evaluator as job agents (the orchestrator launches its jobs on them through the
+/// broker), each its own process, on the collection's broker and on a bucket of their own; a <see cref="BusClient"/>
+/// and an <see cref="S3ObjectStore"/> on the same broker and bucket for the tests. Started by the first test of the
+/// class that needs it, stopped after the last.
 /// </summary>
 public sealed class PlatformFixture : IAsyncLifetime
 {
@@ -32,7 +33,13 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public ServiceProcess Target { get; private set; } = null!;
 
-    public IReadOnlyList<ServiceProcess> Services => [Orchestrator, Shard, Target];
+    /// <summary>The trainer's job agent: runs pretraining jobs.</summary>
+    public ServiceProcess Trainer { get; private set; } = null!;
+
+    /// <summary>The evaluator's job agent: runs evaluation and report jobs.</summary>
+    public ServiceProcess Evaluator { get; private set; } = null!;
+
+    public IReadOnlyList<ServiceProcess> Services => [Orchestrator, Shard, Target, Trainer, Evaluator];
 
     public BusClient Client { get; private set; } = null!;
 
@@ -46,7 +53,7 @@ public sealed class PlatformFixture : IAsyncLifetime
 
     public Task InitializeAsync() => Task.CompletedTask;
 
-    /// <summary>Starts the three services (in parallel) and the clients, once.</summary>
+    /// <summary>Starts the five services (in parallel) and the clients, once.</summary>
     public async Task EnsureStartedAsync(InfrastructureFixture infrastructure)
     {
         await _startGate.WaitAsync();
@@ -68,6 +75,8 @@ public sealed class PlatformFixture : IAsyncLifetime
             Orchestrator = new ServiceProcess("Orchestrator", environment, _scratch.Path);
             Shard = new ServiceProcess("Shard", environment, _scratch.Path);
             Target = new ServiceProcess("Target", environment, _scratch.Path);
+            Trainer = new ServiceProcess("Trainer", environment, _scratch.Path);
+            Evaluator = new ServiceProcess("Evaluator", environment, _scratch.Path);
             await Task.WhenAll(Services.Select(s => s.StartAsync()));
             Client = await BusClient.CreateAsync(infrastructure.AmqpUri);
         }
@@ -132,7 +141,7 @@ public sealed class PlatformFixture : IAsyncLifetime
         {
             await Client.DisposeAsync();
         }
-        foreach (var service in new[] { Orchestrator, Shard, Target }.Where(s => s is not null))
+        foreach (var service in Services.Where(s => s is not null))
         {
             await service.DisposeAsync();
         }
@@ -166,7 +175,22 @@ public sealed class PlatformFixture : IAsyncLifetime
                 text.AppendLine($"  (could not read them: {error.Message})");
             }
         }
-        foreach (var service in new[] { Orchestrator, Shard, Target }.Where(s => s is not null))
+        if (Store is not null)
+        {
+            text.AppendLine("==== job records:");
+            try
+            {
+                await foreach (var item in Store.ListAsync("jobs/"))
+                {
+                    text.AppendLine($"-- {item.Key}").AppendLine(await Store.ReadTextAsync(item.Key));
+                }
+            }
+            catch (Exception error)
+            {
+                text.AppendLine($"  (could not read them: {error.Message})");
+            }
+        }
+        foreach (var service in Services.Where(s => s is not null))
         {
             text.AppendLine($"==== {service.Name} ({(service.IsRunning ? "running" : "not running")}), log during the test:");
             text.AppendLine(Tail(service.LogSince(starts.GetValueOrDefault(service.Name)), 600));

@@ -82,7 +82,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         {
             start.Environment[key] = value;
         }
-        start.Environment["Cache"] = cache;
+        start.Environment["Cache__Folder"] = cache;
         start.Environment["ASPNETCORE_URLS"] = $"http://127.0.0.1:{port}";
 
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
@@ -101,7 +101,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         await WaitUntilReadyAsync(process, cancellation);
     }
 
-    /// <summary>Kills the process (and anything it started) at once, as a crash or an evicted pod would end.</summary>
+    /// <summary>Kills the process at once, as a crash or an evicted pod would end; only it, not what it started.</summary>
     public void Kill()
     {
         if (_process is not { } process)
@@ -111,7 +111,7 @@ public sealed class ServiceProcess : IAsyncDisposable
         Mark("killing");
         try
         {
-            process.Kill(entireProcessTree: true);
+            process.Kill(entireProcessTree: false);
         }
         catch (InvalidOperationException)
         {

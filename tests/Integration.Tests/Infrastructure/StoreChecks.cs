@@ -9,6 +9,7 @@ using SemanticMIM.Pipeline;
 using SemanticMIM.Pipeline.Stages;
 using SemanticMIM.Pipeline.Targets;
 using SemanticMIM.Planning;
+using SemanticMIM.Platform.Jobs.Agents;
 
 namespace SemanticMIM.Integration.Tests.Infrastructure;
 
@@ -97,6 +98,11 @@ public static partial class StoreChecks
         Assert.Contains(plan.Id, await store.ReadTextAsync(reportKey), StringComparison.Ordinal);
         return results;
     }
+
+    /// <summary>The agent launcher's record of a job (<c>jobs/&lt;name&gt;.json</c>).</summary>
+    public static async Task<JobRecord> JobRecordAsync(IObjectStore store, string name) =>
+        JsonSerializer.Deserialize<JobRecord>(await store.ReadTextAsync(JobRecords.Key(name)), JobRecord.Json)
+            ?? throw new InvalidDataException($"the record of job {name} is empty");
 
     private static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));
 
