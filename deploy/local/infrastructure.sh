@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Starts or stops the servers the integration tests and a local multi-process run need, on loopback only:
-#   deploy/local/infrastructure.sh start [rabbitmq] [s3] [prometheus]   (rabbitmq and s3 when none is named)
-#   deploy/local/infrastructure.sh stop [rabbitmq] [s3] [prometheus]    (what the same INFRA_DIR and ports started; all when none is named)
+#   deploy/local/infrastructure.sh start [rabbitmq] [s3] [prometheus] [platform]   (rabbitmq and s3 when none is named)
+#   deploy/local/infrastructure.sh stop [platform] [rabbitmq] [s3] [prometheus]    (what the same INFRA_DIR and ports started; all when none is named)
 # Installs what is missing (rabbitmq-server and prometheus from Debian, s3rver from npm into $S3RVER_HOME). State
 # lives in $INFRA_DIR. Prints the endpoints as environment assignments, e.g.
 # SEMANTICMIM_RABBITMQ=amqp://guest:guest@127.0.0.1:5672/
@@ -15,6 +15,11 @@
 # the chart's dashboards work unchanged on a local run. PROMETHEUS_EXPORTERS lists [job=]host:port scraped with their
 # own labels kept (honor_labels), as a cluster must scrape NVIDIA's DCGM exporter for the GPU panels.
 # Starting it again while it runs rewrites the configuration and reloads it (new targets, same data).
+#
+# "platform" starts the five services, built with `dotnet build SemanticMIM.sln -c $PLATFORM_CONFIGURATION` (Release),
+# on this broker and S3 server (bucket $PLATFORM_BUCKET): the orchestrator on 127.0.0.1:$PLATFORM_PORT (8081) and the
+# shard, target, trainer and evaluator services on the next four ports, the trainer and evaluator as job agents that
+# take the orchestrator's job requests from the broker. Logs and pids go to $INFRA_DIR/platform.
 set -euo pipefail
 
 INFRA_DIR="${INFRA_DIR:-/tmp/semanticmim-infra}"
@@ -25,6 +30,10 @@ PROMETHEUS_TARGETS="${PROMETHEUS_TARGETS:-}"
 PROMETHEUS_EXPORTERS="${PROMETHEUS_EXPORTERS:-}"
 PROMETHEUS_SCRAPE_INTERVAL="${PROMETHEUS_SCRAPE_INTERVAL:-1s}"
 PROMETHEUS_NAMESPACE="${PROMETHEUS_NAMESPACE:-semanticmim}"
+PLATFORM_CONFIGURATION="${PLATFORM_CONFIGURATION:-Release}"
+PLATFORM_PORT="${PLATFORM_PORT:-8081}"
+PLATFORM_BUCKET="${PLATFORM_BUCKET:-semanticmim}"
+PLATFORM_SERVICES=(orchestrator shard target trainer evaluator)
 S3RVER_VERSION="3.7.1"
 # s3rver is installed once per machine (npm, then patched); each INFRA_DIR holds only a server's data, log and pid.
 S3RVER_HOME="${S3RVER_HOME:-${XDG_CACHE_HOME:-$HOME/.cache}/semanticmim/s3rver-$S3RVER_VERSION-atomic}"
@@ -192,6 +201,44 @@ start_prometheus() {
   echo "SEMANTICMIM_PROMETHEUS=http://127.0.0.1:$PROMETHEUS_PORT"
 }
 
+start_platform() {
+  local root dir="$INFRA_DIR/platform" index=0 name dll port
+  root="$(cd "$(dirname "$0")/../.." && pwd)"
+  mkdir -p "$dir"
+  for name in "${PLATFORM_SERVICES[@]}"; do
+    port=$((PLATFORM_PORT + index)); index=$((index + 1))
+    dll="$root/services/${name^}/bin/$PLATFORM_CONFIGURATION/net10.0/semanticmim-$name.dll"
+    if [ ! -f "$dll" ]; then echo "$dll is missing: run dotnet build SemanticMIM.sln -c $PLATFORM_CONFIGURATION" >&2; return 1; fi
+    if [ -f "$dir/$name.pid" ] && kill -0 "$(cat "$dir/$name.pid")" 2>/dev/null; then
+      echo "$name already running" >&2
+    else
+      (cd "$(dirname "$dll")" && exec env Bus__Transport=rabbitmq Bus__RabbitMq="amqp://guest:guest@127.0.0.1:$RABBITMQ_PORT/" \
+        Storage__Kind=s3 Storage__Endpoint="http://127.0.0.1:$S3_PORT" Storage__AccessKey=S3RVER Storage__SecretKey=S3RVER \
+        Storage__Bucket="$PLATFORM_BUCKET" Cache__Folder="$dir/cache-$name" ASPNETCORE_URLS="http://127.0.0.1:$port" \
+        nohup dotnet "$dll" > "$dir/$name.log" 2>&1) &
+      echo $! > "$dir/$name.pid"
+    fi
+  done
+  index=0
+  for name in "${PLATFORM_SERVICES[@]}"; do
+    port=$((PLATFORM_PORT + index)); index=$((index + 1))
+    wait_for 120 "$name (log: $dir/$name.log)" http_ok "$port" /health/ready
+    echo "SEMANTICMIM_${name^^}=http://127.0.0.1:$port"
+  done
+}
+
+stop_platform() {
+  local dir="$INFRA_DIR/platform" name pid
+  for name in "${PLATFORM_SERVICES[@]}"; do
+    [ -f "$dir/$name.pid" ] || continue
+    pid="$(cat "$dir/$name.pid")"
+    # SIGTERM: a job agent records its running job as interrupted, and the next agent resumes it.
+    kill "$pid" 2>/dev/null || true
+    for _ in $(seq 1 120); do kill -0 "$pid" 2>/dev/null || break; sleep 0.25; done
+    rm -f "$dir/$name.pid"
+  done
+}
+
 stop_rabbitmq() {
   if command -v rabbitmqctl >/dev/null 2>&1 && rabbitmq-diagnostics -q -n "$RABBITMQ_NODE" ping >/dev/null 2>&1; then
     rabbitmqctl -q -n "$RABBITMQ_NODE" stop || true
@@ -232,21 +279,23 @@ case "$command" in
         rabbitmq) start_rabbitmq ;;
         s3) start_s3 ;;
         prometheus) start_prometheus ;;
-        *) echo "unknown service '$service' (rabbitmq, s3, prometheus)" >&2; exit 2 ;;
+        platform) start_platform ;;
+        *) echo "unknown service '$service' (rabbitmq, s3, prometheus, platform)" >&2; exit 2 ;;
       esac
     done
     ;;
   stop)
     services=("$@")
-    [ ${#services[@]} -eq 0 ] && services=(prometheus s3 rabbitmq)
+    [ ${#services[@]} -eq 0 ] && services=(platform prometheus s3 rabbitmq)
     for service in "${services[@]}"; do
       case "$service" in
         rabbitmq) stop_rabbitmq ;;
         s3) stop_s3 ;;
         prometheus) stop_prometheus ;;
-        *) echo "unknown service '$service' (rabbitmq, s3, prometheus)" >&2; exit 2 ;;
+        platform) stop_platform ;;
+        *) echo "unknown service '$service' (rabbitmq, s3, prometheus, platform)" >&2; exit 2 ;;
       esac
     done
     ;;
-  *) echo "usage: $0 start [rabbitmq] [s3] [prometheus] | stop [rabbitmq] [s3] [prometheus]" >&2; exit 2 ;;
+  *) echo "usage: $0 start [rabbitmq] [s3] [prometheus] [platform] | stop [platform] [rabbitmq] [s3] [prometheus]" >&2; exit 2 ;;
 esac

@@ -60,7 +60,7 @@ public sealed class SecurityTests
             if (pod.Component is "orchestrator" or "shard" or "target" or "trainer" or "evaluator")
             {
                 Assert.NotNull(volumes[mounts["/cache"].Name].EmptyDir);
-                Assert.Equal("/cache", Env(container, "Cache"));
+                Assert.Equal("/cache", Env(container, "Cache__Folder"));
             }
         }
     }

@@ -267,7 +267,7 @@ Usage: {{ include "semanticmim.platformEnv" (dict "port" 8080 "extraEnv" .Values
     secretKeyRef:
       name: {{ include "semanticmim.store.secretName" .context }}
       key: {{ include "semanticmim.store.secretKeyKey" .context }}
-- name: Cache
+- name: Cache__Folder
   value: /cache
 {{- range $index, $interval := $values.retry.intervals }}
 - name: {{ printf "Retry__Intervals__%d" $index }}

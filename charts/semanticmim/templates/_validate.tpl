@@ -85,8 +85,8 @@ with every problem listed at once, one line each:
 {{- end -}}
 
 {{- /* Jobs */ -}}
-{{- if not (has $v.jobs.launcher (list "kubernetes" "inprocess")) -}}
-{{- $problems = append $problems (printf "jobs.launcher: '%s' is not 'kubernetes' or 'inprocess'" (toString $v.jobs.launcher)) -}}
+{{- if not (has $v.jobs.launcher (list "kubernetes" "agents")) -}}
+{{- $problems = append $problems (printf "jobs.launcher: '%s' is not 'kubernetes' or 'agents'" (toString $v.jobs.launcher)) -}}
 {{- end -}}
 {{- range $kind := list "trainer" "evaluator" -}}
 {{- $job := index $v.jobs $kind -}}

@@ -28,7 +28,7 @@ public sealed record LeaderOnlyConsumerSet(IReadOnlyList<Type> ConsumerTypes);
 public static class LeaderOnlyConsumerExtensions
 {
     /// <summary>
-    /// Registers the consumers that <paramref name="register"/> adds (e.g. <c>b =&gt; b.AddOrchestratorConsumers()</c>)
+    /// Registers the consumers that <paramref name="register"/> adds (e.g. <c>b =&gt; b.AddConsumer&lt;ExperimentOrchestrator, ExperimentOrchestratorDefinition&gt;()</c>)
     /// so that their receive endpoints are connected only while this process leads. A consumer that was registered
     /// before this call is not affected. Uses the registered <see cref="ILeadership"/> (<see cref="AlwaysLeader"/> when
     /// none is).

@@ -14,7 +14,7 @@ namespace SemanticMIM.Platform.Telemetry;
 /// <description>histogram of checkpoint save times</description></item>
 /// <item><term><c>semanticmim_samples_written_total</c>, <c>semanticmim_samples_skipped_total</c>,
 /// <c>semanticmim_units_completed_total</c>, <c>semanticmim_units_failed_total</c></term>
-/// <description>counters with a <c>stage</c> label (<see cref="MetricStages"/>)</description></item>
+/// <description>counters with a <c>stage</c> label (<see cref="Contracts.Messages.Stages"/>)</description></item>
 /// <item><term><c>semanticmim_evaluation_result</c></term>
 /// <description>gauge with <c>protocol</c>, <c>encoder</c>, <c>feature</c>, <c>layer</c>, <c>metric</c> labels</description></item>
 /// </list>

@@ -135,7 +135,7 @@ public sealed class KubernetesJobsRegistrationTests
         builder.Configuration.AddInMemoryCollection(ChartEnvironment(true));
         builder.Logging.AddFilter(level => level >= LogLevel.Warning);
         builder.Services.AddSingleton(client);
-        // As WorkerHost does: the election first, then the launcher (whose watcher runs only on the leader).
+        // As the orchestrator's host composes it (AddOrchestrator, then AddJobLauncher): the election first, then the launcher (whose watcher runs only on the leader).
         builder.Services.AddLeaseLeaderElection(builder.Configuration);
         builder.Services.AddKubernetesJobs(builder.Configuration);
         using var host = builder.Build();
