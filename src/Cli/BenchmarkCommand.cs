@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using SemanticMIM.Contracts.Specs;
 using SemanticMIM.Pipeline;
-using SemanticMIM.Platform.Storage;
 using SemanticMIM.Planning;
+using SemanticMIM.Platform.Storage;
 
 namespace SemanticMIM.Cli;
 

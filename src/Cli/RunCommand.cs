@@ -2,17 +2,15 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using SemanticMIM.Contracts.Messages;
-using SemanticMIM.Contracts.Results;
 using SemanticMIM.Contracts.Specs;
-using SemanticMIM.Data.Shards;
 using SemanticMIM.Evaluation.Reports;
 using SemanticMIM.Pipeline;
 using SemanticMIM.Pipeline.Stages;
-using SemanticMIM.Training.Tokenizers;
+using SemanticMIM.Planning;
 using SemanticMIM.Platform.Storage;
+using SemanticMIM.Training.Tokenizers;
 using SemanticMIM.Workers;
 using Spectre.Console;
-using SemanticMIM.Planning;
 
 namespace SemanticMIM.Cli;
 

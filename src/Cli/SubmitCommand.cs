@@ -2,10 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Contracts.Specs;
-using SemanticMIM.Pipeline;
+using SemanticMIM.Planning;
 using SemanticMIM.Platform.Messaging;
 using SemanticMIM.Workers;
-using SemanticMIM.Planning;
 
 namespace SemanticMIM.Cli;
 

@@ -9,9 +9,8 @@ using SemanticMIM.Evaluation.Attention;
 using SemanticMIM.Model;
 using SemanticMIM.Model.Checkpoints;
 using SemanticMIM.Pipeline;
-using TorchSharp;
-using static TorchSharp.torch;
 using SemanticMIM.Planning;
+using TorchSharp;
 
 namespace SemanticMIM.Cli;
 

@@ -1,7 +1,6 @@
 using SemanticMIM.Model.Heads;
-using SemanticMIM.Model.Targets;
-using static TorchSharp.torch;
 using SemanticMIM.Planning.Configs;
+using static TorchSharp.torch;
 
 namespace SemanticMIM.Model;
 

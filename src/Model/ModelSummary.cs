@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
-using static TorchSharp.torch;
 using SemanticMIM.Planning.Configs;
+using static TorchSharp.torch;
 
 namespace SemanticMIM.Model;
 

@@ -1,8 +1,7 @@
 using SemanticMIM.Model.Layers;
-using TorchSharp;
+using SemanticMIM.Planning.Configs;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using SemanticMIM.Planning.Configs;
 
 namespace SemanticMIM.Model;
 

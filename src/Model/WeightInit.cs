@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
+using SemanticMIM.Planning.Configs;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using SemanticMIM.Planning.Configs;
 
 namespace SemanticMIM.Model;
 

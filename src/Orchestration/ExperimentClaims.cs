@@ -1,5 +1,4 @@
 using System.Text.Json;
-using System.Text.Json.Serialization;
 using SemanticMIM.Contracts.Storage;
 using SemanticMIM.Planning;
 using SemanticMIM.Platform.Storage;
@@ -13,18 +12,12 @@ namespace SemanticMIM.Orchestration;
 /// </summary>
 public static class ExperimentClaims
 {
-    public static readonly JsonSerializerOptions SpecJson = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
 
     /// <summary>Records the spec under its name, or checks it is the recorded one; returns whether it may run.</summary>
     public static async Task<bool> ClaimAsync(IObjectStore store, ExperimentPlan plan, CancellationToken cancellation = default)
     {
         string key = StoreLayout.Key(StoreLayout.Experiment(plan.Id), StoreLayout.SpecFile);
-        string json = JsonSerializer.Serialize(plan.Spec, SpecJson);
+        string json = JsonSerializer.Serialize(plan.Spec, ObjectStoreJson.Records);
         string? stored = await store.ReadTextAsync(key, cancellation);
         if (stored is null)
         {

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-
 namespace SemanticMIM.Orchestration;
 
 /// <summary>Where an experiment stands in the pipeline.</summary>
@@ -29,12 +26,6 @@ public enum ExperimentPhase
 /// </summary>
 public sealed record ExperimentRecord
 {
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
 
     public required Guid Id { get; init; }
 

@@ -11,13 +11,13 @@ public sealed class ExperimentRepository(IObjectStore store, TimeProvider clock)
     public static string Key(Guid id) => ObjectKey.Join("orchestrator", "experiments", $"{id:D}.json");
 
     public Task<ExperimentRecord?> FindAsync(Guid id, CancellationToken cancellation = default) =>
-        store.ReadJsonAsync<ExperimentRecord>(Key(id), ExperimentRecord.Json, cancellation);
+        store.ReadJsonAsync<ExperimentRecord>(Key(id), ObjectStoreJson.Records, cancellation);
 
     public async Task<ExperimentRecord> GetAsync(Guid id, CancellationToken cancellation = default) =>
         await FindAsync(id, cancellation) ?? throw new KeyNotFoundException($"no experiment {id} is known to the orchestrator");
 
     public Task SaveAsync(ExperimentRecord record, CancellationToken cancellation = default) =>
-        store.WriteJsonAsync(Key(record.Id), record with { Updated = clock.GetUtcNow() }, ExperimentRecord.Json, cancellation);
+        store.WriteJsonAsync(Key(record.Id), record with { Updated = clock.GetUtcNow() }, ObjectStoreJson.Records, cancellation);
 
     /// <summary>The ids of every experiment the orchestrator has a record of.</summary>
     public async IAsyncEnumerable<Guid> ListAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellation = default)

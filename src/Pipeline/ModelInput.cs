@@ -3,8 +3,8 @@ using SemanticMIM.Data.Shards;
 using SemanticMIM.Data.Tensors;
 using SemanticMIM.Data.Views;
 using SemanticMIM.Evaluation;
-using static TorchSharp.torch;
 using SemanticMIM.Planning;
+using static TorchSharp.torch;
 
 namespace SemanticMIM.Pipeline;
 

@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using SemanticMIM.Pipeline.Loading;
 using SemanticMIM.Pipeline.Stages;
-using SemanticMIM.Training;
-using static TorchSharp.torch;
 using SemanticMIM.Planning;
 using SemanticMIM.Platform.Storage;
+using SemanticMIM.Training;
+using static TorchSharp.torch;
 
 namespace SemanticMIM.Pipeline;
 

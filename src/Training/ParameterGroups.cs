@@ -1,6 +1,6 @@
+using SemanticMIM.Planning.Configs;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using SemanticMIM.Planning.Configs;
 
 namespace SemanticMIM.Training;
 

@@ -2,9 +2,9 @@ using System.Diagnostics;
 using SemanticMIM.Model;
 using SemanticMIM.Model.Checkpoints;
 using SemanticMIM.Model.Masking;
+using SemanticMIM.Planning.Configs;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using SemanticMIM.Planning.Configs;
 
 namespace SemanticMIM.Training;
 

@@ -1,7 +1,7 @@
 using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Pipeline;
-using SemanticMIM.Platform.Messaging;
 using SemanticMIM.Planning;
+using SemanticMIM.Platform.Messaging;
 
 namespace SemanticMIM.Workers;
 

@@ -1,5 +1,4 @@
 using System.Reflection;
-using SemanticMIM.Build;
 
 namespace SemanticMIM.Build.Tests;
 

@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Text.Json;
 using SemanticMIM.Model;
 using SemanticMIM.Model.Checkpoints;
-using SkiaSharp;
 using SemanticMIM.Planning.Configs;
+using SkiaSharp;
 
 namespace SemanticMIM.Cli.Tests;
 

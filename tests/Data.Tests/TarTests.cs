@@ -1,5 +1,4 @@
 using System.Formats.Tar;
-using SemanticMIM.Data.Shards;
 using TarReader = SemanticMIM.Data.Shards.TarReader;
 using TarWriter = SemanticMIM.Data.Shards.TarWriter;
 

@@ -1,6 +1,6 @@
 using SemanticMIM.Model;
-using TorchSharp;
 using SemanticMIM.Planning.Configs;
+using TorchSharp;
 
 namespace SemanticMIM.Evaluation.Tests;
 

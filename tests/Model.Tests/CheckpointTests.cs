@@ -1,7 +1,7 @@
 using SemanticMIM.Model.Checkpoints;
 using SemanticMIM.Model.Tests.Support;
-using static TorchSharp.torch;
 using SemanticMIM.Planning.Configs;
+using static TorchSharp.torch;
 
 namespace SemanticMIM.Model.Tests;
 

@@ -1,8 +1,8 @@
 using SemanticMIM.Model.Targets;
 using SemanticMIM.Model.Tests.Reference;
 using SemanticMIM.Model.Tests.Support;
-using static TorchSharp.torch;
 using SemanticMIM.Planning.Configs;
+using static TorchSharp.torch;
 
 namespace SemanticMIM.Model.Tests;
 

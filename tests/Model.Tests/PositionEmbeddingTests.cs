@@ -1,5 +1,5 @@
-using static TorchSharp.torch;
 using SemanticMIM.Planning.Configs;
+using static TorchSharp.torch;
 
 namespace SemanticMIM.Model.Tests;
 

@@ -1,7 +1,6 @@
-using SemanticMIM.Model.Masking;
 using SemanticMIM.Model.Tests.Support;
-using static TorchSharp.torch;
 using SemanticMIM.Planning.Configs;
+using static TorchSharp.torch;
 
 namespace SemanticMIM.Model.Tests;
 

@@ -5,8 +5,8 @@ using SemanticMIM.Data.Imaging;
 using SemanticMIM.Data.Png;
 using SemanticMIM.Evaluation;
 using SemanticMIM.Pipeline.Stages;
-using SemanticMIM.Platform.Storage;
 using SemanticMIM.Planning;
+using SemanticMIM.Platform.Storage;
 
 namespace SemanticMIM.Pipeline.Tests;
 

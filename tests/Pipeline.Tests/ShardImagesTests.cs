@@ -3,9 +3,8 @@ using SemanticMIM.Data.Imaging;
 using SemanticMIM.Evaluation;
 using SemanticMIM.Pipeline.Loading;
 using SemanticMIM.Pipeline.Stages;
-using SemanticMIM.Platform.Storage;
-using static TorchSharp.torch;
 using SemanticMIM.Planning;
+using SemanticMIM.Platform.Storage;
 
 namespace SemanticMIM.Pipeline.Tests;
 

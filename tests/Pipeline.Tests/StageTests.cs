@@ -5,9 +5,9 @@ using SemanticMIM.Model.Targets;
 using SemanticMIM.Pipeline.Loading;
 using SemanticMIM.Pipeline.Stages;
 using SemanticMIM.Pipeline.Targets;
+using SemanticMIM.Planning;
 using SemanticMIM.Platform.Storage;
 using static TorchSharp.torch;
-using SemanticMIM.Planning;
 
 namespace SemanticMIM.Pipeline.Tests;
 

@@ -1,4 +1,3 @@
-using SemanticMIM.Training.Tests.Support;
 
 namespace SemanticMIM.Training.Tests;
 

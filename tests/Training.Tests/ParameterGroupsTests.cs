@@ -1,6 +1,6 @@
 using SemanticMIM.Model;
-using SemanticMIM.Training.Tests.Support;
 using SemanticMIM.Planning.Configs;
+using SemanticMIM.Training.Tests.Support;
 
 namespace SemanticMIM.Training.Tests;
 

@@ -2,9 +2,8 @@ using System.Diagnostics.Metrics;
 using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Contracts.Results;
 using SemanticMIM.Contracts.Specs;
-using SemanticMIM.Pipeline;
-using SemanticMIM.Platform.Telemetry;
 using SemanticMIM.Planning;
+using SemanticMIM.Platform.Telemetry;
 
 namespace SemanticMIM.Workers.Tests;
 
@@ -13,27 +12,13 @@ public sealed class EmbeddedPipelineTests : IAsyncLifetime
     private static readonly Dictionary<string, string?> FastRetry = new() { ["Retry:Intervals:0"] = "00:00:00.050" };
     private static readonly TimeSpan Patience = TimeSpan.FromMinutes(3);
 
-    private readonly TempDirectory _folder = new();
-    private EmbeddedPipeline _pipeline = null!;
-    private readonly List<object> _events = [];
+    private RecordedPipeline _recorded = null!;
 
-    public async Task InitializeAsync()
-    {
-        _pipeline = await EmbeddedPipeline.StartAsync(_folder.Path, FastRetry);
-        _pipeline.Events.Subscribe(message =>
-        {
-            lock (_events)
-            {
-                _events.Add(message);
-            }
-        });
-    }
+    private EmbeddedPipeline Pipeline => _recorded.Pipeline;
 
-    public async Task DisposeAsync()
-    {
-        await _pipeline.DisposeAsync();
-        _folder.Dispose();
-    }
+    public async Task InitializeAsync() => _recorded = await RecordedPipeline.StartAsync(FastRetry);
+
+    public async Task DisposeAsync() => await _recorded.DisposeAsync();
 
     [Fact]
     public async Task An_experiment_goes_through_every_consumer_and_a_second_run_reuses_every_stage()
@@ -53,7 +38,7 @@ public sealed class EmbeddedPipelineTests : IAsyncLifetime
                      "experiments/embedded/checkpoints/step-00000004/manifest.json", "experiments/embedded/report/report.md",
                      "experiments/embedded/training-log.json" })
         {
-            Assert.True(File.Exists(Path.Combine(_folder.Path, key)), $"{key} is missing");
+            Assert.True(File.Exists(Path.Combine(_recorded.Folder, key)), $"{key} is missing");
         }
         var checkpoints = Events<CheckpointSaved>(first.ExperimentId).Select(c => c.Step).ToList();
         Assert.Equal([2, 4], checkpoints);
@@ -71,7 +56,7 @@ public sealed class EmbeddedPipelineTests : IAsyncLifetime
 
         Assert.True(end.Succeeded, end.Summary);
         Assert.Equal(2, Events<TargetsComputed>(end.ExperimentId).Select(t => t.Shard).Distinct().Count());
-        Assert.Single(Directory.GetFiles(Path.Combine(_folder.Path, "targets"), "tokenizer.json", SearchOption.AllDirectories));
+        Assert.Single(Directory.GetFiles(Path.Combine(_recorded.Folder, "targets"), "tokenizer.json", SearchOption.AllDirectories));
     }
 
     [Fact]
@@ -96,7 +81,7 @@ public sealed class EmbeddedPipelineTests : IAsyncLifetime
         var rejected = Assert.Single(Events<ExperimentRejected>(end.ExperimentId));
         Assert.Contains(rejected.Problems, p => p.StartsWith("masking.ratio", StringComparison.Ordinal));
         Assert.Contains(rejected.Problems, p => p.StartsWith("training", StringComparison.Ordinal));
-        Assert.False(Directory.Exists(Path.Combine(_folder.Path, "datasets")));
+        Assert.False(Directory.Exists(Path.Combine(_recorded.Folder, "datasets")));
     }
 
     [Fact]
@@ -105,10 +90,10 @@ public sealed class EmbeddedPipelineTests : IAsyncLifetime
         string yaml = TinySpecYaml.FashionMnist("twice");
         var id = Guid.NewGuid();
         var follower = new ExperimentFollower(id, ExperimentPlan.From(SpecReader.Read(yaml)));
-        using var subscription = _pipeline.Events.Subscribe(follower.Handle);
+        using var subscription = Pipeline.Events.Subscribe(follower.Handle);
         var start = new StartExperiment { ExperimentId = id, SpecYaml = yaml };
 
-        await Task.WhenAll(_pipeline.Bus.Publish(start), _pipeline.Bus.Publish(start));
+        await Task.WhenAll(Pipeline.Bus.Publish(start), Pipeline.Bus.Publish(start));
         var end = await follower.Completion.WaitAsync(Patience);
         var (changed, _) = await RunAsync(yaml.Replace("seed: 1", "seed: 2"));
 
@@ -122,7 +107,7 @@ public sealed class EmbeddedPipelineTests : IAsyncLifetime
     [Fact]
     public async Task A_unit_that_keeps_failing_fails_the_experiment_with_its_reason()
     {
-        string missing = Path.Combine(_folder.Path, "no-such-imagenet");
+        string missing = Path.Combine(_recorded.Folder, "no-such-imagenet");
         string yaml = TinySpecYaml.FashionMnist("broken").Replace("kind: fashionMnist, imageSize: 28, channels: 1",
             $"kind: imageNet, source: {missing}, imageSize: 28, channels: 3");
         var failedUnits = new List<(string? Stage, string? Experiment)>();
@@ -183,18 +168,12 @@ public sealed class EmbeddedPipelineTests : IAsyncLifetime
             plan = ExperimentPlan.From(SpecReader.Read(TinySpecYaml.FashionMnist("placeholder")));
         }
         var follower = new ExperimentFollower(Guid.NewGuid(), plan);
-        var end = await _pipeline.RunAsync(new StartExperiment { ExperimentId = follower.ExperimentId, SpecYaml = yaml }, follower)
+        var end = await Pipeline.RunAsync(new StartExperiment { ExperimentId = follower.ExperimentId, SpecYaml = yaml }, follower)
             .WaitAsync(Patience);
         return (end, follower);
     }
 
-    private List<T> Events<T>(Guid id)
-    {
-        lock (_events)
-        {
-            return _events.OfType<T>().Where(e => (Guid)typeof(T).GetProperty("ExperimentId")!.GetValue(e)! == id).ToList();
-        }
-    }
+    private List<T> Events<T>(Guid id) => _recorded.Events<T>(id);
 
     private static int Rank(string stage) =>
         Stages.InOrder.ToList().IndexOf(stage);

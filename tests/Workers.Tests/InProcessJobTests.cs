@@ -14,27 +14,13 @@ public sealed class InProcessJobTests : IAsyncLifetime
 {
     private static readonly TimeSpan StopWithin = TimeSpan.FromSeconds(10);
 
-    private readonly TempDirectory _folder = new();
-    private readonly List<object> _events = [];
-    private EmbeddedPipeline _pipeline = null!;
+    private RecordedPipeline _recorded = null!;
 
-    public async Task InitializeAsync()
-    {
-        _pipeline = await EmbeddedPipeline.StartAsync(_folder.Path);
-        _pipeline.Events.Subscribe(message =>
-        {
-            lock (_events)
-            {
-                _events.Add(message);
-            }
-        });
-    }
+    private EmbeddedPipeline Pipeline => _recorded.Pipeline;
 
-    public async Task DisposeAsync()
-    {
-        await _pipeline.DisposeAsync();
-        _folder.Dispose();
-    }
+    public async Task InitializeAsync() => _recorded = await RecordedPipeline.StartAsync();
+
+    public async Task DisposeAsync() => await _recorded.DisposeAsync();
 
     [Theory]
     [InlineData(true)]
@@ -43,8 +29,8 @@ public sealed class InProcessJobTests : IAsyncLifetime
     {
         // An experiment the repository does not know: the job fails as soon as it reads the record.
         var id = Guid.NewGuid();
-        var runner = new ExperimentJobRunner(_pipeline.Services.GetRequiredService<ExperimentRepository>(),
-            _pipeline.Services.GetRequiredService<StoreFiles>(), _pipeline.Bus, _pipeline.Services.GetRequiredService<SemanticMimMetrics>(),
+        var runner = new ExperimentJobRunner(Pipeline.Services.GetRequiredService<ExperimentRepository>(),
+            Pipeline.Services.GetRequiredService<StoreFiles>(), Pipeline.Bus, Pipeline.Services.GetRequiredService<SemanticMimMetrics>(),
             new JobFailurePolicy(announce), NullLogger<ExperimentJobRunner>.Instance);
 
         await Assert.ThrowsAsync<KeyNotFoundException>(() => runner.RunAsync(JobSpec.Pretraining(id), CancellationToken.None));
@@ -62,12 +48,12 @@ public sealed class InProcessJobTests : IAsyncLifetime
     {
         string yaml = TinySpecYaml.FashionMnist("cancel-pretraining").Replace("steps: 4, batchSize: 16, checkpointEvery: 2", "steps: 100000, batchSize: 16, checkpointEvery: 2");
         var id = Guid.NewGuid();
-        var launcher = _pipeline.Services.GetRequiredService<InProcessJobLauncher>();
+        var launcher = Pipeline.Services.GetRequiredService<InProcessJobLauncher>();
 
-        await _pipeline.Bus.Publish(new StartExperiment { ExperimentId = id, SpecYaml = yaml });
+        await Pipeline.Bus.Publish(new StartExperiment { ExperimentId = id, SpecYaml = yaml });
         var checkpoint = await WaitForAsync<CheckpointSaved>(id, TimeSpan.FromMinutes(2));
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        await _pipeline.Bus.Publish(new CancelExperiment { ExperimentId = id, Reason = "enough" });
+        await Pipeline.Bus.Publish(new CancelExperiment { ExperimentId = id, Reason = "enough" });
         var final = await launcher.WaitForCompletionAsync(JobSpec.Pretraining(id).Name, CancellationToken.None).WaitAsync(StopWithin);
         var stoppedAfter = clock.Elapsed;
         int stepsAtStop = LastStep(id);
@@ -78,9 +64,9 @@ public sealed class InProcessJobTests : IAsyncLifetime
         Assert.Equal("enough", (await WaitForAsync<ExperimentCancelled>(id, StopWithin)).Reason);
         Assert.Equal(stepsAtStop, LastStep(id));
         Assert.Empty(Events<PretrainingCompleted>(id));
-        string checkpoints = Path.Combine(_folder.Path, "experiments", "cancel-pretraining", "checkpoints");
+        string checkpoints = Path.Combine(_recorded.Folder, "experiments", "cancel-pretraining", "checkpoints");
         Assert.Contains($"step-{checkpoint.Step:D8}", Directory.GetDirectories(checkpoints).Select(Path.GetFileName));
-        Assert.Equal(ExperimentPhase.Cancelled, (await _pipeline.Services.GetRequiredService<ExperimentRepository>().GetAsync(id)).Phase);
+        Assert.Equal(ExperimentPhase.Cancelled, (await Pipeline.Services.GetRequiredService<ExperimentRepository>().GetAsync(id)).Phase);
     }
 
     [Fact]
@@ -88,9 +74,9 @@ public sealed class InProcessJobTests : IAsyncLifetime
     {
         string yaml = TinySpecYaml.FashionMnist("cancel-evaluation").Replace("epochs: 2, batchSize: 32", "epochs: 100000, batchSize: 32");
         var id = Guid.NewGuid();
-        var launcher = _pipeline.Services.GetRequiredService<InProcessJobLauncher>();
+        var launcher = Pipeline.Services.GetRequiredService<InProcessJobLauncher>();
 
-        await _pipeline.Bus.Publish(new StartExperiment { ExperimentId = id, SpecYaml = yaml });
+        await Pipeline.Bus.Publish(new StartExperiment { ExperimentId = id, SpecYaml = yaml });
         await WaitForAsync<PretrainingCompleted>(id, TimeSpan.FromMinutes(2));
         string evaluation = JobSpec.Evaluation(id, 0).Name;
         while ((await launcher.GetStateAsync(evaluation, CancellationToken.None)).Status != JobStatus.Running)
@@ -100,7 +86,7 @@ public sealed class InProcessJobTests : IAsyncLifetime
         // Into the probe's epochs (features of the tiny encoder take well under a second).
         await Task.Delay(2000);
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        await _pipeline.Bus.Publish(new CancelExperiment { ExperimentId = id, Reason = "enough" });
+        await Pipeline.Bus.Publish(new CancelExperiment { ExperimentId = id, Reason = "enough" });
         var final = await launcher.WaitForCompletionAsync(evaluation, CancellationToken.None).WaitAsync(StopWithin);
 
         Assert.Equal(JobState.Failed(InProcessJobLauncher.CancelRequestedMessage), final);
@@ -110,25 +96,7 @@ public sealed class InProcessJobTests : IAsyncLifetime
 
     private int LastStep(Guid id) => Events<TrainingProgressed>(id).Select(p => p.Step).DefaultIfEmpty().Max();
 
-    private List<T> Events<T>(Guid id)
-    {
-        lock (_events)
-        {
-            return _events.OfType<T>().Where(e => (Guid)typeof(T).GetProperty("ExperimentId")!.GetValue(e)! == id).ToList();
-        }
-    }
+    private List<T> Events<T>(Guid id) => _recorded.Events<T>(id);
 
-    private async Task<T> WaitForAsync<T>(Guid id, TimeSpan patience)
-    {
-        var deadline = DateTime.UtcNow + patience;
-        while (DateTime.UtcNow < deadline)
-        {
-            if (Events<T>(id).FirstOrDefault() is { } found)
-            {
-                return found;
-            }
-            await Task.Delay(20);
-        }
-        throw new TimeoutException($"no {typeof(T).Name} for {id} within {patience}");
-    }
+    private Task<T> WaitForAsync<T>(Guid id, TimeSpan patience) => _recorded.WaitForAsync<T>(id, patience);
 }

@@ -1,7 +1,7 @@
 using SemanticMIM.Model;
+using SemanticMIM.Planning.Configs;
 using TorchSharp;
 using static TorchSharp.torch;
-using SemanticMIM.Planning.Configs;
 
 namespace SemanticMIM.Evaluation.Attention;
 

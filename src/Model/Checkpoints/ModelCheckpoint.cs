@@ -1,7 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using static TorchSharp.torch;
 using SemanticMIM.Planning.Configs;
+using static TorchSharp.torch;
 
 namespace SemanticMIM.Model.Checkpoints;
 

@@ -1,7 +1,6 @@
-using TorchSharp;
+using SemanticMIM.Planning.Configs;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
-using SemanticMIM.Planning.Configs;
 
 namespace SemanticMIM.Model.Layers;
 

@@ -1,8 +1,8 @@
 using System.Collections;
+using SemanticMIM.Planning.Configs;
 using TorchSharp.Modules;
 using TorchSharp.PyBridge;
 using static TorchSharp.torch;
-using SemanticMIM.Planning.Configs;
 
 namespace SemanticMIM.Model.Targets;
 

@@ -3,9 +3,9 @@ using System.Diagnostics;
 using SemanticMIM.Data.Imaging;
 using SemanticMIM.Data.Shards;
 using SemanticMIM.Pipeline.Targets;
+using SemanticMIM.Planning;
 using SemanticMIM.Training;
 using static TorchSharp.torch;
-using SemanticMIM.Planning;
 
 namespace SemanticMIM.Pipeline.Loading;
 

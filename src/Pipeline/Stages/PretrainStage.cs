@@ -5,9 +5,9 @@ using SemanticMIM.Model;
 using SemanticMIM.Model.Checkpoints;
 using SemanticMIM.Pipeline.Loading;
 using SemanticMIM.Pipeline.Targets;
-using SemanticMIM.Training;
 using SemanticMIM.Planning;
 using SemanticMIM.Platform.Storage;
+using SemanticMIM.Training;
 
 namespace SemanticMIM.Pipeline.Stages;
 

@@ -1,5 +1,4 @@
 using System.Collections.Concurrent;
-using SemanticMIM.Data.Datasets;
 using SemanticMIM.Data.Shards;
 using SemanticMIM.Planning;
 using SemanticMIM.Platform.Storage;

@@ -5,10 +5,10 @@ using SemanticMIM.Data.Tensors;
 using SemanticMIM.Data.Views;
 using SemanticMIM.Model.Checkpoints;
 using SemanticMIM.Model.Targets;
-using SemanticMIM.Training.Tokenizers;
 using SemanticMIM.Planning;
 using SemanticMIM.Planning.Configs;
 using SemanticMIM.Platform.Storage;
+using SemanticMIM.Training.Tokenizers;
 
 namespace SemanticMIM.Pipeline.Stages;
 

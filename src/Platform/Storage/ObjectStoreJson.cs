@@ -7,6 +7,14 @@ namespace SemanticMIM.Platform.Storage;
 /// <summary>Small JSON and text documents in an object store (records, manifests, results).</summary>
 public static class ObjectStoreJson
 {
+    /// <summary>How the platform writes its records in the store: indented camelCase JSON, enums by camelCase name.</summary>
+    public static readonly JsonSerializerOptions Records = new()
+    {
+        WriteIndented = true,
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
     /// <summary>The document at <paramref name="key"/>, or null when there is none.</summary>
     public static async Task<T?> ReadJsonAsync<T>(this IObjectStore store, string key, JsonSerializerOptions options, CancellationToken cancellation = default)
         where T : class

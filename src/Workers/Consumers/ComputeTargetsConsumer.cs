@@ -1,14 +1,13 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
-using SemanticMIM.Orchestration;
 using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Data.Shards;
-using SemanticMIM.Pipeline;
+using SemanticMIM.Orchestration;
 using SemanticMIM.Pipeline.Stages;
 using SemanticMIM.Pipeline.Targets;
-using SemanticMIM.Platform.Telemetry;
 using SemanticMIM.Planning;
 using SemanticMIM.Platform.Storage;
+using SemanticMIM.Platform.Telemetry;
 
 namespace SemanticMIM.Workers.Consumers;
 

@@ -1,13 +1,12 @@
 using MassTransit;
 using Microsoft.Extensions.Logging;
 using SemanticMIM.Contracts.Messages;
-using SemanticMIM.Pipeline;
-using SemanticMIM.Pipeline.Stages;
-using SemanticMIM.Platform.Jobs;
-using SemanticMIM.Platform.Telemetry;
 using SemanticMIM.Orchestration;
+using SemanticMIM.Pipeline.Stages;
 using SemanticMIM.Planning;
+using SemanticMIM.Platform.Jobs;
 using SemanticMIM.Platform.Storage;
+using SemanticMIM.Platform.Telemetry;
 
 namespace SemanticMIM.Workers.Jobs;
 

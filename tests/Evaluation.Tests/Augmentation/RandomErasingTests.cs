@@ -1,6 +1,5 @@
 using SemanticMIM.Evaluation.Augmentation;
 using TorchSharp;
-using static TorchSharp.torch;
 
 namespace SemanticMIM.Evaluation.Tests.Augmentation;
 

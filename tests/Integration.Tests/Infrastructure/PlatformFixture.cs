@@ -1,6 +1,6 @@
 using System.Text;
-using SemanticMIM.Contracts.Storage;
 using Microsoft.Extensions.Logging;
+using SemanticMIM.Contracts.Storage;
 using SemanticMIM.Platform.Messaging;
 using SemanticMIM.Platform.Resilience;
 using SemanticMIM.Platform.Storage;

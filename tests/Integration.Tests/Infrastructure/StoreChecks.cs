@@ -5,11 +5,11 @@ using SemanticMIM.Contracts.Results;
 using SemanticMIM.Contracts.Specs;
 using SemanticMIM.Contracts.Storage;
 using SemanticMIM.Data.Shards;
-using SemanticMIM.Pipeline;
 using SemanticMIM.Pipeline.Stages;
 using SemanticMIM.Pipeline.Targets;
 using SemanticMIM.Planning;
 using SemanticMIM.Platform.Jobs.Agents;
+using SemanticMIM.Platform.Storage;
 
 namespace SemanticMIM.Integration.Tests.Infrastructure;
 
@@ -101,7 +101,7 @@ public static partial class StoreChecks
 
     /// <summary>The agent launcher's record of a job (<c>jobs/&lt;name&gt;.json</c>).</summary>
     public static async Task<JobRecord> JobRecordAsync(IObjectStore store, string name) =>
-        JsonSerializer.Deserialize<JobRecord>(await store.ReadTextAsync(JobRecords.Key(name)), JobRecord.Json)
+        JsonSerializer.Deserialize<JobRecord>(await store.ReadTextAsync(JobRecords.Key(name)), ObjectStoreJson.Records)
             ?? throw new InvalidDataException($"the record of job {name} is empty");
 
     private static string Sha256(byte[] bytes) => Convert.ToHexStringLower(SHA256.HashData(bytes));

@@ -194,16 +194,12 @@ public sealed class JobAgentTests(RabbitMqFixture broker) : IAsyncLifetime
 
     async Task<IHost> StartOrchestratorAsync()
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(broker.BusConfiguration());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var builder = Builder(new()
         {
             ["JobAgents:HeartbeatTimeout"] = "00:00:03",
             ["JobAgents:ScanInterval"] = "00:00:00.500",
             ["JobAgents:BackoffLimit"] = BackoffLimit.ToString(System.Globalization.CultureInfo.InvariantCulture),
         });
-        builder.Logging.AddFilter(level => level >= LogLevel.Warning).AddSimpleConsole();
-        builder.Services.AddSingleton<IObjectStore>(new FolderObjectStore(_store.Path));
         builder.Services.AddSingleton<IJobEndListener>(_ends);
         builder.Services.AddJobAgentsLauncher();
         builder.AddBus();
@@ -212,16 +208,12 @@ public sealed class JobAgentTests(RabbitMqFixture broker) : IAsyncLifetime
 
     async Task<IHost> StartAgentAsync(string name)
     {
-        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
-        builder.Configuration.AddInMemoryCollection(broker.BusConfiguration());
-        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?>
+        var builder = Builder(new()
         {
             ["JobAgent:Name"] = name,
             ["JobAgent:HeartbeatInterval"] = "00:00:00.300",
             ["JobAgent:ClaimSettle"] = "00:00:00.100",
         });
-        builder.Logging.AddFilter(level => level >= LogLevel.Warning).AddSimpleConsole();
-        builder.Services.AddSingleton<IObjectStore>(new FolderObjectStore(_store.Path));
         builder.Services.AddSingleton(_script);
         builder.Services.AddSingleton(new AgentName(name));
         builder.AddJobs<ScriptedRunner>(JobKinds.Pretraining, JobKinds.Evaluation, JobKinds.Report);
@@ -230,6 +222,17 @@ public sealed class JobAgentTests(RabbitMqFixture broker) : IAsyncLifetime
         // The agent connects its queues once the host has started.
         await WaitForAsync(() => host.Services.GetRequiredService<JobAgent>().IsTakingRequests, $"{name} takes requests");
         return host;
+    }
+
+    /// <summary>A host on the test's broker and shared folder store, with <paramref name="settings"/>.</summary>
+    HostApplicationBuilder Builder(Dictionary<string, string?> settings)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(broker.BusConfiguration());
+        builder.Configuration.AddInMemoryCollection(settings);
+        builder.Logging.AddFilter(level => level >= LogLevel.Warning).AddSimpleConsole();
+        builder.Services.AddSingleton<IObjectStore>(new FolderObjectStore(_store.Path));
+        return builder;
     }
 
     async Task<IHost> StartAsync(HostApplicationBuilder builder)

@@ -8,7 +8,6 @@ using Polly.Timeout;
 using SemanticMIM.Contracts.Storage;
 using SemanticMIM.Platform.Resilience;
 using SemanticMIM.Platform.Storage;
-using SemanticMIM.Platform.Tests.Storage;
 
 namespace SemanticMIM.Platform.Tests.Resilience;
 

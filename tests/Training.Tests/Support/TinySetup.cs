@@ -1,7 +1,6 @@
-using SemanticMIM.Model;
 using SemanticMIM.Model.Targets;
-using static TorchSharp.torch;
 using SemanticMIM.Planning.Configs;
+using static TorchSharp.torch;
 
 namespace SemanticMIM.Training.Tests.Support;
 

@@ -1,6 +1,3 @@
-using System.Text.Json;
-using System.Text.Json.Serialization;
-
 namespace SemanticMIM.Platform.Jobs.Agents;
 
 /// <summary>Where a job run by the job agents stands.</summary>
@@ -27,12 +24,6 @@ public enum JobRunStatus
 /// </summary>
 public sealed record JobRecord
 {
-    public static readonly JsonSerializerOptions Json = new()
-    {
-        WriteIndented = true,
-        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
-    };
 
     public required JobSpec Job { get; init; }
 

@@ -11,13 +11,13 @@ public sealed class JobRecords(IObjectStore store, TimeProvider clock)
     public static string Key(string name) => ObjectKey.Join(Folder, $"{name}.json");
 
     public Task<JobRecord?> FindAsync(string name, CancellationToken cancellation = default) =>
-        store.ReadJsonAsync<JobRecord>(Key(name), JobRecord.Json, cancellation);
+        store.ReadJsonAsync<JobRecord>(Key(name), ObjectStoreJson.Records, cancellation);
 
     /// <summary>Writes <paramref name="record"/> stamped with the time; returns what was written.</summary>
     public async Task<JobRecord> SaveAsync(JobRecord record, CancellationToken cancellation = default)
     {
         var stamped = record with { Updated = clock.GetUtcNow() };
-        await store.WriteJsonAsync(Key(record.Job.Name), stamped, JobRecord.Json, cancellation);
+        await store.WriteJsonAsync(Key(record.Job.Name), stamped, ObjectStoreJson.Records, cancellation);
         return stamped;
     }
 
@@ -27,7 +27,7 @@ public sealed class JobRecords(IObjectStore store, TimeProvider clock)
         await foreach (var item in store.ListAsync(Folder + "/", cancellation))
         {
             if (item.Key.EndsWith(".json", StringComparison.Ordinal)
-                && await store.ReadJsonAsync<JobRecord>(item.Key, JobRecord.Json, cancellation) is { } record)
+                && await store.ReadJsonAsync<JobRecord>(item.Key, ObjectStoreJson.Records, cancellation) is { } record)
             {
                 yield return record;
             }
