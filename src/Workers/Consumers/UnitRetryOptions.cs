@@ -1,3 +1,5 @@
+using System.Globalization;
+using Microsoft.Extensions.Configuration;
 using SemanticMIM.Platform.Hosting;
 
 namespace SemanticMIM.Workers.Consumers;
@@ -25,10 +27,21 @@ public sealed class UnitRetryOptions
     }
 }
 
-public sealed class UnitRetryOptionsValidator : OptionsValidator<UnitRetryOptions>
+/// <remarks>
+/// The binder skips a list item it cannot convert instead of failing, which would silently fall back to the defaults:
+/// the validator reads the configured items too and names each one that is not a duration.
+/// </remarks>
+public sealed class UnitRetryOptionsValidator(IConfiguration configuration) : OptionsValidator<UnitRetryOptions>
 {
     protected override IEnumerable<string> Problems(UnitRetryOptions options)
     {
+        foreach (var item in configuration.GetSection($"{UnitRetryOptions.SectionName}:Intervals").GetChildren())
+        {
+            if (!TimeSpan.TryParse(item.Value, CultureInfo.InvariantCulture, out _))
+            {
+                yield return $"{item.Path} is '{item.Value}'; it must be a duration such as 00:00:05.";
+            }
+        }
         for (int i = 0; i < options.Intervals.Count; i++)
         {
             if (options.Intervals[i] < TimeSpan.Zero || options.Intervals[i] > TimeSpan.FromHours(1))
