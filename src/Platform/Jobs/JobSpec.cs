@@ -93,7 +93,7 @@ public sealed partial record JobSpec
         {
             problems.Add("EvaluationIndex is required for an evaluation job.");
         }
-        else if (Kind != JobKinds.Evaluation && EvaluationIndex is not null)
+        else if (Kind is JobKinds.Pretraining or JobKinds.Report && EvaluationIndex is not null)
         {
             problems.Add($"EvaluationIndex must be absent for a {Kind} job.");
         }
