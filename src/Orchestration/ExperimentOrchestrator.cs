@@ -12,14 +12,15 @@ namespace SemanticMIM.Orchestration;
 /// <summary>
 /// Drives experiments through shard → targets → pretrain → evaluate → report, one <c>Consume</c> per event. Every
 /// transition reads the durable record, checks that the event belongs to the current phase and names a pending unit,
-/// and only then advances, saves, and publishes the commands it decided: duplicate, late or reordered events change
-/// nothing. One experiment's events are handled one at a time. Long work runs as jobs through the
+/// and only then advances and saves, with the commands and events it decided in the record's outbox, which it then
+/// publishes (<see cref="ExperimentOutbox"/>): duplicate, late or reordered events change nothing, and no decided
+/// message is lost. One experiment's events are handled one at a time. Long work runs as jobs through the
 /// <see cref="IJobLauncher"/> (Kubernetes Jobs, job agents, or in process when embedded); a unit that fails for good
 /// fails its experiment with the unit's error. Ends: <see cref="ExperimentPhase.Completed"/>,
 /// <see cref="ExperimentPhase.Failed"/>, <see cref="ExperimentPhase.Cancelled"/>, <see cref="ExperimentPhase.Rejected"/>.
 /// </summary>
-public sealed partial class ExperimentOrchestrator(ExperimentRepository repository, IObjectStore store, ExperimentLocks locks, IJobLauncher launcher,
-    SemanticMimMetrics metrics, ILogger<ExperimentOrchestrator> logger) :
+public sealed partial class ExperimentOrchestrator(ExperimentRepository repository, ExperimentOutbox outbox, IObjectStore store, ExperimentLocks locks,
+    IJobLauncher launcher, SemanticMimMetrics metrics, ILogger<ExperimentOrchestrator> logger) :
     IConsumer<StartExperiment>,
     IConsumer<ShardWritten>,
     IConsumer<DatasetSharded>,
@@ -68,7 +69,7 @@ public sealed partial class ExperimentOrchestrator(ExperimentRepository reposito
             return;
         }
         var splits = plan.Spec.Evaluations.Count > 0 ? new[] { plan.Dataset.TrainSplit, plan.Dataset.EvaluationSplit } : [plan.Dataset.TrainSplit];
-        await repository.SaveAsync(new ExperimentRecord
+        var record = new ExperimentRecord
         {
             Id = command.ExperimentId,
             SpecYaml = command.SpecYaml,
@@ -76,17 +77,15 @@ public sealed partial class ExperimentOrchestrator(ExperimentRepository reposito
             Phase = ExperimentPhase.Sharding,
             PendingSplits = splits,
             TotalSteps = plan.Spec.Training.Steps,
-        }, cancellation);
+        };
         LogAccepted(command.ExperimentId, plan.Id, command.RequestedBy ?? "someone");
-        await context.Publish(new ExperimentAccepted { ExperimentId = command.ExperimentId, Name = plan.Id }, cancellation);
-        foreach (var split in splits)
-        {
-            await context.Publish(new ShardDataset { ExperimentId = command.ExperimentId, Split = split }, cancellation);
-        }
+        object[] decided = [new ExperimentAccepted { ExperimentId = command.ExperimentId, Name = plan.Id },
+            .. splits.Select(split => new ShardDataset { ExperimentId = command.ExperimentId, Split = split })];
+        await outbox.SaveAndPublishAsync(record, decided, context, cancellation);
     }
 
     public Task Consume(ConsumeContext<ShardWritten> context) =>
-        AdvanceAsync(context, context.Message.ExperimentId, ExperimentPhase.Sharding, (record, _, outbox) =>
+        AdvanceAsync(context, context.Message.ExperimentId, ExperimentPhase.Sharding, (record, _, decided) =>
         {
             var written = context.Message;
             var done = record.WrittenShards.GetValueOrDefault(written.Split) ?? [];
@@ -99,13 +98,13 @@ public sealed partial class ExperimentOrchestrator(ExperimentRepository reposito
             if (units.Count == written.Count)
             {
                 // Every unit is in (again, after a redelivery or a recovery): the shard service commits the split.
-                outbox.Add(new CommitShards { ExperimentId = record.Id, Split = written.Split, Count = written.Count });
+                decided.Add(new CommitShards { ExperimentId = record.Id, Split = written.Split, Count = written.Count });
             }
             return isNew ? record with { WrittenShards = new Dictionary<string, IReadOnlyList<int>>(record.WrittenShards) { [written.Split] = units } } : null;
         });
 
     public Task Consume(ConsumeContext<DatasetSharded> context) =>
-        AdvanceAsync(context, context.Message.ExperimentId, ExperimentPhase.Sharding, (record, plan, outbox) =>
+        AdvanceAsync(context, context.Message.ExperimentId, ExperimentPhase.Sharding, (record, plan, decided) =>
         {
             var sharded = context.Message;
             if (!record.PendingSplits.Contains(sharded.Split))
@@ -123,12 +122,12 @@ public sealed partial class ExperimentOrchestrator(ExperimentRepository reposito
             }
             // A VQ tokenizer is trained by the first target unit; the other units follow once it is stored.
             var first = NeedsTokenizer(plan) ? next.PendingShards.Take(1) : next.PendingShards;
-            outbox.AddRange(first.Select(shard => new ComputeTargets { ExperimentId = record.Id, Shard = shard }));
+            decided.AddRange(first.Select(shard => new ComputeTargets { ExperimentId = record.Id, Shard = shard }));
             return next with { Phase = ExperimentPhase.Targets };
         });
 
     public Task Consume(ConsumeContext<TargetsComputed> context) =>
-        AdvanceAsync(context, context.Message.ExperimentId, ExperimentPhase.Targets, (record, plan, outbox) =>
+        AdvanceAsync(context, context.Message.ExperimentId, ExperimentPhase.Targets, (record, plan, decided) =>
         {
             var computed = context.Message;
             if (!record.PendingShards.Contains(computed.Shard))
@@ -138,13 +137,13 @@ public sealed partial class ExperimentOrchestrator(ExperimentRepository reposito
             var pending = record.PendingShards.Where(s => s != computed.Shard).ToList();
             if (NeedsTokenizer(plan) && computed.Shard == record.PendingShards[0] && pending.Count == record.PendingShards.Count - 1)
             {
-                outbox.AddRange(pending.Select(shard => new ComputeTargets { ExperimentId = record.Id, Shard = shard }));
+                decided.AddRange(pending.Select(shard => new ComputeTargets { ExperimentId = record.Id, Shard = shard }));
             }
             if (pending.Count > 0)
             {
                 return record with { PendingShards = pending };
             }
-            outbox.Add(new RunPretraining { ExperimentId = record.Id });
+            decided.Add(new RunPretraining { ExperimentId = record.Id });
             return record with { PendingShards = pending, Phase = ExperimentPhase.Pretraining };
         });
 
@@ -153,7 +152,7 @@ public sealed partial class ExperimentOrchestrator(ExperimentRepository reposito
             context.Message.Step > record.Step ? record with { Step = context.Message.Step, TotalSteps = context.Message.TotalSteps } : null);
 
     public Task Consume(ConsumeContext<PretrainingCompleted> context) =>
-        AdvanceAsync(context, context.Message.ExperimentId, ExperimentPhase.Pretraining, (record, plan, outbox) =>
+        AdvanceAsync(context, context.Message.ExperimentId, ExperimentPhase.Pretraining, (record, plan, decided) =>
         {
             var next = record with
             {
@@ -163,28 +162,28 @@ public sealed partial class ExperimentOrchestrator(ExperimentRepository reposito
             };
             if (next.PendingEvaluations.Count == 0)
             {
-                return Report(next, outbox);
+                return Report(next, decided);
             }
-            outbox.AddRange(next.PendingEvaluations.Select(index => new RunEvaluation { ExperimentId = record.Id, EvaluationIndex = index }));
+            decided.AddRange(next.PendingEvaluations.Select(index => new RunEvaluation { ExperimentId = record.Id, EvaluationIndex = index }));
             return next with { Phase = ExperimentPhase.Evaluating };
         });
 
     public Task Consume(ConsumeContext<EvaluationCompleted> context) =>
-        AdvanceAsync(context, context.Message.ExperimentId, ExperimentPhase.Evaluating, (record, _, outbox) =>
+        AdvanceAsync(context, context.Message.ExperimentId, ExperimentPhase.Evaluating, (record, _, decided) =>
         {
             if (!record.PendingEvaluations.Contains(context.Message.EvaluationIndex))
             {
                 return null;
             }
             var next = record with { PendingEvaluations = record.PendingEvaluations.Where(i => i != context.Message.EvaluationIndex).ToList() };
-            return next.PendingEvaluations.Count > 0 ? next : Report(next, outbox);
+            return next.PendingEvaluations.Count > 0 ? next : Report(next, decided);
         });
 
     public Task Consume(ConsumeContext<ReportWritten> context) =>
-        AdvanceAsync(context, context.Message.ExperimentId, ExperimentPhase.Reporting, (record, plan, outbox) =>
+        AdvanceAsync(context, context.Message.ExperimentId, ExperimentPhase.Reporting, (record, plan, decided) =>
         {
             var written = context.Message;
-            outbox.Add(new ExperimentCompleted { ExperimentId = record.Id, Name = plan.Id, ResultsKey = written.ResultsKey, ReportKey = written.ReportKey });
+            decided.Add(new ExperimentCompleted { ExperimentId = record.Id, Name = plan.Id, ResultsKey = written.ResultsKey, ReportKey = written.ReportKey });
             LogCompleted(record.Id, plan.Id);
             return record with { Phase = ExperimentPhase.Completed, ResultsKey = written.ResultsKey, ReportKey = written.ReportKey };
         });
@@ -212,7 +211,6 @@ public sealed partial class ExperimentOrchestrator(ExperimentRepository reposito
         var cancel = context.Message;
         var cancellation = context.CancellationToken;
         ExperimentRecord? record;
-        bool announce = false;
         using (await locks.AcquireAsync(cancel.ExperimentId, cancellation))
         {
             record = await repository.FindAsync(cancel.ExperimentId, cancellation);
@@ -220,17 +218,13 @@ public sealed partial class ExperimentOrchestrator(ExperimentRepository reposito
             {
                 return;
             }
+            record = await outbox.DeliverAsync(record, context, cancellation);
             if (record.Phase != ExperimentPhase.Cancelled)
             {
-                record = record with { Phase = ExperimentPhase.Cancelled, Reason = cancel.Reason };
-                await repository.SaveAsync(record, cancellation);
-                announce = true;
                 LogCancelled(record.Id, cancel.Reason);
+                record = await outbox.SaveAndPublishAsync(record with { Phase = ExperimentPhase.Cancelled, Reason = cancel.Reason },
+                    [new ExperimentCancelled { ExperimentId = record.Id, Reason = cancel.Reason }], context, cancellation);
             }
-        }
-        if (announce)
-        {
-            await context.Publish(new ExperimentCancelled { ExperimentId = record.Id, Reason = cancel.Reason }, cancellation);
         }
         foreach (var job in JobsOf(record))
         {
@@ -270,18 +264,27 @@ public sealed partial class ExperimentOrchestrator(ExperimentRepository reposito
     /// </summary>
     public async Task<bool> FailAsync(Guid id, string stage, string reason, IPublishEndpoint publish, CancellationToken cancellation)
     {
-        using (await locks.AcquireAsync(id, cancellation))
+        using var _ = await locks.AcquireAsync(id, cancellation);
+        var record = await repository.FindAsync(id, cancellation);
+        if (record is null || record.IsFinished)
         {
-            var record = await repository.FindAsync(id, cancellation);
-            if (record is null || record.IsFinished)
-            {
-                return false;
-            }
-            await repository.SaveAsync(record with { Phase = ExperimentPhase.Failed, FailedStage = stage, Reason = reason }, cancellation);
+            return false;
         }
         LogFailed(id, stage, reason);
-        await publish.Publish(new ExperimentFailed { ExperimentId = id, Stage = stage, Reason = reason }, cancellation);
+        await outbox.SaveAndPublishAsync(record with { Phase = ExperimentPhase.Failed, FailedStage = stage, Reason = reason },
+            [new ExperimentFailed { ExperimentId = id, Stage = stage, Reason = reason }], publish, cancellation);
         return true;
+    }
+
+    /// <summary>Publishes what an experiment's record still holds in its outbox (a sweep, or recovery after a restart).</summary>
+    public async Task DeliverPendingAsync(Guid id, IPublishEndpoint publish, CancellationToken cancellation)
+    {
+        using var _ = await locks.AcquireAsync(id, cancellation);
+        if (await repository.FindAsync(id, cancellation) is { Outbox.Count: > 0 } record)
+        {
+            LogDeliveringPending(id, record.Outbox.Count);
+            await outbox.DeliverAsync(record, publish, cancellation);
+        }
     }
 
     /// <summary>What <c>semanticmim status</c> shows of an experiment's record.</summary>
@@ -359,49 +362,53 @@ public sealed partial class ExperimentOrchestrator(ExperimentRepository reposito
     public async Task<string> MetricLabelAsync(Guid experimentId, CancellationToken cancellation) =>
         await repository.FindAsync(experimentId, cancellation) is { Name.Length: > 0 } record ? record.Name : experimentId.ToString("D");
 
-    private static ExperimentRecord Report(ExperimentRecord record, List<object> outbox)
+    private static ExperimentRecord Report(ExperimentRecord record, List<object> decided)
     {
-        outbox.Add(new RunReport { ExperimentId = record.Id });
+        decided.Add(new RunReport { ExperimentId = record.Id });
         return record with { Phase = ExperimentPhase.Reporting };
     }
 
     private async Task RejectAsync(ConsumeContext<StartExperiment> context, IReadOnlyList<string> problems)
     {
         var command = context.Message;
-        await repository.SaveAsync(new ExperimentRecord
+        LogRejected(command.ExperimentId, string.Join("; ", problems));
+        var record = new ExperimentRecord
         {
             Id = command.ExperimentId,
             SpecYaml = command.SpecYaml,
             Phase = ExperimentPhase.Rejected,
             Reason = string.Join("; ", problems),
-        }, context.CancellationToken);
-        LogRejected(command.ExperimentId, string.Join("; ", problems));
-        await context.Publish(new ExperimentRejected { ExperimentId = command.ExperimentId, Problems = problems }, context.CancellationToken);
+        };
+        await outbox.SaveAndPublishAsync(record, [new ExperimentRejected { ExperimentId = command.ExperimentId, Problems = problems }], context,
+            context.CancellationToken);
     }
 
     // Applies a transition when the experiment is in the expected phase; a null record means "nothing changes". The
-    // messages it decides are published only after the new state is saved, so no worker acts on a step the record
-    // does not show yet (a crash in between re-issues them through recovery; every unit is idempotent).
+    // messages it decides are saved in the record's outbox with the new state and published after it, so no worker
+    // acts on a step the record does not show yet, and none is lost (what a failed publish left is delivered first).
     private async Task AdvanceAsync(ConsumeContext context, Guid id, ExperimentPhase expected,
         Func<ExperimentRecord, ExperimentPlan, List<object>, ExperimentRecord?> transition)
     {
         var cancellation = context.CancellationToken;
         using var _ = await locks.AcquireAsync(id, cancellation);
         var record = await repository.FindAsync(id, cancellation);
-        if (record is null || record.Phase != expected)
+        if (record is null)
         {
-            LogIgnored(id, expected, record?.Phase);
+            LogIgnored(id, expected, null);
+            return;
+        }
+        record = await outbox.DeliverAsync(record, context, cancellation);
+        if (record.Phase != expected)
+        {
+            LogIgnored(id, expected, record.Phase);
             return;
         }
         var plan = ExperimentPlan.From(SpecReader.Read(record.SpecYaml, $"experiment {id}"));
-        var outbox = new List<object>();
-        if (transition(record, plan, outbox) is { } next)
+        var decided = new List<object>();
+        var next = transition(record, plan, decided);
+        if (next is not null || decided.Count > 0)
         {
-            await repository.SaveAsync(next, cancellation);
-        }
-        foreach (var message in outbox)
-        {
-            await context.Publish(message, message.GetType(), cancellation);
+            await outbox.SaveAndPublishAsync(next ?? record, decided, context, cancellation);
         }
     }
 
@@ -427,6 +434,9 @@ public sealed partial class ExperimentOrchestrator(ExperimentRepository reposito
 
     [LoggerMessage(Level = LogLevel.Debug, Message = "Event for experiment {Id} ignored: expected phase {Expected}, found {Phase}")]
     partial void LogIgnored(Guid id, ExperimentPhase expected, ExperimentPhase? phase);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Experiment {Id}: publishing {Count} message(s) left in its outbox")]
+    partial void LogDeliveringPending(Guid id, int count);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {Name} not launched: its experiment has ended")]
     partial void LogNotLaunched(string name);

@@ -22,11 +22,12 @@ public enum ExperimentPhase
 
 /// <summary>
 /// The orchestrator's durable state of one experiment, kept in the object store so a restarted orchestrator
-/// carries on. Units are recorded as done by name, so a duplicate or late event changes nothing.
+/// carries on. Units are recorded as done by name, so a duplicate or late event changes nothing. The messages a
+/// transition decided wait in <see cref="Outbox"/> until they are published, so none is lost with a failed publish
+/// or a crash between the save and the publish.
 /// </summary>
 public sealed record ExperimentRecord
 {
-
     public required Guid Id { get; init; }
 
     public required string SpecYaml { get; init; }
@@ -64,6 +65,9 @@ public sealed record ExperimentRecord
 
     /// <summary>The stage that failed, when it failed.</summary>
     public string? FailedStage { get; init; }
+
+    /// <summary>Commands and events decided but not yet published, in order (see <see cref="ExperimentOutbox"/>).</summary>
+    public IReadOnlyList<OutboxMessage> Outbox { get; init; } = [];
 
     public DateTimeOffset Updated { get; init; }
 

@@ -12,6 +12,9 @@ public sealed class OrchestratorOptions
 
     /// <summary>How often the watchdog looks for stalled experiments.</summary>
     public TimeSpan ScanInterval { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>How often every record's outbox is checked for messages a failed publish left behind.</summary>
+    public TimeSpan OutboxSweepInterval { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 public sealed class OrchestratorOptionsValidator : OptionsValidator<OrchestratorOptions>
@@ -26,6 +29,10 @@ public sealed class OrchestratorOptionsValidator : OptionsValidator<Orchestrator
         if (options.ScanInterval <= TimeSpan.Zero)
         {
             yield return $"{at}:ScanInterval is {options.ScanInterval}; it must be positive.";
+        }
+        if (options.OutboxSweepInterval <= TimeSpan.Zero)
+        {
+            yield return $"{at}:OutboxSweepInterval is {options.OutboxSweepInterval}; it must be positive.";
         }
     }
 }

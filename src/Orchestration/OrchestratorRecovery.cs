@@ -1,30 +1,65 @@
 using MassTransit;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using SemanticMIM.Contracts.Messages;
 
 namespace SemanticMIM.Orchestration;
 
 /// <summary>
-/// When the orchestrator starts (or becomes the leader), it re-issues the pending work of every unfinished
-/// experiment in the store: the units are idempotent, so work that was done is found and reported again, work lost
-/// with a message never sent is done now, and a job that still runs is adopted by its launcher, not started twice.
+/// When the orchestrator starts (or becomes the leader), it publishes what every record's outbox still holds and
+/// re-issues the pending work of every unfinished experiment: the units are idempotent, so work that was done is
+/// found and reported again, work lost with a message never sent is done now, and a job that still runs is adopted
+/// by its launcher, not started twice. Then, every <see cref="OrchestratorOptions.OutboxSweepInterval"/>, it publishes
+/// what any record's outbox holds, finished experiments' included (a lost <c>ExperimentCompleted</c> is sent again).
 /// </summary>
-public sealed partial class OrchestratorRecovery(ExperimentRepository repository, IBus bus, ILogger<OrchestratorRecovery> logger) : BackgroundService
+public sealed partial class OrchestratorRecovery(ExperimentRepository repository, IServiceScopeFactory scopes, IBus bus,
+    IOptions<OrchestratorOptions> options, TimeProvider clock, ILogger<OrchestratorRecovery> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
-        await foreach (var id in repository.ListAsync(stoppingToken))
+        await RecoverAsync(stoppingToken);
+        using var timer = new PeriodicTimer(options.Value.OutboxSweepInterval, clock);
+        while (await timer.WaitForNextTickAsync(stoppingToken))
         {
-            if (await repository.FindAsync(id, stoppingToken) is not { IsFinished: false } record)
+            try
+            {
+                await SweepOutboxesAsync(stoppingToken);
+            }
+            catch (Exception error) when (error is not OperationCanceledException)
+            {
+                LogSweepFailed(error, options.Value.OutboxSweepInterval);
+            }
+        }
+    }
+
+    /// <summary>Publishes every pending outbox message and re-issues the pending work of every unfinished experiment.</summary>
+    public async Task RecoverAsync(CancellationToken cancellation)
+    {
+        await SweepOutboxesAsync(cancellation);
+        await foreach (var id in repository.ListAsync(cancellation))
+        {
+            if (await repository.FindAsync(id, cancellation) is not { IsFinished: false } record)
             {
                 continue;
             }
             LogResuming(id, record.Name, record.Phase);
             foreach (var command in PendingCommands(record))
             {
-                await bus.Publish(command, command.GetType(), stoppingToken);
+                await bus.Publish(command, command.GetType(), cancellation);
             }
+        }
+    }
+
+    /// <summary>Publishes what the outbox of every record holds.</summary>
+    public async Task SweepOutboxesAsync(CancellationToken cancellation)
+    {
+        await using var scope = scopes.CreateAsyncScope();
+        var orchestrator = scope.ServiceProvider.GetRequiredService<ExperimentOrchestrator>();
+        await foreach (var id in repository.ListAsync(cancellation))
+        {
+            await orchestrator.DeliverPendingAsync(id, bus, cancellation);
         }
     }
 
@@ -40,4 +75,7 @@ public sealed partial class OrchestratorRecovery(ExperimentRepository repository
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Resuming experiment {Id} ({Name}) in phase {Phase}")]
     partial void LogResuming(Guid id, string name, ExperimentPhase phase);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "The outbox sweep failed; it tries again in {Interval}")]
+    partial void LogSweepFailed(Exception error, TimeSpan interval);
 }

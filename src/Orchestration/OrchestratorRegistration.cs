@@ -63,6 +63,7 @@ public static class OrchestratorRegistration
         services.AddExperimentRecords();
         services.AddValidatedOptions<OrchestratorOptions, OrchestratorOptionsValidator>(OrchestratorOptions.SectionName);
         services.TryAddSingleton<ExperimentLocks>();
+        services.TryAddSingleton<ExperimentOutbox>();
         services.Replace(ServiceDescriptor.Singleton<IJobEndListener, JobEndReporter>());
         return services;
     }

@@ -94,10 +94,7 @@ public sealed class RecoveryWatchdogAndJobEndTests : IAsyncLifetime
     {
         var reporting = await _harness.SaveAsync(ExperimentPhase.Reporting, Specs.Tiny("reporting"));
         var completed = await _harness.SaveAsync(ExperimentPhase.Completed, Specs.Tiny("completed"));
-        var recovery = new OrchestratorRecovery(_harness.Repository, _harness.Bus, NullLogger<OrchestratorRecovery>.Instance);
-
-        await recovery.StartAsync(CancellationToken.None);
-        await recovery.ExecuteTask!;
+        await Recovery().RecoverAsync(CancellationToken.None);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(30);
         while (!_harness.Launcher.Launched.Any(job => job.ExperimentId == reporting) && DateTime.UtcNow < deadline)
         {
@@ -110,6 +107,30 @@ public sealed class RecoveryWatchdogAndJobEndTests : IAsyncLifetime
         Assert.All(launched, job => Assert.Equal(JobSpec.Report(reporting), job));
         Assert.DoesNotContain(_harness.Launcher.Launched, job => job.ExperimentId == completed);
     }
+
+    [Fact]
+    public async Task Messages_left_in_an_outbox_are_published_by_the_sweep_even_for_a_finished_experiment()
+    {
+        // As a crash between saving and publishing leaves them: a completed experiment whose completion was never sent.
+        var id = Guid.NewGuid();
+        var completed = new ExperimentCompleted { ExperimentId = id, Name = "lost", ResultsKey = "experiments/lost/results.json", ReportKey = "r" };
+        await _harness.Repository.SaveAsync(new ExperimentRecord
+        {
+            Id = id, SpecYaml = Specs.Tiny("lost"), Name = "lost", Phase = ExperimentPhase.Completed, Outbox = [OutboxMessage.Of(completed)],
+        });
+
+        await Recovery().SweepOutboxesAsync(CancellationToken.None);
+        var published = await _harness.WaitForAsync<ExperimentCompleted>(id);
+        await Recovery().SweepOutboxesAsync(CancellationToken.None);
+        await Task.Delay(300);
+
+        Assert.Equal(completed, published);
+        Assert.Single(_harness.Messages.Of<ExperimentCompleted>(id));
+        Assert.Empty((await _harness.Repository.GetAsync(id)).Outbox);
+    }
+
+    private OrchestratorRecovery Recovery() => new(_harness.Repository, _harness.Services.GetRequiredService<IServiceScopeFactory>(), _harness.Bus,
+        Options.Create(new OrchestratorOptions()), TimeProvider.System, NullLogger<OrchestratorRecovery>.Instance);
 
     private sealed class ShiftedClock(TimeSpan shift) : TimeProvider
     {
