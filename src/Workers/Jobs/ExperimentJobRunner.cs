@@ -5,6 +5,7 @@ using SemanticMIM.Orchestration;
 using SemanticMIM.Pipeline.Stages;
 using SemanticMIM.Planning;
 using SemanticMIM.Platform.Jobs;
+using SemanticMIM.Platform.Messaging;
 using SemanticMIM.Platform.Storage;
 using SemanticMIM.Platform.Telemetry;
 
@@ -22,7 +23,9 @@ public sealed record JobFailurePolicy(bool AnnounceFailures);
 /// What the trainer and evaluator jobs run: pretraining (resuming from the newest checkpoint in the store), one
 /// evaluation, or the experiment's report, reporting progress, checkpoints and completion as events. A failure fails
 /// the job and, unless something retries it (<see cref="JobFailurePolicy"/>), is announced as <see cref="ExperimentFailed"/>;
-/// a job stops when it is cancelled or its experiment has ended.
+/// a job stops when it is cancelled or its experiment has ended (its record is checked every few seconds, off the
+/// training thread). Events go out through a <see cref="BackgroundPublisher"/>: the training loop never waits for the
+/// broker, an outage neither stalls nor fails training, and the job ends once its events are out.
 /// </summary>
 public sealed class ExperimentJobRunner(ExperimentRepository repository, StoreFiles files, IBus bus, SemanticMimMetrics metrics,
     JobFailurePolicy failures, ILogger<ExperimentJobRunner> logger) : IJobRunner
@@ -30,7 +33,7 @@ public sealed class ExperimentJobRunner(ExperimentRepository repository, StoreFi
     /// <summary>Progress events per run, at most; the last step is always reported.</summary>
     private const int ProgressEvents = 50;
 
-    private static readonly TimeSpan CancelPoll = TimeSpan.FromSeconds(10);
+    private static readonly TimeSpan EndPoll = TimeSpan.FromSeconds(10);
 
     public async Task RunAsync(JobSpec job, CancellationToken cancellation)
     {
@@ -49,21 +52,18 @@ public sealed class ExperimentJobRunner(ExperimentRepository repository, StoreFi
             var plan = ExperimentPlan.From(Contracts.Specs.SpecReader.Read(record.SpecYaml, $"experiment {job.ExperimentId}"));
             experiment = plan.Id;
             using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
-            if (job.Kind == JobKinds.Pretraining)
+            await using var events = new BackgroundPublisher(bus, logger);
+            var watch = StopWhenEndedAsync(job, stop);
+            try
             {
-                await PretrainAsync(job.ExperimentId, plan, stop, cancellation);
+                await RunKindAsync(job, plan, events, stop.Token);
+                // Done only once its events are out; a cancelled job gives up on them.
+                await events.FlushAsync(stop.Token);
             }
-            else if (job.Kind == JobKinds.Evaluation && job.EvaluationIndex is { } index)
+            finally
             {
-                await EvaluateAsync(job.ExperimentId, plan, index, stop.Token);
-            }
-            else if (job.Kind == JobKinds.Report)
-            {
-                await ReportAsync(job.ExperimentId, plan, stop.Token);
-            }
-            else
-            {
-                throw new ArgumentException($"job {job.Name}: unknown kind '{job.Kind}' or missing evaluation index");
+                await stop.CancelAsync();
+                await watch;
             }
         }
         catch (OperationCanceledException) when (cancellation.IsCancellationRequested)
@@ -75,7 +75,7 @@ public sealed class ExperimentJobRunner(ExperimentRepository repository, StoreFi
         {
             if (!failures.AnnounceFailures)
             {
-                logger.LogError(error, "Job {Job} failed; its Job's backoff decides whether it runs again", job.Name);
+                logger.LogError(error, "Job {Job} failed; its launcher decides whether it runs again", job.Name);
                 throw;
             }
             logger.LogError(error, "Job {Job} failed", job.Name);
@@ -85,56 +85,78 @@ public sealed class ExperimentJobRunner(ExperimentRepository repository, StoreFi
         }
     }
 
-    private async Task PretrainAsync(Guid id, ExperimentPlan plan, CancellationTokenSource stop, CancellationToken shutdown)
+    private Task RunKindAsync(JobSpec job, ExperimentPlan plan, BackgroundPublisher events, CancellationToken cancellation) => job.Kind switch
     {
-        var cancellation = stop.Token;
+        JobKinds.Pretraining => PretrainAsync(job.ExperimentId, plan, events, cancellation),
+        JobKinds.Evaluation when job.EvaluationIndex is { } index => EvaluateAsync(job.ExperimentId, plan, index, events, cancellation),
+        JobKinds.Report => ReportAsync(job.ExperimentId, plan, events, cancellation),
+        _ => throw new ArgumentException($"job {job.Name}: unknown kind '{job.Kind}' or missing evaluation index"),
+    };
+
+    /// <summary>Cancels <paramref name="stop"/> once the job's experiment has ended (cancelled, failed elsewhere); ends with it.</summary>
+    private async Task StopWhenEndedAsync(JobSpec job, CancellationTokenSource stop)
+    {
+        try
+        {
+            while (!stop.IsCancellationRequested)
+            {
+                await Task.Delay(EndPoll, stop.Token);
+                if (await repository.FindAsync(job.ExperimentId, stop.Token) is { IsFinished: true })
+                {
+                    logger.LogInformation("Experiment {Id} has ended; job {Job} stops", job.ExperimentId, job.Name);
+                    await stop.CancelAsync();
+                }
+            }
+        }
+        catch (OperationCanceledException) when (stop.IsCancellationRequested)
+        {
+        }
+        catch (Exception error)
+        {
+            // The store was unreachable: the job goes on; its launcher's cancel still reaches it.
+            logger.LogWarning(error, "Job {Job} could not read its experiment's record; it stops checking whether the experiment ended", job.Name);
+        }
+    }
+
+    private async Task PretrainAsync(Guid id, ExperimentPlan plan, BackgroundPublisher events, CancellationToken cancellation)
+    {
         var train = await ShardStage.ReadVerifiedAsync(files, StoreLayout.DatasetSplit(plan.Dataset.Id, plan.Dataset.TrainSplit), cancellation)
             ?? throw new InvalidDataException("the training shards are missing or do not verify");
         var targets = (await TargetStage.RunAsync(files, plan.Targets, plan.Dataset, train, tokenizer: null, cancellation: cancellation)).Value;
         int steps = plan.Training(train.TotalSamples).Steps;
         int every = Math.Max(1, steps / ProgressEvents);
-        var lastPoll = DateTime.UtcNow;
         var lastCheckpoint = System.Diagnostics.Stopwatch.StartNew();
         void Progress(Training.TrainingProgress step)
         {
             metrics.RecordTrainingStep(plan.Id, step.Step, step.Loss, step.LearningRate, step.ImagesPerSecond);
             if (step.Step % every == 0 || step.Step == steps)
             {
-                Publish(new TrainingProgressed
+                events.Enqueue(new TrainingProgressed
                 {
                     ExperimentId = id, Step = step.Step, TotalSteps = steps, Loss = step.Loss,
                     LearningRate = step.LearningRate, ImagesPerSecond = step.ImagesPerSecond,
                 });
-            }
-            if (DateTime.UtcNow - lastPoll > CancelPoll)
-            {
-                lastPoll = DateTime.UtcNow;
-                if (repository.FindAsync(id, CancellationToken.None).GetAwaiter().GetResult() is { IsFinished: true })
-                {
-                    logger.LogInformation("Experiment {Id} has ended; pretraining stops at step {Step}", id, step.Step);
-                    stop.Cancel();
-                }
             }
         }
         var outcome = await PretrainStage.RunAsync(files, plan, train, targets, Progress, cancellation,
             (step, key) =>
             {
                 metrics.RecordCheckpoint(plan.Id, lastCheckpoint.Elapsed);
-                Publish(new CheckpointSaved { ExperimentId = id, Step = step, Key = key });
+                events.Enqueue(new CheckpointSaved { ExperimentId = id, Step = step, Key = key });
             });
         metrics.RecordDataWait(plan.Id, Math.Clamp(outcome.Value.DataWaitShare, 0, 1));
         metrics.UnitCompleted(Stages.Pretrain, plan.Id);
-        await bus.Publish(new PretrainingCompleted
+        events.Enqueue(new PretrainingCompleted
         {
             ExperimentId = id,
             EncoderKey = outcome.Value.EncoderKey,
             Reused = outcome.Reused,
             ResumedFromStep = outcome.Value.ResumedFromStep,
             DataWaitShare = outcome.Value.DataWaitShare,
-        }, shutdown);
+        });
     }
 
-    private async Task EvaluateAsync(Guid id, ExperimentPlan plan, int index, CancellationToken cancellation)
+    private async Task EvaluateAsync(Guid id, ExperimentPlan plan, int index, BackgroundPublisher events, CancellationToken cancellation)
     {
         string encoderKey = StoreLayout.Key(StoreLayout.Experiment(plan.Id), PretrainStage.EncoderFile);
         var results = await EvaluationStage.RunAsync(files, plan, index, encoderKey, cancellation: cancellation);
@@ -144,16 +166,13 @@ public sealed class ExperimentJobRunner(ExperimentRepository repository, StoreFi
                 result.Metric, result.Value);
         }
         metrics.UnitCompleted(Stages.Evaluate, plan.Id);
-        await bus.Publish(new EvaluationCompleted { ExperimentId = id, EvaluationIndex = index, Results = results.Value, Reused = results.Reused }, cancellation);
+        events.Enqueue(new EvaluationCompleted { ExperimentId = id, EvaluationIndex = index, Results = results.Value, Reused = results.Reused });
     }
 
-    private async Task ReportAsync(Guid id, ExperimentPlan plan, CancellationToken cancellation)
+    private async Task ReportAsync(Guid id, ExperimentPlan plan, BackgroundPublisher events, CancellationToken cancellation)
     {
         var keys = await ReportStage.WriteExperimentReportAsync(files, plan, cancellation);
         metrics.UnitCompleted(Stages.Report, plan.Id);
-        await bus.Publish(new ReportWritten { ExperimentId = id, ResultsKey = keys.ResultsKey, ReportKey = keys.ReportKey }, cancellation);
+        events.Enqueue(new ReportWritten { ExperimentId = id, ResultsKey = keys.ResultsKey, ReportKey = keys.ReportKey });
     }
-
-    // Called from the training loop's thread; events are small and the bus is local or a socket away.
-    private void Publish<T>(T message) where T : class => bus.Publish(message, CancellationToken.None).GetAwaiter().GetResult();
 }
