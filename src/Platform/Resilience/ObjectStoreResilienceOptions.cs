@@ -36,4 +36,13 @@ public sealed class ObjectStoreResilienceOptions
 
     /// <summary>How long an open circuit refuses calls before it lets one through to probe the store.</summary>
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(15);
+
+    /// <summary>
+    /// The longest wait for the next bytes of an object being read: a body that stalls longer is dropped and the
+    /// rest asked for again from where it stopped.
+    /// </summary>
+    public TimeSpan ReadIdleTimeout { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How often one read of an object may resume after its body broke or stalled before it fails.</summary>
+    public int MaxReadResumes { get; set; } = 8;
 }

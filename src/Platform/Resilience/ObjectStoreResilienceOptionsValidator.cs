@@ -53,5 +53,13 @@ public sealed class ObjectStoreResilienceOptionsValidator : OptionsValidator<Obj
         {
             yield return $"{Section}:BreakDuration {Format(options.BreakDuration)} must be between 00:00:00.500 and 1.00:00:00";
         }
+        if (options.ReadIdleTimeout < TimeSpan.FromMilliseconds(10) || options.ReadIdleTimeout > OneDay)
+        {
+            yield return $"{Section}:ReadIdleTimeout {Format(options.ReadIdleTimeout)} must be between 00:00:00.010 and 1.00:00:00";
+        }
+        if (options.MaxReadResumes is < 0 or > 1000)
+        {
+            yield return $"{Section}:MaxReadResumes {options.MaxReadResumes} must be between 0 and 1000";
+        }
     }
 }

@@ -17,9 +17,10 @@ namespace SemanticMIM.Platform.Resilience;
 /// </summary>
 /// <remarks>
 /// <para>A put is retried with the whole content: a seekable stream is rewound to where it stood, any other
-/// stream is first copied to a temporary file. A read is retried until the object starts arriving; the stream it
-/// returns is the inner store's, read outside the pipeline. A listing is collected in full inside the pipeline,
-/// so that a retry starts it over.</para>
+/// stream is first copied to a temporary file. A read is retried until the object starts arriving; then, for a
+/// remote store, a body that breaks or stalls (no bytes for <see cref="ObjectStoreResilienceOptions.ReadIdleTimeout"/>)
+/// is read on from where it stopped with a ranged GET through the same pipeline (<see cref="ResumingReadStream"/>). A
+/// listing is collected in full inside the pipeline, so that a retry starts it over.</para>
 /// <para>The decorator owns the inner store: disposing it disposes the inner store when that is disposable. It
 /// keeps <see cref="ILocalObjectStore"/> when the inner store is one (see <see cref="Create"/>).</para>
 /// </remarks>
@@ -86,12 +87,27 @@ public class ResilientObjectStore : IObjectStore, IDisposable
         }
     }
 
-    public Task<Stream> GetAsync(string key, CancellationToken cancellationToken = default) =>
-        RunAsync(static (inner, key, token) => inner.GetAsync(key, token), key, cancellationToken);
+    public async Task<Stream> GetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        var body = await RunAsync(static (inner, key, token) => inner.GetAsync(key, token), key, cancellationToken).ConfigureAwait(false);
+        return Resuming(body, key, 0, long.MaxValue);
+    }
 
-    public Task<Stream> GetRangeAsync(string key, long offset, long length, CancellationToken cancellationToken = default) =>
+    public async Task<Stream> GetRangeAsync(string key, long offset, long length, CancellationToken cancellationToken = default)
+    {
+        var body = await RangeAsync(key, offset, length, cancellationToken).ConfigureAwait(false);
+        return Resuming(body, key, offset, length);
+    }
+
+    private Task<Stream> RangeAsync(string key, long offset, long length, CancellationToken cancellationToken) =>
         RunAsync(static (inner, state, token) => inner.GetRangeAsync(state.key, state.offset, state.length, token),
             (key, offset, length), cancellationToken);
+
+    // A local file does not break mid-way; a remote body is read on with ranged GETs when it does.
+    private Stream Resuming(Stream body, string key, long offset, long length) => Inner is ILocalObjectStore
+        ? body
+        : new ResumingReadStream(body, (read, token) => RangeAsync(key, offset + read, length == long.MaxValue ? long.MaxValue - offset - read : length - read, token),
+            Options.ReadIdleTimeout, Options.MaxReadResumes);
 
     public Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default) =>
         RunAsync(static (inner, key, token) => inner.ExistsAsync(key, token), key, cancellationToken);

@@ -3,7 +3,10 @@ using SemanticMIM.Contracts.Storage;
 
 namespace SemanticMIM.Platform.Storage;
 
-/// <summary>The object store of embedded mode: one file per object under a root folder, written atomically.</summary>
+/// <summary>
+/// The object store of embedded mode: one file per object under a root folder, written atomically (a temporary file
+/// renamed into place) and durably (file and folder flushed to the disk before the put returns).
+/// </summary>
 public sealed class FolderObjectStore : ILocalObjectStore
 {
     private const string TempSuffix = ".partial";
@@ -27,9 +30,11 @@ public sealed class FolderObjectStore : ILocalObjectStore
             await using (var file = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16, useAsync: true))
             {
                 await content.CopyToAsync(file, cancellationToken);
-                await file.FlushAsync(cancellationToken);
+                // On the disk before the rename, and the rename on the disk after: only then does the object count as written.
+                file.Flush(flushToDisk: true);
             }
             File.Move(temp, path, overwrite: true);
+            DurableFiles.FlushFolder(Path.GetDirectoryName(path)!);
         }
         finally
         {

@@ -256,6 +256,52 @@ public sealed class ResilientObjectStoreTests : IDisposable
         Assert.False(ObjectStoreFaults.IsTransient(new InvalidOperationException("bug")));
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task A_body_that_breaks_or_stalls_mid_way_is_read_on_from_where_it_stopped(bool stall)
+    {
+        var folder = new FolderObjectStore(_temp.Path);
+        byte[] content = Enumerable.Range(0, 100_000).Select(i => (byte)(i * 7)).ToArray();
+        await folder.PutAsync("a/object.bin", new MemoryStream(content));
+        var inner = new FlakyStore(folder) { FaultyBodies = 5, BodyFaultAfterBytes = 30_000, BodiesStall = stall };
+        var options = Fast();
+        options.ReadIdleTimeout = TimeSpan.FromMilliseconds(200);
+        var store = ResilientObjectStore.Create(inner, options);
+
+        await using var body = await store.GetAsync("a/object.bin");
+        var read = new MemoryStream();
+        await body.CopyToAsync(read);
+        await using var range = await store.GetRangeAsync("a/object.bin", 10_000, 50_000);
+        var rangeRead = new MemoryStream();
+        await range.CopyToAsync(rangeRead);
+
+        Assert.Equal(content, read.ToArray());
+        Assert.Equal(content.AsSpan(10_000, 50_000).ToArray(), rangeRead.ToArray());
+        // The first five bodies break 30 000 bytes in: the whole object at 30 000, 60 000 and 90 000 (the last 10 000 bytes
+        // arrive whole), each time asked for the rest;
+        // the range once, 30 000 bytes into it.
+        Assert.Equal([(30_000L, long.MaxValue - 30_000), (60_000L, long.MaxValue - 60_000), (90_000L, long.MaxValue - 90_000), (10_000L, 50_000L),
+            (40_000L, 20_000L)], inner.Ranges);
+    }
+
+    [Fact]
+    public async Task A_body_that_keeps_breaking_fails_once_its_resumes_are_spent()
+    {
+        var folder = new FolderObjectStore(_temp.Path);
+        await folder.PutAsync("a/object.bin", new MemoryStream(new byte[10_000]));
+        var inner = new FlakyStore(folder) { FaultyBodies = 100, BodyFaultAfterBytes = 100 };
+        var options = Fast();
+        options.MaxReadResumes = 3;
+        var store = ResilientObjectStore.Create(inner, options);
+
+        await using var body = await store.GetAsync("a/object.bin");
+
+        var error = await Assert.ThrowsAsync<IOException>(() => body.CopyToAsync(Stream.Null));
+        Assert.Contains("mid-body", error.Message);
+        Assert.Equal(3, inner.Ranges.Count);
+    }
+
     /// <summary>
     /// An in-test store that injects faults in front of a real one: queued exceptions, hanging calls, a put that
     /// fails after reading part of its stream, a listing that fails half-way.
@@ -267,6 +313,22 @@ public sealed class ResilientObjectStoreTests : IDisposable
         public int FailPutAfterReading { get; set; } = -1;
         public int FailListAfterItems { get; set; } = -1;
         public int Calls { get; private set; }
+
+        /// <summary>The first this many bodies read break (an IOException) or stall after <see cref="BodyFaultAfterBytes"/> bytes.</summary>
+        public int FaultyBodies { get; set; }
+        public bool BodiesStall { get; init; }
+        public int BodyFaultAfterBytes { get; init; }
+        public List<(long Offset, long Length)> Ranges { get; } = [];
+
+        private Stream Body(Stream body)
+        {
+            if (FaultyBodies <= 0)
+            {
+                return body;
+            }
+            FaultyBodies--;
+            return new FaultyBody(body, BodyFaultAfterBytes, BodiesStall);
+        }
 
         private async Task Enter(CancellationToken cancellationToken)
         {
@@ -297,13 +359,14 @@ public sealed class ResilientObjectStoreTests : IDisposable
         public async Task<Stream> GetAsync(string key, CancellationToken cancellationToken = default)
         {
             await Enter(cancellationToken);
-            return await inner.GetAsync(key, cancellationToken);
+            return Body(await inner.GetAsync(key, cancellationToken));
         }
 
         public async Task<Stream> GetRangeAsync(string key, long offset, long length, CancellationToken cancellationToken = default)
         {
             await Enter(cancellationToken);
-            return await inner.GetRangeAsync(key, offset, length, cancellationToken);
+            Ranges.Add((offset, length));
+            return Body(await inner.GetRangeAsync(key, offset, length, cancellationToken));
         }
 
         public async Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default)
@@ -334,6 +397,59 @@ public sealed class ResilientObjectStoreTests : IDisposable
         }
 
         public override string ToString() => "flaky test store";
+    }
+
+    /// <summary>A body that breaks (or stalls until its read is cancelled) once <c>faultAfter</c> bytes were read.</summary>
+    private sealed class FaultyBody(Stream inner, int faultAfter, bool stall) : Stream
+    {
+        private long _read;
+
+        public override bool CanRead => true;
+        public override bool CanSeek => false;
+        public override bool CanWrite => false;
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position
+        {
+            get => throw new NotSupportedException();
+            set => throw new NotSupportedException();
+        }
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (_read >= faultAfter)
+            {
+                if (stall)
+                {
+                    await Task.Delay(Timeout.Infinite, cancellationToken);
+                }
+                throw new IOException("connection reset mid-body");
+            }
+            int read = await inner.ReadAsync(buffer[..(int)Math.Min(buffer.Length, faultAfter - _read)], cancellationToken);
+            _read += read;
+            return read;
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override void Flush()
+        {
+        }
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                inner.Dispose();
+            }
+            base.Dispose(disposing);
+        }
     }
 
     private sealed class OneWayStream(Stream inner) : Stream
