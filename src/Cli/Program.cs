@@ -7,6 +7,7 @@ var root = new RootCommand("SemanticMIM: masked image modeling with a proxy-toke
     BenchmarkCommand.Create(),
     SubmitCommand.Create(),
     SubmitCommand.CreateStatus(),
+    BrokerCommand.Create(),
     ModelCommand.Create(),
     VisualizeCommand.Create(),
 };

@@ -16,7 +16,7 @@ namespace SemanticMIM.Cli;
 internal static class SubmitCommand
 {
     // System.CommandLine 2.0 has no built-in conversion to Uri: parse it here, with a clear error.
-    private static Option<Uri> Broker() => new("--broker")
+    internal static Option<Uri> Broker() => new("--broker")
     {
         Description = "The platform's RabbitMQ broker (amqp://user:password@host:5672/; default $SEMANTICMIM_BROKER or the local one)",
         DefaultValueFactory = _ => new Uri(Environment.GetEnvironmentVariable("SEMANTICMIM_BROKER") ?? "amqp://guest:guest@127.0.0.1:5672/"),

@@ -4,7 +4,8 @@ namespace SemanticMIM.Platform.Messaging;
 
 /// <summary>
 /// The message bus a process joins, bound from the configuration section <c>Bus</c>
-/// (environment variables <c>Bus__Transport</c>, <c>Bus__RabbitMq</c>, <c>Bus__Prefetch</c>, <c>Bus__StartTimeout</c>)
+/// (environment variables <c>Bus__Transport</c>, <c>Bus__RabbitMq</c>, <c>Bus__Prefetch</c>, <c>Bus__StartTimeout</c>,
+/// <c>Bus__QueueType</c>, <c>Bus__DeliveryLimit</c>)
 /// and checked by <see cref="BusOptionsValidator"/>.
 /// </summary>
 public sealed class BusOptions
@@ -18,6 +19,12 @@ public sealed class BusOptions
     public const string InMemoryTransport = "inmemory";
 
     public const int DefaultPrefetch = 16;
+
+    /// <summary>Replicated queues that count deliveries: a message redelivered too often goes to the error queue.</summary>
+    public const string QuorumQueues = "quorum";
+
+    /// <summary>RabbitMQ's classic queues, as deployments before quorum queues declared them.</summary>
+    public const string ClassicQueues = "classic";
 
     public static readonly TimeSpan DefaultStartTimeout = TimeSpan.FromMinutes(2);
 
@@ -39,6 +46,18 @@ public sealed class BusOptions
 
     /// <summary>How long a host waits for the bus to connect before it gives up and fails to start (<c>hh:mm:ss</c>).</summary>
     public TimeSpan StartTimeout { get; set; } = DefaultStartTimeout;
+
+    /// <summary>
+    /// The type of the consumers' queues on RabbitMQ: <c>quorum</c> (default) or <c>classic</c>. A queue cannot change
+    /// type in place: an existing deployment's classic queues are upgraded with <c>semanticmim broker upgrade-queues</c>.
+    /// </summary>
+    public string QueueType { get; set; } = QuorumQueues;
+
+    /// <summary>
+    /// Deliveries a message may have in a quorum queue before the broker moves it to the queue's error queue: a
+    /// poison message that crashes its consumer each time stops being redelivered.
+    /// </summary>
+    public int DeliveryLimit { get; set; } = 5;
 
     public bool UsesRabbitMq => string.Equals(Transport, RabbitMqTransport, StringComparison.Ordinal);
 

@@ -11,7 +11,10 @@ namespace SemanticMIM.Platform.Messaging;
 public sealed class BusOptionsValidator(IConfiguration? configuration = null) : OptionsValidator<BusOptions>
 {
     static readonly string[] Keys =
-        [nameof(BusOptions.Transport), nameof(BusOptions.RabbitMq), nameof(BusOptions.Prefetch), nameof(BusOptions.StartTimeout)];
+        [nameof(BusOptions.Transport), nameof(BusOptions.RabbitMq), nameof(BusOptions.Prefetch), nameof(BusOptions.StartTimeout),
+            nameof(BusOptions.QueueType), nameof(BusOptions.DeliveryLimit)];
+
+    static readonly string[] QueueTypes = [BusOptions.QuorumQueues, BusOptions.ClassicQueues];
 
     static readonly string[] Transports = [BusOptions.RabbitMqTransport, BusOptions.InMemoryTransport];
 
@@ -50,6 +53,16 @@ public sealed class BusOptionsValidator(IConfiguration? configuration = null) : 
             {
                 yield return problem;
             }
+        }
+
+        if (!QueueTypes.Contains(options.QueueType, StringComparer.Ordinal))
+        {
+            yield return $"{Section}:{nameof(BusOptions.QueueType)} is '{options.QueueType}'; it must be one of: {string.Join(", ", QueueTypes)}.";
+        }
+
+        if (options.DeliveryLimit is < 1 or > 1000)
+        {
+            yield return $"{Section}:{nameof(BusOptions.DeliveryLimit)} is {options.DeliveryLimit}; it must be between 1 and 1000.";
         }
 
         if (options.Prefetch is < 1 or > ushort.MaxValue)

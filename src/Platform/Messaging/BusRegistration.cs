@@ -50,6 +50,43 @@ public static class BusRegistration
         return services.AddBus(options.UsesRabbitMq, registerConsumers);
     }
 
+    /// <summary>
+    /// A consumer's queue as <see cref="BusOptions.QueueType"/> says: a quorum queue counts deliveries, and after
+    /// <see cref="BusOptions.DeliveryLimit"/> the broker dead-letters the message into the queue's error queue
+    /// (<c>&lt;queue&gt;_error</c>), declared with the endpoint so that the first dead letter has somewhere to go, and
+    /// with the arguments MassTransit gives an error queue (the endpoint queue's), so that its own moves to it agree.
+    /// </summary>
+    public static void ConfigureQueue(IRabbitMqReceiveEndpointConfigurator endpoint, string queue, BusOptions options)
+    {
+        if (options.QueueType != BusOptions.QuorumQueues)
+        {
+            return;
+        }
+        var arguments = QuorumArguments(queue, options);
+        foreach (var (key, value) in arguments)
+        {
+            endpoint.SetQueueArgument(key, value);
+        }
+        endpoint.BindDeadLetterQueue(ErrorQueue(queue), ErrorQueue(queue), deadLetters =>
+        {
+            foreach (var (key, value) in arguments)
+            {
+                deadLetters.SetQueueArgument(key, value);
+            }
+        });
+    }
+
+    /// <summary>The arguments of a quorum consumer queue and of its error queue.</summary>
+    public static IReadOnlyDictionary<string, object> QuorumArguments(string queue, BusOptions options) => new Dictionary<string, object>
+    {
+        ["x-queue-type"] = BusOptions.QuorumQueues,
+        ["x-delivery-limit"] = options.DeliveryLimit,
+        ["x-dead-letter-exchange"] = ErrorQueue(queue),
+    };
+
+    /// <summary>MassTransit's error queue (and exchange) of a queue.</summary>
+    public static string ErrorQueue(string queue) => $"{queue}_error";
+
     static IServiceCollection AddBus(this IServiceCollection services, bool rabbitMq, Action<IBusRegistrationConfigurator> registerConsumers)
     {
         MassTransitInstrumentation.ConfigureProcessWide();
@@ -65,6 +102,13 @@ public static class BusRegistration
             // MassTransit 8.3+ would otherwise report usage to its vendor over HTTP.
             x.DisableUsageTelemetry();
             x.SetKebabCaseEndpointNameFormatter();
+            x.AddConfigureEndpointsCallback((context, name, endpoint) =>
+            {
+                if (endpoint is IRabbitMqReceiveEndpointConfigurator rabbitMq)
+                {
+                    ConfigureQueue(rabbitMq, name, context.GetRequiredService<IOptions<BusOptions>>().Value);
+                }
+            });
             registerConsumers(x);
 
             if (rabbitMq)
