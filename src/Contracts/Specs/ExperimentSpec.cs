@@ -169,7 +169,7 @@ public sealed record TrainingSpec
     /// <c>fp32</c> (default) or <c>bf16</c>: with bf16 the linear layers, the patch convolution and attention compute in
     /// bf16 while the weights the optimizer steps, its moments and the checkpoints stay fp32, and LayerNorm, the residual
     /// stream and the loss stay fp32 (TorchSharp has no autocast; the model casts per operation as autocast would).
-    /// Halves the matmul cost on GPUs with bf16 tensor cores; on CPUs without bf16 instructions it is slower.
+    /// Meant for GPUs with bf16 tensor cores; on a CPU its speed depends on the CPU's bf16 instructions.
     /// </summary>
     public PrecisionKind Precision { get; init; } = PrecisionKind.Fp32;
 
