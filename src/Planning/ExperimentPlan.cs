@@ -69,6 +69,8 @@ public sealed record ExperimentPlan
             Seed = training.Seed,
             CheckpointInterval = training.CheckpointEvery,
             DecayRule = hog ? WeightDecayRule.MaskFeat : WeightDecayRule.Beit,
+            Precision = training.Precision == PrecisionKind.Bf16 ? TrainingPrecision.Bf16 : TrainingPrecision.Fp32,
+            Tf32 = training.Tf32,
         };
     }
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using SemanticMIM.Model;
 using SemanticMIM.Model.Checkpoints;
+using SemanticMIM.Model.Layers;
 using SemanticMIM.Model.Masking;
 using SemanticMIM.Planning.Configs;
 using TorchSharp.Modules;
@@ -11,7 +12,9 @@ namespace SemanticMIM.Training;
 /// <summary>
 /// Runs masked-image-modelling updates: masks from a dedicated seeded generator, the model's loss, backward
 /// with gradient accumulation, global-norm clipping, AdamW with the per-update schedule, and checkpoints
-/// that resume bit-identically on the CPU.
+/// that resume bit-identically on the CPU. With <see cref="TrainingPrecision.Bf16"/> the forward runs inside a
+/// <see cref="MixedPrecision"/> scope: the model's parameters, their gradients, AdamW's moments and therefore the
+/// checkpoints stay fp32, and nothing in bf16 outlives a step, so resuming is as exact as in fp32.
 /// </summary>
 public sealed class PretrainingEngine : IDisposable
 {
@@ -26,12 +29,14 @@ public sealed class PretrainingEngine : IDisposable
     private readonly MaskGenerator _masker;
     private readonly Generator _maskGenerator;
     private readonly WarmupCosineSchedule _schedule;
+    private readonly ScalarType? _computeType;
     private int _checkpointedStep;
 
     private PretrainingEngine(MimPretrainingModel model, TrainingConfig config, IBatchSource batches, string? checkpointRoot,
         IProgress<TrainingProgress>? progress, Device? device)
     {
         Device = device ?? CPU;
+        ApplyTf32(Device, config.Tf32);
         // Moved before the optimizer takes the parameters: moving replaces them.
         model.to(Device);
         Model = model;
@@ -47,6 +52,7 @@ public sealed class PretrainingEngine : IDisposable
             : new RandomPatchMasker(grid, config.MaskRatio);
         _maskGenerator = new Generator(unchecked((ulong)config.Seed));
         _schedule = WarmupCosineSchedule.From(config);
+        _computeType = config.Precision == TrainingPrecision.Bf16 ? ScalarType.BFloat16 : null;
         model.train();
     }
 
@@ -160,7 +166,11 @@ public sealed class PretrainingEngine : IDisposable
         {
             var batch = _batches.Next(Config.BatchSize);
             var mask = masks.narrow(0, (long)micro * Config.BatchSize, Config.BatchSize).to(Device);
-            var loss = Model.Loss(batch.Images.to(Device), mask, batch.Targets.to(Device));
+            Tensor loss;
+            using (MixedPrecision.Compute(_computeType))
+            {
+                loss = Model.Loss(batch.Images.to(Device), mask, batch.Targets.to(Device));
+            }
             double value = loss.ToDouble();
             if (!double.IsFinite(value))
             {
@@ -208,6 +218,20 @@ public sealed class PretrainingEngine : IDisposable
         _optimizer.Dispose();
         _maskGenerator.Dispose();
         Model.Dispose();
+    }
+
+    /// <summary>
+    /// TF32 for fp32 matmuls (cuBLAS) and convolutions (cuDNN) on CUDA devices. These are libtorch's process-wide
+    /// switches (torch.backends.cuda.matmul.allow_tf32 and torch.backends.cudnn.allow_tf32), so they also hold for
+    /// whatever else the process computes on the GPU afterwards. The CPU has no TF32 and is left alone.
+    /// </summary>
+    private static void ApplyTf32(Device device, bool allow)
+    {
+        if (device.type == DeviceType.CUDA)
+        {
+            backends.cuda.matmul.allow_tf32 = allow;
+            backends.cudnn.allow_tf32 = allow;
+        }
     }
 
     private void CheckpointIfBehind()

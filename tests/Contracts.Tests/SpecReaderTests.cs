@@ -55,6 +55,19 @@ public sealed class SpecReaderTests
         Assert.Equal(0.02, spec.Training.GradClip);
         Assert.Equal(5, Assert.Single(spec.Evaluations).Epochs);
         Assert.Equal(DatasetKind.FashionMnist, spec.Dataset.Kind);
+        Assert.Equal(PrecisionKind.Fp32, spec.Training.Precision);
+        Assert.True(spec.Training.Tf32);
+    }
+
+    [Fact]
+    public void ReadsThePrecisionAndTheTf32Switch()
+    {
+        var spec = SpecReader.Read("name: x\ntraining: { steps: 1, precision: bf16, tf32: false }");
+
+        Assert.Equal(PrecisionKind.Bf16, spec.Training.Precision);
+        Assert.False(spec.Training.Tf32);
+        Assert.Contains(SpecValidator.Validate(spec with { Training = spec.Training with { Precision = (PrecisionKind)7 } }),
+            p => p.ToString() == "training.precision: '7' is not one of fp32, bf16");
     }
 
     public static TheoryData<string, string[]> BadSpecs() => new()
@@ -90,6 +103,8 @@ public sealed class SpecReaderTests
             + "    dataset: { kind: pascalVoc, source: /data/voc, imageSize: 448, channels: 3 }\n  - protocol: linearProbe\n    recipe: paper",
             ["evaluations[1].recipe: the LinearProbe protocol has no named recipes (got 'paper')"] },
         { "name: x\ntarget: { tokenizerSteps: 0, views: 0 }\ntraining: { steps: 1 }", ["target.tokenizerSteps: must lie in [1, 1000000] (got 0)", "target.views: must lie in [1, 64]"] },
+        { "name: x\ntraining: { steps: 1, precision: fp16, tf32: maybe }",
+            ["training.precision: 'fp16' is not one of fp32, bf16", "training.tf32: 'maybe' is not true or false"] },
         { "name: x\ntraining: [1, 2]", ["training: expected a mapping"] },
         { "name: [x]\ntraining: { steps: 1 }", ["name: expected a single value"] },
         { "- just\n- a list", ["(document): expected exactly one YAML mapping"] },

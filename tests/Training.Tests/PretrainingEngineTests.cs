@@ -1,4 +1,5 @@
 using SemanticMIM.Model.Checkpoints;
+using SemanticMIM.Planning.Configs;
 using SemanticMIM.Training.Tests.Support;
 
 namespace SemanticMIM.Training.Tests;
@@ -53,14 +54,16 @@ public sealed class PretrainingEngineTests
         }
     }
 
-    [Fact]
-    public void ResumingFromACheckpointEndsBitIdenticalToAnUninterruptedRun()
+    [Theory]
+    [InlineData(TrainingPrecision.Fp32)]
+    [InlineData(TrainingPrecision.Bf16)]
+    public void ResumingFromACheckpointEndsBitIdenticalToAnUninterruptedRun(TrainingPrecision precision)
     {
         using var data = TinySetup.Data();
         using var folder = new TempDirectory();
         // Drop path on and accumulation, so the global generator and sampler position must both be restored.
         var modelConfig = TinySetup.Model(dropPath: 0.2);
-        var config = TinySetup.Training(steps: 9, batchSize: 4, accumulation: 2);
+        var config = TinySetup.Training(steps: 9, batchSize: 4, accumulation: 2) with { Precision = precision };
 
         Dictionary<string, float[]> uninterrupted;
         using (var engine = PretrainingEngine.Start(modelConfig, config, data.Source()))

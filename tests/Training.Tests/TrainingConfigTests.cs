@@ -1,4 +1,7 @@
+using SemanticMIM.Contracts.Specs;
+using SemanticMIM.Planning;
 using SemanticMIM.Planning.Configs;
+
 namespace SemanticMIM.Training.Tests;
 
 public sealed class TrainingConfigTests
@@ -22,6 +25,17 @@ public sealed class TrainingConfigTests
             Assert.Contains(problems, p => p.StartsWith(name, StringComparison.Ordinal));
         }
         Assert.Throws<ArgumentException>(config.EnsureValid);
+    }
+
+    [Fact]
+    public void ThePlanCarriesTheSpecsPrecisionAndTf32Switch()
+    {
+        var defaults = ExperimentPlan.From(SpecReader.Read("name: x\ntraining: { steps: 5 }")).Training(100);
+        var bf16 = ExperimentPlan.From(SpecReader.Read("name: x\ntraining: { steps: 5, precision: bf16, tf32: false }")).Training(100);
+
+        Assert.Equal((TrainingPrecision.Fp32, true), (defaults.Precision, defaults.Tf32));
+        Assert.Equal((TrainingPrecision.Bf16, false), (bf16.Precision, bf16.Tf32));
+        Assert.Contains(new TrainingConfig { Precision = (TrainingPrecision)9 }.Validate(), p => p.StartsWith("Precision", StringComparison.Ordinal));
     }
 
     [Fact]

@@ -164,6 +164,26 @@ public sealed record TrainingSpec
 
     /// <summary>A checkpoint every this many steps (0 = only at the end).</summary>
     public int CheckpointEvery { get; init; }
+
+    /// <summary>
+    /// <c>fp32</c> (default) or <c>bf16</c>: with bf16 the linear layers, the patch convolution and attention compute in
+    /// bf16 while the weights the optimizer steps, its moments and the checkpoints stay fp32, and LayerNorm, the residual
+    /// stream and the loss stay fp32 (TorchSharp has no autocast; the model casts per operation as autocast would).
+    /// Meant for GPUs with bf16 tensor cores; on a CPU its speed depends on the CPU's bf16 instructions.
+    /// </summary>
+    public PrecisionKind Precision { get; init; } = PrecisionKind.Fp32;
+
+    /// <summary>
+    /// On GPUs, lets fp32 matmuls and convolutions use TF32 tensor cores (default true, as most training code does;
+    /// cuBLAS and cuDNN round the inputs to a 10-bit mantissa). false gives full fp32 matmuls. No effect on CPUs.
+    /// </summary>
+    public bool Tf32 { get; init; } = true;
+}
+
+public enum PrecisionKind
+{
+    Fp32,
+    Bf16,
 }
 
 public sealed record AugmentationSpec

@@ -63,6 +63,7 @@ public static partial class SpecValidator
         Check(training.Beta2 is >= 0 and < 1, "training.beta2", "must lie in [0, 1)");
         Check(training.GradClip >= 0, "training.gradClip", "must not be negative (0 turns clipping off)");
         Check(training.CheckpointEvery >= 0, "training.checkpointEvery", "must not be negative");
+        Check(Enum.IsDefined(training.Precision), "training.precision", $"'{training.Precision}' is not one of fp32, bf16");
 
         var augmentation = spec.Augmentation;
         Check(augmentation.MinScale > 0 && augmentation.MinScale <= augmentation.MaxScale && augmentation.MaxScale <= 1,

@@ -1,9 +1,13 @@
+using SemanticMIM.Model.Layers;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
 namespace SemanticMIM.Model.Heads;
 
-/// <summary>A pretraining head: predictions for the masked tokens and the loss against their targets.</summary>
+/// <summary>
+/// A pretraining head: predictions for the masked tokens and the loss against their targets. The loss is computed in
+/// fp32 whatever dtype the predictions come in (bf16 under <see cref="MixedPrecision"/>).
+/// </summary>
 public abstract class MimHead : nn.Module<Tensor, Tensor>
 {
     protected MimHead(string name) : base(name)
@@ -30,13 +34,13 @@ public sealed class BeitHead : MimHead
     }
 
     /// <summary>Logits (B, N_m, vocabulary).</summary>
-    public override Tensor forward(Tensor maskedTokens) => _classifier.forward(maskedTokens);
+    public override Tensor forward(Tensor maskedTokens) => MixedPrecision.Linear(_classifier, maskedTokens);
 
     /// <param name="predictions">Logits (B, N_m, V).</param>
     /// <param name="maskedTargets">Token ids (B, N_m), int64.</param>
     public override Tensor Loss(Tensor predictions, Tensor maskedTargets)
     {
-        using var flatLogits = predictions.flatten(0, 1);
+        using var flatLogits = predictions.flatten(0, 1).to(ScalarType.Float32);
         using var flatTargets = maskedTargets.flatten();
         return nn.functional.cross_entropy(flatLogits, flatTargets);
     }
@@ -58,11 +62,12 @@ public sealed class MaskFeatHead : MimHead
     }
 
     /// <summary>Predicted HOG features (B, N_m, F).</summary>
-    public override Tensor forward(Tensor maskedTokens) => _projection.forward(maskedTokens);
+    public override Tensor forward(Tensor maskedTokens) => MixedPrecision.Linear(_projection, maskedTokens);
 
     public override Tensor Loss(Tensor predictions, Tensor maskedTargets)
     {
-        using var asFloat = maskedTargets.to(predictions.dtype);
-        return nn.functional.mse_loss(predictions, asFloat);
+        using var inFloat32 = predictions.to(ScalarType.Float32);
+        using var targets = maskedTargets.to(ScalarType.Float32);
+        return nn.functional.mse_loss(inFloat32, targets);
     }
 }

@@ -50,7 +50,7 @@ public sealed class Attention : nn.Module<Tensor, Tensor, Tensor>
         var (query, key, value) = Project(q, kv);
         var attended = nn.functional.scaled_dot_product_attention(query, key, value);
         var merged = attended.transpose(1, 2).flatten(2);
-        return _proj.forward(merged).MoveToOuterDisposeScope();
+        return MixedPrecision.Linear(_proj, merged).MoveToOuterDisposeScope();
     }
 
     /// <summary>Softmax attention probabilities (B, heads, Tq, Tkv), scale head_dim^-0.5.</summary>
@@ -68,13 +68,13 @@ public sealed class Attention : nn.Module<Tensor, Tensor, Tensor>
         long batch = q.shape[0];
         long tq = q.shape[1];
         long tkv = kv.shape[1];
-        var query = nn.functional.linear(q, _qProj.weight!, _qProj.bias ?? _qBias);
+        var query = MixedPrecision.Linear(q, _qProj.weight!, _qProj.bias ?? _qBias);
         Tensor? kvBias = _kvProj.bias;
         if (_vBias is not null)
         {
             kvBias = torch.cat([torch.zeros_like(_vBias), _vBias]);
         }
-        var keyValue = nn.functional.linear(kv, _kvProj.weight!, kvBias);
+        var keyValue = MixedPrecision.Linear(kv, _kvProj.weight!, kvBias);
         var heads = query.view(batch, tq, _numHeads, -1).transpose(1, 2);
         var kvHeads = keyValue.view(batch, tkv, 2, _numHeads, -1).permute(2, 0, 3, 1, 4);
         return (heads, kvHeads[0], kvHeads[1]);

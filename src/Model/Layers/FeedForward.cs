@@ -18,5 +18,15 @@ public sealed class FeedForward : nn.Module<Tensor, Tensor>
         RegisterComponents();
     }
 
-    public override Tensor forward(Tensor x) => _layers.forward(x);
+    public override Tensor forward(Tensor x)
+    {
+        if (MixedPrecision.ComputeType is null)
+        {
+            return _layers.forward(x);
+        }
+        var firstLayer = (Sequential)_layers[0];
+        using var hidden = MixedPrecision.Linear((Linear)firstLayer[0], x);
+        using var activated = firstLayer[1].call(hidden);
+        return MixedPrecision.Linear((Linear)_layers[1], activated);
+    }
 }

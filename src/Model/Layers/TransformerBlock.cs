@@ -55,9 +55,10 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor, Tensor>
         using var scope = torch.NewDisposeScope();
         var normedQ = _ln1.forward(q);
         var normedKv = ReferenceEquals(q, kv) ? normedQ : _ln1.forward(kv);
-        var attended = Scale(_attn.forward(normedQ, normedKv), _gamma1);
+        // Branches join the residual stream in its dtype: fp32 under mixed precision, so LayerNorms see fp32.
+        var attended = Scale(_attn.forward(normedQ, normedKv), _gamma1).to(q.dtype);
         var afterAttention = q + _dropPath.forward(attended);
-        var fed = Scale(_ffn.forward(_ln2.forward(afterAttention)), _gamma2);
+        var fed = Scale(_ffn.forward(_ln2.forward(afterAttention)), _gamma2).to(q.dtype);
         return (afterAttention + _dropPath.forward(fed)).MoveToOuterDisposeScope();
     }
 

@@ -62,6 +62,15 @@ public sealed record TrainingConfig
 
     public WeightDecayRule DecayRule { get; init; } = WeightDecayRule.Beit;
 
+    /// <summary>What the model computes in; the weights the optimizer steps and its moments stay fp32.</summary>
+    public TrainingPrecision Precision { get; init; } = TrainingPrecision.Fp32;
+
+    /// <summary>
+    /// On CUDA devices, lets fp32 matmuls and convolutions use TF32 tensor cores (cuBLAS and cuDNN); no effect on the CPU.
+    /// Off gives full fp32 matmuls, slower but comparable with the CPU to fp32 rounding.
+    /// </summary>
+    public bool Tf32 { get; init; } = true;
+
     /// <summary>Images per optimizer update.</summary>
     [JsonIgnore]
     public int EffectiveBatchSize => BatchSize * AccumulationSteps;
@@ -102,6 +111,7 @@ public sealed record TrainingConfig
         Require(Enum.IsDefined(Masking), $"{nameof(Masking)} {Masking} is not a known strategy");
         Require(CheckpointInterval >= 0, $"{nameof(CheckpointInterval)} must not be negative (0 is end only; got {CheckpointInterval})");
         Require(Enum.IsDefined(DecayRule), $"{nameof(DecayRule)} {DecayRule} is not a known rule");
+        Require(Enum.IsDefined(Precision), $"{nameof(Precision)} {Precision} is not a known precision");
         return problems;
     }
 

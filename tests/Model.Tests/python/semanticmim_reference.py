@@ -216,8 +216,8 @@ class Encoder(nn.Module):
 # ----------------------------------------------------------------------------
 # HOG target (MaskFeat)
 # ----------------------------------------------------------------------------
-def gaussian_kernel_2d(G):
-    n = torch.arange(G, dtype=torch.float32)
+def gaussian_kernel_2d(G, device=None):
+    n = torch.arange(G, dtype=torch.float32, device=device)
     w = torch.exp(-0.5 * ((n - (G - 1) / 2.0) / (G / 2.0)) ** 2)
     k = torch.outer(w, w)
     return k / k.sum()
@@ -229,7 +229,7 @@ def hog_features(images, nbins, pool, gaussian_window, patch):
         raise ConfigError("H, W must be divisible by patch_size and patch_size by pool")
     if gaussian_window > 0 and (H % gaussian_window or W % gaussian_window):
         raise ConfigError("H, W must be divisible by gaussian_window")
-    kx = torch.tensor([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]], dtype=torch.float32)
+    kx = torch.tensor([[1.0, 0.0, -1.0], [2.0, 0.0, -2.0], [1.0, 0.0, -1.0]], dtype=torch.float32, device=images.device)
     ky = kx.t().contiguous()
     wx = kx.view(1, 1, 3, 3).repeat(C, 1, 1, 1)
     wy = ky.view(1, 1, 3, 3).repeat(C, 1, 1, 1)
@@ -240,9 +240,9 @@ def hog_features(images, nbins, pool, gaussian_window, patch):
     phase = torch.atan2(gx, gy) / math.pi * nbins  # note the (gx, gy) argument order
     bins = torch.remainder(torch.floor(phase).to(torch.int64), nbins)  # non-negative modulo
     if gaussian_window > 0:
-        g = gaussian_kernel_2d(gaussian_window)
+        g = gaussian_kernel_2d(gaussian_window, images.device)
         mag = mag * g.repeat(H // gaussian_window, W // gaussian_window)
-    hist = torch.zeros(B, C, nbins, H, W, dtype=images.dtype)
+    hist = torch.zeros(B, C, nbins, H, W, dtype=images.dtype, device=images.device)
     hist.scatter_add_(2, bins.unsqueeze(2), mag.unsqueeze(2))
     hc, wc = H // pool, W // pool
     hist = hist.reshape(B, C, nbins, hc, pool, wc, pool).sum(dim=(4, 6))  # (B,C,nbins,hc,wc)
