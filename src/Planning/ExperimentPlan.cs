@@ -68,6 +68,7 @@ public sealed record ExperimentPlan
             Masking = Spec.Masking.Kind == MaskingKind.Blockwise ? MaskingStrategy.Blockwise : MaskingStrategy.Random,
             Seed = training.Seed,
             CheckpointInterval = training.CheckpointEvery,
+            CheckpointPeriod = TimeSpan.FromMinutes(training.CheckpointMinutes),
             DecayRule = hog ? WeightDecayRule.MaskFeat : WeightDecayRule.Beit,
         };
     }

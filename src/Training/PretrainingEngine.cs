@@ -26,11 +26,15 @@ public sealed class PretrainingEngine : IDisposable
     private readonly MaskGenerator _masker;
     private readonly Generator _maskGenerator;
     private readonly WarmupCosineSchedule _schedule;
+    private readonly TimeProvider _clock;
     private int _checkpointedStep;
+    private long _checkpointedAt;
 
     private PretrainingEngine(MimPretrainingModel model, TrainingConfig config, IBatchSource batches, string? checkpointRoot,
-        IProgress<TrainingProgress>? progress, Device? device)
+        IProgress<TrainingProgress>? progress, Device? device, TimeProvider? clock)
     {
+        _clock = clock ?? TimeProvider.System;
+        _checkpointedAt = _clock.GetTimestamp();
         Device = device ?? CPU;
         // Moved before the optimizer takes the parameters: moving replaces them.
         model.to(Device);
@@ -69,13 +73,14 @@ public sealed class PretrainingEngine : IDisposable
     public string? LastCheckpoint { get; private set; }
 
     /// <summary>A fresh run: seeds torch's global generator with <see cref="TrainingConfig.Seed"/> and builds the model.</summary>
+    /// <param name="clock">Measures the training time between checkpoints (<see cref="TrainingConfig.CheckpointPeriod"/>).</param>
     public static PretrainingEngine Start(MimModelConfig modelConfig, TrainingConfig config, IBatchSource batches,
-        string? checkpointRoot = null, IProgress<TrainingProgress>? progress = null, Device? device = null)
+        string? checkpointRoot = null, IProgress<TrainingProgress>? progress = null, Device? device = null, TimeProvider? clock = null)
     {
         config.EnsureValid();
         modelConfig.Encoder.EnsureValid();
         random.manual_seed(config.Seed);
-        return new PretrainingEngine(new MimPretrainingModel(modelConfig), config, batches, checkpointRoot, progress, device);
+        return new PretrainingEngine(new MimPretrainingModel(modelConfig), config, batches, checkpointRoot, progress, device, clock);
     }
 
     /// <summary>
@@ -84,14 +89,14 @@ public sealed class PretrainingEngine : IDisposable
     /// which drop path draws from there, is not part of the checkpoint).
     /// </summary>
     public static PretrainingEngine Resume(string checkpointFolder, IBatchSource batches,
-        string? checkpointRoot = null, IProgress<TrainingProgress>? progress = null, Device? device = null)
+        string? checkpointRoot = null, IProgress<TrainingProgress>? progress = null, Device? device = null, TimeProvider? clock = null)
     {
         _ = CheckpointManifest.ReadValid(checkpointFolder)
             ?? throw new InvalidDataException($"{checkpointFolder} is not a complete checkpoint (missing or mismatched {CheckpointManifest.FileName})");
         var state = TrainingState.Load(Path.Combine(checkpointFolder, TrainingState.FileName));
         state.Config.EnsureValid();
         var model = ModelCheckpoint.LoadPretraining(Path.Combine(checkpointFolder, ModelFileName));
-        var engine = new PretrainingEngine(model, state.Config, batches, checkpointRoot, progress, device)
+        var engine = new PretrainingEngine(model, state.Config, batches, checkpointRoot, progress, device, clock)
         {
             Step = state.Step,
             LastCheckpoint = checkpointFolder,
@@ -117,7 +122,8 @@ public sealed class PretrainingEngine : IDisposable
 
     /// <summary>
     /// Trains until <see cref="TrainingConfig.Steps"/>, checkpointing every <see cref="TrainingConfig.CheckpointInterval"/>
-    /// updates and at the end. On cancellation it stops between updates and checkpoints what it has.
+    /// updates, whenever <see cref="TrainingConfig.CheckpointPeriod"/> has passed since the last checkpoint, and at the end.
+    /// On cancellation it stops between updates and checkpoints what it has.
     /// </summary>
     public void Run(CancellationToken cancellation = default)
     {
@@ -129,7 +135,9 @@ public sealed class PretrainingEngine : IDisposable
                 return;
             }
             TrainStep();
-            if (Config.CheckpointInterval > 0 && Step % Config.CheckpointInterval == 0)
+            bool interval = Config.CheckpointInterval > 0 && Step % Config.CheckpointInterval == 0;
+            bool period = Config.CheckpointPeriod > TimeSpan.Zero && _clock.GetElapsedTime(_checkpointedAt) >= Config.CheckpointPeriod;
+            if (interval || period)
             {
                 CheckpointIfBehind();
             }
@@ -199,6 +207,7 @@ public sealed class PretrainingEngine : IDisposable
             state.Save(Path.Combine(folder, TrainingState.FileName));
         });
         _checkpointedStep = Step;
+        _checkpointedAt = _clock.GetTimestamp();
         CheckpointSaved?.Invoke(LastCheckpoint);
         return LastCheckpoint;
     }
