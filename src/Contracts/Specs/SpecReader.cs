@@ -55,8 +55,9 @@ public static class SpecReader
     /// </summary>
     public static ExperimentSpec Read(string yaml, string source, Func<ExperimentSpec, IEnumerable<SpecProblem>> moreRules)
     {
-        ArgumentNullException.ThrowIfNull(yaml);
         ArgumentNullException.ThrowIfNull(moreRules);
+        // A message read from the wire may carry no spec at all: that is an empty document, not a crash.
+        yaml ??= "";
         if (YamlShape.Problem(yaml) is { } shape)
         {
             throw new InvalidSpecException(source, [new SpecProblem("(document)", shape)]);

@@ -44,18 +44,19 @@ public static class TrainingMemory
     {
         ArgumentNullException.ThrowIfNull(model);
         var encoder = model.Encoder;
-        long d = encoder.EmbedDim, m = encoder.MlpDim, heads = encoder.NumHeads, proxies = encoder.NumProxies;
-        long patches = encoder.NumPatches;
-        long masked = MaskCount.For(encoder.NumPatches, maskRatio);
-        long visible = patches - masked;
+        // In doubles: at the spec's largest bounds the count of floats overflows a long; the estimate only needs 3 digits.
+        double d = encoder.EmbedDim, m = encoder.MlpDim, heads = encoder.NumHeads, proxies = encoder.NumProxies;
+        double patches = encoder.NumPatches;
+        double masked = MaskCount.For(encoder.NumPatches, maskRatio);
+        double visible = patches - masked;
 
-        long SelfBlock(long tokens) => tokens * (12 * d + 2 * m) + heads * tokens * tokens;
-        long CrossBlock(long queries, long keys) => queries * (10 * d + 2 * m) + 4 * keys * d + heads * queries * keys;
+        double SelfBlock(double tokens) => tokens * (12 * d + 2 * m) + heads * tokens * tokens;
+        double CrossBlock(double queries, double keys) => queries * (10 * d + 2 * m) + 4 * keys * d + heads * queries * keys;
 
-        long blocks, largest;
+        double blocks, largest;
         if (model.Method == MimMethod.SemanticMim)
         {
-            long compression = SelfBlock(proxies + visible), reconstruction = CrossBlock(masked, proxies + masked);
+            double compression = SelfBlock(proxies + visible), reconstruction = CrossBlock(masked, proxies + masked);
             blocks = encoder.Depth * (compression + reconstruction);
             largest = Math.Max(compression, reconstruction);
         }
@@ -64,18 +65,19 @@ public static class TrainingMemory
             largest = SelfBlock(proxies + patches);
             blocks = encoder.Depth * largest;
         }
-        long pixels = (long)encoder.InChannels * encoder.ImageSize * encoder.ImageSize;
-        long outputs = model.HeadOutputDim;
+        double pixels = (double)encoder.InChannels * encoder.ImageSize * encoder.ImageSize;
+        double outputs = model.HeadOutputDim;
         // HOG targets are floats for every patch; token targets one int64 (two floats) per patch.
-        long targets = model.Target == TargetKind.Hog ? patches * outputs : 2 * patches;
-        long perImage = pixels + 4 * patches * d + blocks + masked * (3 * d + 2 * outputs) + targets + largest;
+        double targets = model.Target == TargetKind.Hog ? patches * outputs : 2 * patches;
+        double perImage = pixels + 4 * patches * d + blocks + masked * (3 * d + 2 * outputs) + targets + largest;
+        long activations = (long)Math.Min(FloatBytes * perImage * batchSize, long.MaxValue / 4);
 
         long parameters = ModelSize.Parameters(model);
         return new TrainingMemoryEstimate(
             Parameters: parameters,
             WeightsAndGradients: 2 * FloatBytes * parameters,
             OptimizerState: 2 * FloatBytes * parameters,
-            Activations: FloatBytes * perImage * batchSize,
+            Activations: activations,
             Runtime: RuntimeBytes);
     }
 }
