@@ -91,10 +91,19 @@ public sealed class PretrainingEngine : IDisposable
     public static PretrainingEngine Resume(string checkpointFolder, IBatchSource batches,
         string? checkpointRoot = null, IProgress<TrainingProgress>? progress = null, Device? device = null, TimeProvider? clock = null)
     {
-        _ = CheckpointManifest.ReadValid(checkpointFolder)
-            ?? throw new InvalidDataException($"{checkpointFolder} is not a complete checkpoint (missing or mismatched {CheckpointManifest.FileName})");
+        if (CheckpointManifest.Check(checkpointFolder).Problem is { } problem)
+        {
+            throw new InvalidDataException($"{checkpointFolder} is not a complete checkpoint: {problem}");
+        }
         var state = TrainingState.Load(Path.Combine(checkpointFolder, TrainingState.FileName));
-        state.Config.EnsureValid();
+        try
+        {
+            state.Config.EnsureValid();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{checkpointFolder}: {e.Message}", e);
+        }
         var model = ModelCheckpoint.LoadPretraining(Path.Combine(checkpointFolder, ModelFileName));
         var engine = new PretrainingEngine(model, state.Config, batches, checkpointRoot, progress, device, clock)
         {
@@ -105,6 +114,11 @@ public sealed class PretrainingEngine : IDisposable
         try
         {
             engine._optimizer.load_state_dict(Path.Combine(checkpointFolder, OptimizerFileName));
+            CheckGeneratorState(checkpointFolder, "mask", state.MaskGeneratorState, engine._maskGenerator);
+            using (var fresh = new Generator(0))
+            {
+                CheckGeneratorState(checkpointFolder, "torch", state.TorchCpuGeneratorState, fresh);
+            }
             using var maskState = tensor(state.MaskGeneratorState);
             engine._maskGenerator.set_state(maskState);
             // Restored last: building the model above drew from the global generator.
@@ -217,6 +231,16 @@ public sealed class PretrainingEngine : IDisposable
         _optimizer.Dispose();
         _maskGenerator.Dispose();
         Model.Dispose();
+    }
+
+    // A generator state of another length would be refused by libtorch with a native error far from its cause.
+    private static void CheckGeneratorState(string folder, string which, byte[] saved, Generator like)
+    {
+        using var current = like.get_state();
+        if (saved.LongLength != current.NumberOfElements)
+        {
+            throw new InvalidDataException($"{folder}: the {which} generator state has {saved.Length} bytes, a CPU generator's has {current.NumberOfElements}");
+        }
     }
 
     private void CheckpointIfBehind()

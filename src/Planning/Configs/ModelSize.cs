@@ -2,7 +2,8 @@ namespace SemanticMIM.Planning.Configs;
 
 /// <summary>
 /// The parameter count of a pretraining model from its configuration alone, without building it (the orchestrator
-/// plans without TorchSharp); a test holds it equal to the built model's count.
+/// plans without TorchSharp); a test holds it equal to the built model's count. Counted in checked arithmetic: a
+/// configuration read from a damaged file may be absurd, and a count that wrapped around would look small.
 /// </summary>
 public static class ModelSize
 {
@@ -12,12 +13,27 @@ public static class ModelSize
         ArgumentNullException.ThrowIfNull(model);
         var encoder = model.Encoder;
         long d = encoder.EmbedDim;
-        long patchEmbed = (long)encoder.InChannels * encoder.PatchSize * encoder.PatchSize * d + d;
-        long tokens = encoder.NumProxies * d + ((long)encoder.NumProxies + encoder.NumPatches) * d;
-        long blocks = (model.Method == MimMethod.SemanticMim ? 2L : 1L) * encoder.Depth * Block(encoder);
-        long maskTokenAndNorm = d + 2 * d;
-        long head = d * model.HeadOutputDim + model.HeadOutputDim;
-        return patchEmbed + tokens + blocks + maskTokenAndNorm + head;
+        checked
+        {
+            long reconstruction = model.Method == MimMethod.SemanticMim ? encoder.Depth * Block(encoder) : 0;
+            long maskTokenAndNorm = d + 2 * d;
+            long head = d * model.HeadOutputDim + model.HeadOutputDim;
+            return Encoder(encoder) + reconstruction + maskTokenAndNorm + head;
+        }
+    }
+
+    /// <summary>The plain encoder kept after pretraining: patch embedding, proxy tokens, position embeddings, blocks.</summary>
+    public static long Encoder(VisionTransformerConfig encoder)
+    {
+        ArgumentNullException.ThrowIfNull(encoder);
+        long d = encoder.EmbedDim;
+        checked
+        {
+            long patchEmbed = (long)encoder.InChannels * encoder.PatchSize * encoder.PatchSize * d + d;
+            long patches = (long)encoder.GridSize * encoder.GridSize;
+            long tokens = encoder.NumProxies * d + (encoder.NumProxies + patches) * d;
+            return patchEmbed + tokens + encoder.Depth * Block(encoder);
+        }
     }
 
     /// <summary>
@@ -28,6 +44,6 @@ public static class ModelSize
     {
         long d = encoder.EmbedDim, m = encoder.MlpDim;
         long biasesAndScales = encoder.Flavour == BlockFlavour.Beit ? 5 * d : 4 * d;
-        return 4 * d + 4 * d * d + 2 * d * m + m + d + biasesAndScales;
+        return checked(4 * d + 4 * d * d + 2 * d * m + m + d + biasesAndScales);
     }
 }
