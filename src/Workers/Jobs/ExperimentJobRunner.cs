@@ -121,7 +121,7 @@ public sealed class ExperimentJobRunner(ExperimentRepository repository, StoreFi
             {
                 metrics.RecordCheckpoint(plan.Id, lastCheckpoint.Elapsed);
                 Publish(new CheckpointSaved { ExperimentId = id, Step = step, Key = key });
-            });
+            }, logger);
         metrics.RecordDataWait(plan.Id, Math.Clamp(outcome.Value.DataWaitShare, 0, 1));
         metrics.UnitCompleted(Stages.Pretrain, plan.Id);
         await bus.Publish(new PretrainingCompleted
