@@ -3,6 +3,7 @@ using System.Globalization;
 using SemanticMIM.Contracts.Specs;
 using SemanticMIM.Pipeline;
 using SemanticMIM.Planning;
+using SemanticMIM.Planning.Validation;
 using SemanticMIM.Platform.Storage;
 
 namespace SemanticMIM.Cli;
@@ -18,14 +19,20 @@ internal static class BenchmarkCommand
         var command = new Command("benchmark", "Measure loader throughput, training steps per second and memory for a spec") { spec, steps, runs };
         command.SetAction(async (parse, cancellation) =>
         {
+            var file = parse.GetValue(spec)!;
             ExperimentPlan plan;
             try
             {
-                plan = ExperimentPlan.From(SpecReader.ReadFile(parse.GetValue(spec)!.FullName), parse.GetValue(spec)!.Name);
+                plan = ExperimentPlan.Read(SpecReader.ReadText(file.FullName), file.Name, SpecLimits.ThisMachine());
             }
             catch (InvalidSpecException invalid)
             {
                 Console.Error.WriteLine(invalid.Message);
+                return 2;
+            }
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"{file.Name}: {error.Message}");
                 return 2;
             }
             var root = parse.GetValue(runs)!.FullName;

@@ -7,6 +7,7 @@ using SemanticMIM.Evaluation.Reports;
 using SemanticMIM.Pipeline;
 using SemanticMIM.Pipeline.Stages;
 using SemanticMIM.Planning;
+using SemanticMIM.Planning.Validation;
 using SemanticMIM.Platform.Storage;
 using SemanticMIM.Training.Tokenizers;
 using SemanticMIM.Workers;
@@ -15,7 +16,8 @@ using Spectre.Console;
 namespace SemanticMIM.Cli;
 
 /// <summary>
-/// <c>semanticmim run SPEC...</c>: validates every spec first (all problems of all files listed), then runs the
+/// <c>semanticmim run SPEC...</c>: validates every spec first (all problems of all files listed, against this machine's
+/// memory; exit code 2 and nothing written when any is invalid), then runs the
 /// experiments one after the other through the platform's own consumers in this process (in-memory bus, folder
 /// store, in-process jobs), with progress bars, and writes the comparison report. Stages already done in the run
 /// folder are reused.
@@ -56,11 +58,11 @@ internal static class RunCommand
         async Task RunAllAsync(Action<PipelineProgress> update)
         {
             await using var pipeline = await EmbeddedPipeline.StartAsync(runs.FullName, cancellation: cancellation);
-            foreach (var (plan, file) in plans)
+            foreach (var (plan, yaml) in plans)
             {
                 var follower = new ExperimentFollower(Guid.NewGuid(), plan, update);
                 followers.Add(follower);
-                var start = new StartExperiment { ExperimentId = follower.ExperimentId, SpecYaml = await File.ReadAllTextAsync(file.FullName, cancellation), RequestedBy = Environment.UserName };
+                var start = new StartExperiment { ExperimentId = follower.ExperimentId, SpecYaml = yaml, RequestedBy = Environment.UserName };
                 var end = await pipeline.RunAsync(start, follower, cancellation);
                 if (!end.Succeeded)
                 {
@@ -155,21 +157,24 @@ internal static class RunCommand
     private static IEnumerable<string> StageOrder(IEnumerable<string> stages) =>
         stages.OrderBy(s => Stages.InOrder.ToList().IndexOf(s));
 
-    private static List<(ExperimentPlan Plan, FileInfo File)> ReadPlans(FileInfo[] specFiles, out List<string> problems)
+    // Each file is read once: the text validated is the text the experiment starts with.
+    private static List<(ExperimentPlan Plan, string Yaml)> ReadPlans(FileInfo[] specFiles, out List<string> problems)
     {
         problems = [];
-        var plans = new List<(ExperimentPlan Plan, FileInfo File)>();
+        var plans = new List<(ExperimentPlan Plan, string Yaml)>();
+        var limits = SpecLimits.ThisMachine();
         foreach (var file in specFiles)
         {
             try
             {
-                plans.Add((ExperimentPlan.From(SpecReader.ReadFile(file.FullName), file.Name), file));
+                string yaml = SpecReader.ReadText(file.FullName);
+                plans.Add((ExperimentPlan.Read(yaml, file.Name, limits), yaml));
             }
             catch (InvalidSpecException invalid)
             {
                 problems.AddRange(invalid.Problems.Select(p => $"{file.Name}: {p}"));
             }
-            catch (IOException error)
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
             {
                 problems.Add($"{file.Name}: {error.Message}");
             }

@@ -3,6 +3,7 @@ using System.Globalization;
 using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Contracts.Specs;
 using SemanticMIM.Planning;
+using SemanticMIM.Planning.Validation;
 using SemanticMIM.Platform.Messaging;
 using SemanticMIM.Workers;
 
@@ -46,8 +47,9 @@ internal static class SubmitCommand
             string yaml;
             try
             {
-                yaml = await File.ReadAllTextAsync(file.FullName, cancellation);
-                plan = ExperimentPlan.From(SpecReader.Read(yaml, file.Name), file.Name);
+                yaml = SpecReader.ReadText(file.FullName);
+                // The platform's orchestrator checks its own limits (trainer memory, data roots) when the spec arrives.
+                plan = ExperimentPlan.Read(yaml, file.Name, SpecLimits.None);
             }
             catch (InvalidSpecException invalid)
             {
@@ -58,7 +60,7 @@ internal static class SubmitCommand
                 }
                 return 2;
             }
-            catch (IOException error)
+            catch (Exception error) when (error is IOException or UnauthorizedAccessException)
             {
                 Console.Error.WriteLine($"{file.Name}: {error.Message}");
                 return 2;

@@ -4,6 +4,7 @@ using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Contracts.Specs;
 using SemanticMIM.Contracts.Storage;
 using SemanticMIM.Planning;
+using SemanticMIM.Planning.Validation;
 using SemanticMIM.Platform.Jobs;
 using SemanticMIM.Platform.Telemetry;
 
@@ -20,7 +21,7 @@ namespace SemanticMIM.Orchestration;
 /// <see cref="ExperimentPhase.Failed"/>, <see cref="ExperimentPhase.Cancelled"/>, <see cref="ExperimentPhase.Rejected"/>.
 /// </summary>
 public sealed partial class ExperimentOrchestrator(ExperimentRepository repository, ExperimentOutbox outbox, IObjectStore store, ExperimentLocks locks,
-    IJobLauncher launcher, SemanticMimMetrics metrics, ILogger<ExperimentOrchestrator> logger) :
+    IJobLauncher launcher, SemanticMimMetrics metrics, SpecLimits limits, ILogger<ExperimentOrchestrator> logger) :
     IConsumer<StartExperiment>,
     IConsumer<ShardWritten>,
     IConsumer<DatasetSharded>,
@@ -56,7 +57,8 @@ public sealed partial class ExperimentOrchestrator(ExperimentRepository reposito
         ExperimentPlan plan;
         try
         {
-            plan = ExperimentPlan.From(SpecReader.Read(command.SpecYaml, "spec"));
+            // The validation `semanticmim run` and `submit` run too, against this orchestrator's limits.
+            plan = ExperimentPlan.Read(command.SpecYaml, "spec", limits);
         }
         catch (InvalidSpecException invalid)
         {

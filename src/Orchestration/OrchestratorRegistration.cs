@@ -62,6 +62,7 @@ public static class OrchestratorRegistration
     {
         services.AddExperimentRecords();
         services.AddValidatedOptions<OrchestratorOptions, OrchestratorOptionsValidator>(OrchestratorOptions.SectionName);
+        services.AddSpecLimits();
         services.TryAddSingleton<ExperimentLocks>();
         services.TryAddSingleton<ExperimentOutbox>();
         services.Replace(ServiceDescriptor.Singleton<IJobEndListener, JobEndReporter>());

@@ -1,5 +1,6 @@
 using SemanticMIM.Contracts.Specs;
 using SemanticMIM.Data.Datasets;
+using SemanticMIM.Data.Imaging;
 using SemanticMIM.Data.Shards;
 using SemanticMIM.Planning;
 
@@ -12,7 +13,8 @@ public static class DatasetSources
     private const int DefaultSyntheticTest = 500;
 
     /// <summary>A reader of <paramref name="split"/>, limited to the spec's sample cap for that split.</summary>
-    public static IDatasetReader CreateReader(this DatasetPlan dataset, string split)
+    /// <param name="images">The largest source image decoded (the service's setting); <see cref="ImageLimits.Default"/> when null.</param>
+    public static IDatasetReader CreateReader(this DatasetPlan dataset, string split, ImageLimits? images = null)
     {
         var spec = dataset.Spec;
         bool isTrain = split == dataset.TrainSplit;
@@ -20,9 +22,9 @@ public static class DatasetSources
         IDatasetReader reader = spec.Kind switch
         {
             DatasetKind.FashionMnist => new FashionMnistReader(split, spec.Source.Length == 0 ? FashionMnistReader.DebianDirectory : spec.Source),
-            DatasetKind.ImageNet => new ImageNetFolderReader(spec.Source, split),
-            DatasetKind.PascalVoc => new PascalVocReader(spec.Source, split),
-            DatasetKind.Ade20k => new Ade20kReader(spec.Source, split),
+            DatasetKind.ImageNet => new ImageNetFolderReader(spec.Source, split, images: images),
+            DatasetKind.PascalVoc => new PascalVocReader(spec.Source, split, images),
+            DatasetKind.Ade20k => new Ade20kReader(spec.Source, split, images),
             DatasetKind.SyntheticScenes => new SyntheticScenes(isTrain ? 1 : 2, cap > 0 ? cap : isTrain ? DefaultSyntheticTrain : DefaultSyntheticTest,
                 split, spec.ImageSize, spec.ImageSize),
             _ => throw new InvalidOperationException($"unknown data set kind {spec.Kind}"),

@@ -1,6 +1,7 @@
 using System.Globalization;
 using SemanticMIM.Contracts.Specs;
 using SemanticMIM.Planning.Configs;
+using SemanticMIM.Planning.Validation;
 
 namespace SemanticMIM.Planning;
 
@@ -19,16 +20,37 @@ public sealed record ExperimentPlan
 
     public bool IsSemanticMim => Spec.Method == MethodKind.SemanticMim;
 
-    /// <summary>Throws <see cref="InvalidSpecException"/> with every problem when the spec is invalid.</summary>
-    public static ExperimentPlan From(ExperimentSpec spec, string source = "spec")
+    /// <summary>
+    /// The one validation every entry point runs before any work (<c>semanticmim run</c> and <c>submit</c>, the orchestrator
+    /// on <c>StartExperiment</c>): reads the YAML (<see cref="SpecReader"/>: shape, types, bounds, the spec's own rules), adds
+    /// the rules that need a preset or the platform's <paramref name="limits"/> (<see cref="SpecRules"/>), and plans the
+    /// spec. Throws <see cref="InvalidSpecException"/> listing every problem, each with its field.
+    /// </summary>
+    public static ExperimentPlan Read(string yaml, string source, SpecLimits limits)
     {
-        var problems = SpecValidator.Validate(spec);
+        ArgumentNullException.ThrowIfNull(limits);
+        return Plan(SpecReader.Read(yaml, source, spec => SpecRules.Check(spec, limits)));
+    }
+
+    /// <summary>
+    /// Plans a spec built in code or read before; throws <see cref="InvalidSpecException"/> with every problem when it is
+    /// invalid, by the same rules as <see cref="Read"/> (with no limits unless given).
+    /// </summary>
+    public static ExperimentPlan From(ExperimentSpec spec, string source = "spec", SpecLimits? limits = null)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var problems = SpecValidator.Validate(spec).Concat(SpecRules.Check(spec, limits ?? SpecLimits.None)).ToList();
         if (problems.Count > 0)
         {
             throw new InvalidSpecException(source, problems);
         }
+        return Plan(spec);
+    }
+
+    private static ExperimentPlan Plan(ExperimentSpec spec)
+    {
         var dataset = DatasetPlan.From(spec.Dataset);
-        var model = ModelConfig(spec);
+        var model = ResolveModel(spec);
         return new ExperimentPlan
         {
             Spec = spec,
@@ -46,9 +68,10 @@ public sealed record ExperimentPlan
     public TrainingConfig Training(int trainSamples)
     {
         var training = Spec.Training;
+        // Epochs of a large data set in small batches can count more steps than an int holds: capped there.
         int steps = training.Steps > 0
             ? training.Steps
-            : (int)Math.Max(1, (long)training.Epochs * trainSamples / (training.BatchSize * training.Accumulation));
+            : (int)Math.Clamp((long)training.Epochs * trainSamples / ((long)training.BatchSize * training.Accumulation), 1, int.MaxValue);
         bool hog = Spec.Target.Kind == TargetKindSpec.Hog;
         return new TrainingConfig
         {
@@ -68,6 +91,7 @@ public sealed record ExperimentPlan
             Masking = Spec.Masking.Kind == MaskingKind.Blockwise ? MaskingStrategy.Blockwise : MaskingStrategy.Random,
             Seed = training.Seed,
             CheckpointInterval = training.CheckpointEvery,
+            CheckpointPeriod = TimeSpan.FromMinutes(training.CheckpointMinutes),
             DecayRule = hog ? WeightDecayRule.MaskFeat : WeightDecayRule.Beit,
             Precision = training.Precision == PrecisionKind.Bf16 ? TrainingPrecision.Bf16 : TrainingPrecision.Fp32,
             Tf32 = training.Tf32,
@@ -86,7 +110,8 @@ public sealed record ExperimentPlan
             + $"{training.Steps} steps × {training.EffectiveBatchSize} on {trainSamples} images");
     }
 
-    private static MimModelConfig ModelConfig(ExperimentSpec spec)
+    /// <summary>The model a valid spec describes: its preset with the spec's overrides.</summary>
+    internal static MimModelConfig ResolveModel(ExperimentSpec spec)
     {
         var model = spec.Model;
         var preset = ModelPresets.Get(model.Preset);

@@ -51,35 +51,67 @@ public sealed record CheckpointManifest
     }
 
     /// <summary>The manifest of <paramref name="folder"/> when it exists and every listed file matches it; otherwise null.</summary>
-    public static CheckpointManifest? ReadValid(string folder)
+    public static CheckpointManifest? ReadValid(string folder) => Check(folder).Manifest;
+
+    /// <summary>The largest manifest read; a checkpoint lists a handful of files.</summary>
+    public const long MaxBytes = 1 << 20;
+
+    /// <summary>
+    /// The manifest of <paramref name="folder"/> and every file it lists, checked: the manifest readable, of this format,
+    /// for the step the folder is named after, naming only plain files of the folder, each of the listed size and
+    /// SHA-256 (sizes compared before anything is hashed). Returns the manifest, or null and what is wrong.
+    /// </summary>
+    public static (CheckpointManifest? Manifest, string? Problem) Check(string folder)
     {
         var path = Path.Combine(folder, FileName);
         if (!File.Exists(path))
         {
-            return null;
+            return (null, $"{FileName} is missing (the checkpoint was never committed)");
+        }
+        long length = new FileInfo(path).Length;
+        if (length > MaxBytes)
+        {
+            return (null, $"{FileName} is {length} bytes long, more than any checkpoint manifest");
         }
         CheckpointManifest? manifest;
         try
         {
             manifest = JsonSerializer.Deserialize<CheckpointManifest>(File.ReadAllText(path), Json);
         }
-        catch (JsonException)
+        catch (JsonException e)
         {
-            return null;
+            return (null, $"{FileName} is not a checkpoint manifest ({e.Message})");
         }
         if (manifest is null || manifest.Format != CurrentFormat || manifest.Files is null)
         {
-            return null;
+            return (null, $"{FileName} is not a {CurrentFormat} manifest");
+        }
+        if (CheckpointDirectory.ParseStep(Path.GetFileName(Path.TrimEndingDirectorySeparator(folder))) is { } step && step != manifest.Step)
+        {
+            return (null, $"{FileName} is for step {manifest.Step}, the folder for step {step}");
         }
         foreach (var file in manifest.Files)
         {
-            var filePath = Path.Combine(folder, file.Name);
-            if (file.Name != Path.GetFileName(file.Name) || !File.Exists(filePath) || Fingerprint(filePath) != file)
+            if (file?.Name is not { Length: > 0 } name || name != Path.GetFileName(name) || name is "." or ".." || name.Contains('\0', StringComparison.Ordinal))
             {
-                return null;
+                return (null, $"{FileName} names an invalid file '{file?.Name}'");
+            }
+            var filePath = Path.Combine(folder, name);
+            if (!File.Exists(filePath))
+            {
+                return (null, $"{name} is missing");
+            }
+            long bytes = new FileInfo(filePath).Length;
+            if (bytes != file.Bytes)
+            {
+                return (null, $"{name} is {bytes} bytes; the manifest says {file.Bytes} (truncated or replaced)");
+            }
+            if (Fingerprint(filePath) != file)
+            {
+                return (null, $"{name} does not have the SHA-256 the manifest lists (corrupt)");
             }
         }
-        return manifest;
+        return (manifest, null);
     }
 
     private static CheckpointFile Fingerprint(string path)

@@ -30,11 +30,15 @@ public sealed class PretrainingEngine : IDisposable
     private readonly Generator _maskGenerator;
     private readonly WarmupCosineSchedule _schedule;
     private readonly ScalarType? _computeType;
+    private readonly TimeProvider _clock;
     private int _checkpointedStep;
+    private long _checkpointedAt;
 
     private PretrainingEngine(MimPretrainingModel model, TrainingConfig config, IBatchSource batches, string? checkpointRoot,
-        IProgress<TrainingProgress>? progress, Device? device)
+        IProgress<TrainingProgress>? progress, Device? device, TimeProvider? clock)
     {
+        _clock = clock ?? TimeProvider.System;
+        _checkpointedAt = _clock.GetTimestamp();
         Device = device ?? CPU;
         ApplyTf32(Device, config.Tf32);
         // Moved before the optimizer takes the parameters: moving replaces them.
@@ -75,13 +79,14 @@ public sealed class PretrainingEngine : IDisposable
     public string? LastCheckpoint { get; private set; }
 
     /// <summary>A fresh run: seeds torch's global generator with <see cref="TrainingConfig.Seed"/> and builds the model.</summary>
+    /// <param name="clock">Measures the training time between checkpoints (<see cref="TrainingConfig.CheckpointPeriod"/>).</param>
     public static PretrainingEngine Start(MimModelConfig modelConfig, TrainingConfig config, IBatchSource batches,
-        string? checkpointRoot = null, IProgress<TrainingProgress>? progress = null, Device? device = null)
+        string? checkpointRoot = null, IProgress<TrainingProgress>? progress = null, Device? device = null, TimeProvider? clock = null)
     {
         config.EnsureValid();
         modelConfig.Encoder.EnsureValid();
         random.manual_seed(config.Seed);
-        return new PretrainingEngine(new MimPretrainingModel(modelConfig), config, batches, checkpointRoot, progress, device);
+        return new PretrainingEngine(new MimPretrainingModel(modelConfig), config, batches, checkpointRoot, progress, device, clock);
     }
 
     /// <summary>
@@ -90,14 +95,23 @@ public sealed class PretrainingEngine : IDisposable
     /// which drop path draws from there, is not part of the checkpoint).
     /// </summary>
     public static PretrainingEngine Resume(string checkpointFolder, IBatchSource batches,
-        string? checkpointRoot = null, IProgress<TrainingProgress>? progress = null, Device? device = null)
+        string? checkpointRoot = null, IProgress<TrainingProgress>? progress = null, Device? device = null, TimeProvider? clock = null)
     {
-        _ = CheckpointManifest.ReadValid(checkpointFolder)
-            ?? throw new InvalidDataException($"{checkpointFolder} is not a complete checkpoint (missing or mismatched {CheckpointManifest.FileName})");
+        if (CheckpointManifest.Check(checkpointFolder).Problem is { } problem)
+        {
+            throw new InvalidDataException($"{checkpointFolder} is not a complete checkpoint: {problem}");
+        }
         var state = TrainingState.Load(Path.Combine(checkpointFolder, TrainingState.FileName));
-        state.Config.EnsureValid();
+        try
+        {
+            state.Config.EnsureValid();
+        }
+        catch (ArgumentException e)
+        {
+            throw new InvalidDataException($"{checkpointFolder}: {e.Message}", e);
+        }
         var model = ModelCheckpoint.LoadPretraining(Path.Combine(checkpointFolder, ModelFileName));
-        var engine = new PretrainingEngine(model, state.Config, batches, checkpointRoot, progress, device)
+        var engine = new PretrainingEngine(model, state.Config, batches, checkpointRoot, progress, device, clock)
         {
             Step = state.Step,
             LastCheckpoint = checkpointFolder,
@@ -106,6 +120,11 @@ public sealed class PretrainingEngine : IDisposable
         try
         {
             engine._optimizer.load_state_dict(Path.Combine(checkpointFolder, OptimizerFileName));
+            CheckGeneratorState(checkpointFolder, "mask", state.MaskGeneratorState, engine._maskGenerator);
+            using (var fresh = new Generator(0))
+            {
+                CheckGeneratorState(checkpointFolder, "torch", state.TorchCpuGeneratorState, fresh);
+            }
             using var maskState = tensor(state.MaskGeneratorState);
             engine._maskGenerator.set_state(maskState);
             // Restored last: building the model above drew from the global generator.
@@ -123,7 +142,8 @@ public sealed class PretrainingEngine : IDisposable
 
     /// <summary>
     /// Trains until <see cref="TrainingConfig.Steps"/>, checkpointing every <see cref="TrainingConfig.CheckpointInterval"/>
-    /// updates and at the end. On cancellation it stops between updates and checkpoints what it has.
+    /// updates, whenever <see cref="TrainingConfig.CheckpointPeriod"/> has passed since the last checkpoint, and at the end.
+    /// On cancellation it stops between updates and checkpoints what it has.
     /// </summary>
     public void Run(CancellationToken cancellation = default)
     {
@@ -135,7 +155,9 @@ public sealed class PretrainingEngine : IDisposable
                 return;
             }
             TrainStep();
-            if (Config.CheckpointInterval > 0 && Step % Config.CheckpointInterval == 0)
+            bool interval = Config.CheckpointInterval > 0 && Step % Config.CheckpointInterval == 0;
+            bool period = Config.CheckpointPeriod > TimeSpan.Zero && _clock.GetElapsedTime(_checkpointedAt) >= Config.CheckpointPeriod;
+            if (interval || period)
             {
                 CheckpointIfBehind();
             }
@@ -209,6 +231,7 @@ public sealed class PretrainingEngine : IDisposable
             state.Save(Path.Combine(folder, TrainingState.FileName));
         });
         _checkpointedStep = Step;
+        _checkpointedAt = _clock.GetTimestamp();
         CheckpointSaved?.Invoke(LastCheckpoint);
         return LastCheckpoint;
     }
@@ -231,6 +254,16 @@ public sealed class PretrainingEngine : IDisposable
         {
             backends.cuda.matmul.allow_tf32 = allow;
             backends.cudnn.allow_tf32 = allow;
+        }
+    }
+
+    // A generator state of another length would be refused by libtorch with a native error far from its cause.
+    private static void CheckGeneratorState(string folder, string which, byte[] saved, Generator like)
+    {
+        using var current = like.get_state();
+        if (saved.LongLength != current.NumberOfElements)
+        {
+            throw new InvalidDataException($"{folder}: the {which} generator state has {saved.Length} bytes, a CPU generator's has {current.NumberOfElements}");
         }
     }
 

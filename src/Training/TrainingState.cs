@@ -31,13 +31,29 @@ public sealed record TrainingState
 
     public void Save(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, TrainingConfig.Json));
 
+    /// <exception cref="InvalidDataException">The file is not a training state of this format, naming the file and the fault.</exception>
     public static TrainingState Load(string path)
     {
-        var state = JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(path), TrainingConfig.Json)
-            ?? throw new InvalidDataException($"{path} holds no training state");
+        TrainingState? state;
+        try
+        {
+            state = JsonSerializer.Deserialize<TrainingState>(File.ReadAllText(path), TrainingConfig.Json);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path} is not a training state ({e.Message})", e);
+        }
+        if (state is null)
+        {
+            throw new InvalidDataException($"{path} holds no training state");
+        }
         if (state.Format != CurrentFormat)
         {
             throw new InvalidDataException($"{path} has format '{state.Format}', expected '{CurrentFormat}'");
+        }
+        if (state.Config is null || state.MaskGeneratorState is null || state.TorchCpuGeneratorState is null || state.Step < 0 || state.SamplerPosition < 0)
+        {
+            throw new InvalidDataException($"{path} lacks the configuration, a generator state, or a valid step and sampler position");
         }
         return state;
     }

@@ -34,6 +34,8 @@ public sealed class EmbeddedPipeline : IAsyncDisposable
         CancellationToken cancellation = default)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        // The user runs this on their own machine: their specs may read any path they can (a service reads only its roots).
+        builder.Configuration.AddInMemoryCollection(new Dictionary<string, string?> { [$"{DataOptions.SectionName}:Roots:0"] = "/" });
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         // The console belongs to the progress display: only problems are logged there.
         builder.Logging.AddSimpleConsole(options => options.SingleLine = true).SetMinimumLevel(LogLevel.Warning);

@@ -13,11 +13,15 @@ namespace SemanticMIM.Workers;
 /// <summary>The ML side's roles, each added to a host by its own method; the host adds the bus after them.</summary>
 public static class WorkerRoles
 {
-    /// <summary>The shard service: plans a split's units, writes one shard per unit, commits a split's manifest.</summary>
+    /// <summary>
+    /// The shard service: plans a split's units, writes one shard per unit, commits a split's manifest; images over its
+    /// <see cref="DataOptions"/> limits are skipped.
+    /// </summary>
     public static IHostApplicationBuilder AddShardService(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddUnitWork();
+        DataOptions.Register(builder.Services);
         builder.Services.AddBusConsumers(bus =>
         {
             bus.AddConsumer<ShardDatasetConsumer, ShardDatasetConsumerDefinition>();

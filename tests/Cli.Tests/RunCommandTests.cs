@@ -85,6 +85,69 @@ public sealed class RunCommandTests : IDisposable
         Assert.False(Directory.Exists(runs));
     }
 
+    public static TheoryData<string, string, string> AbsurdSpecs() => new()
+    {
+        // Each of these passed validation before and then crashed the process natively or retried forever.
+        { "batchSize: 16", "batchSize: 1000000000", "training.batchSize: must lie in [1, 65536] (got 1000000000)" },
+        { "shardSize: 32", "shardSize: 2000000000", "dataset.shardSize: must lie in [1, 100000] (got 2000000000)" },
+        { "name: tiny-maskfeat-semanticmim", "name: \"tiny\\u0007\"", "name: 'tiny\\u0007' must be 1–63 lower-case letters" },
+        { "steps: 4,", "steps: 4, learningRate: 1e999,", "training.learningRate: must be a finite number (got Infinity)" },
+        // The preset's patch of 16 does not divide 28: this failed only after the data had been sharded.
+        { "preset: tiny, embedDim: 32, heads: 2, mlpDim: 64, depth: 2, proxies: 4", "preset: base", "model.patchSize: dataset.imageSize 28 is not a multiple of the patch size 16 (the base preset's" },
+        { "masking: { ratio: 0.6 }", "masking: { ratio: 0.6 }\n{ a: 1 }: 2", "(document): a key must be a plain name, not a mapping" },
+        { "masking: { ratio: 0.6 }", "masking: { ratio: " + new string('[', 100_000) + new string(']', 100_000) + " }", "(document): nests deeper than 32 levels" },
+        { "imageSize: 28, channels: 1", "imageSize: 1024, channels: 1", "training.batchSize: the trainer would need about" },
+    };
+
+    [Theory]
+    [MemberData(nameof(AbsurdSpecs))]
+    public async Task An_absurd_spec_exits_2_with_its_problem_no_stack_trace_and_no_shard_written(string find, string replace, string expected)
+    {
+        string yaml = HogArm.Replace(find, replace, StringComparison.Ordinal);
+        if (expected.StartsWith("training.batchSize: the trainer", StringComparison.Ordinal))
+        {
+            yaml = yaml.Replace("batchSize: 16", "batchSize: 65536", StringComparison.Ordinal).Replace("embedDim: 32, heads: 2, mlpDim: 64, depth: 2", "embedDim: 4096, heads: 32, mlpDim: 16384, depth: 48", StringComparison.Ordinal);
+        }
+        string spec = Write("absurd.yaml", yaml);
+        string runs = _folder.File("runs");
+
+        var (code, output, errors) = await InvokeAsync("run", spec, "--runs", runs);
+
+        Assert.Equal(2, code);
+        Assert.Contains("No work was started", errors);
+        Assert.Contains($"absurd.yaml: {expected}", errors);
+        Assert.DoesNotContain("   at ", errors + output);
+        Assert.DoesNotContain("Exception", errors + output);
+        Assert.False(Directory.Exists(runs), "nothing may be written for a rejected spec");
+    }
+
+    [Fact]
+    public async Task A_spec_that_cannot_be_read_exits_2_with_its_reason()
+    {
+        string folder = _folder.File("a-folder.yaml");
+        Directory.CreateDirectory(folder);
+
+        var (code, _, errors) = await InvokeAsync("run", folder, _folder.File("missing.yaml"), "--runs", _folder.File("runs"));
+
+        Assert.Equal(2, code);
+        Assert.Contains("a-folder.yaml: ", errors);
+        Assert.Contains("missing.yaml: ", errors);
+        Assert.DoesNotContain("   at ", errors);
+    }
+
+    [Fact]
+    public async Task Submit_refuses_an_invalid_spec_before_it_reaches_a_broker()
+    {
+        string spec = Write("bad.yaml", HogArm.Replace("batchSize: 16", "batchSize: 0", StringComparison.Ordinal));
+
+        // No broker listens on port 1: a submit that got past validation would fail differently.
+        var (code, _, errors) = await InvokeAsync(SubmitCommand.Create(), "submit", spec, "--broker", "amqp://guest:guest@127.0.0.1:1/");
+
+        Assert.Equal(2, code);
+        Assert.Contains("Nothing was submitted", errors);
+        Assert.Contains("bad.yaml: training.batchSize: must lie in [1, 65536] (got 0)", errors);
+    }
+
     private string Write(string name, string yaml)
     {
         string path = _folder.File(name);
@@ -92,7 +155,9 @@ public sealed class RunCommandTests : IDisposable
         return path;
     }
 
-    private static async Task<(int Code, string Output, string Errors)> InvokeAsync(params string[] args)
+    private static Task<(int Code, string Output, string Errors)> InvokeAsync(params string[] args) => InvokeAsync(null, args);
+
+    private static async Task<(int Code, string Output, string Errors)> InvokeAsync(Command? command, params string[] args)
     {
         var output = new StringWriter();
         var errors = new StringWriter();
@@ -108,7 +173,7 @@ public sealed class RunCommandTests : IDisposable
         Console.SetError(errors);
         try
         {
-            var root = new RootCommand { RunCommand.Create(console) };
+            var root = new RootCommand { command ?? RunCommand.Create(console) };
             int code = await root.Parse(args).InvokeAsync();
             return (code, output.ToString(), errors.ToString());
         }

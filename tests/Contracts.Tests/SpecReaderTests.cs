@@ -75,7 +75,7 @@ public sealed class SpecReaderTests
         { "name: Bad/Name\ntraining: { steps: 1 }", ["name: 'Bad/Name'"] },
         { "name: ../etc\ntraining: { steps: 1 }", ["name:"] },
         { "name: x\ntraining: { steps: 1, epochs: 2 }", ["training: set exactly one of steps and epochs"] },
-        { "name: x\ntraining: { batchSize: -3 }", ["training: set exactly one", "training.batchSize: must be positive (got -3)"] },
+        { "name: x\ntraining: { batchSize: -3 }", ["training: set exactly one", "training.batchSize: must lie in [1, 65536] (got -3)"] },
         { "name: x\ntraining: { steps: ten }", ["training.steps: 'ten' is not an integer"] },
         { "name: x\nmethod: magic\ntraining: { steps: 1 }", ["method: 'magic' is not one of semanticMim, baseline"] },
         { "name: x\ntrainig: { steps: 1 }", ["trainig: unknown field", "training: set exactly one"] },
@@ -87,7 +87,7 @@ public sealed class SpecReaderTests
         { "name: x\ntarget: { kind: tokens, tokenizer: dalle }\ntraining: { steps: 1 }", ["target.dalleWeights: is required"] },
         { "name: x\nmodel: { preset: huge, embedDim: 100, heads: 3 }\ntraining: { steps: 1 }", ["model.preset: 'huge'", "model.heads: embedDim 100 is not divisible by 3 heads"] },
         { "name: x\ntraining: { steps: 1 }\nevaluations:\n  - protocol: segmentationProbe\n    epochs: -1",
-            ["evaluations[0].epochs: must not be negative", "evaluations[0].protocol: SegmentationProbe needs a data set with label maps"] },
+            ["evaluations[0].epochs: must lie in [0, 100000] (got -1)", "evaluations[0].protocol: SegmentationProbe needs a data set with label maps"] },
         { "name: x\ndataset: { kind: syntheticScenes, channels: 3 }\ntraining: { steps: 1 }\nevaluations:\n  - protocol: linearProbe",
             ["evaluations[0].protocol: LinearProbe needs a data set with class labels, not SyntheticScenes"] },
         { "name: x\nmodel: { patchSize: 16, depth: 12 }\ndataset: { kind: imageNet, source: /data/in, imageSize: 224, channels: 3 }\ntraining: { steps: 1 }\n"

@@ -88,7 +88,7 @@ public class TarTests
         damaged[3] ^= 1;
 
         Assert.Contains("checksum", Assert.Throws<InvalidDataException>(() => TarReader.Read(new MemoryStream(damaged)).ToList()).Message);
-        Assert.Contains("Truncated", Assert.Throws<InvalidDataException>(() => TarReader.Read(new MemoryStream(archive[..1200])).ToList()).Message);
+        Assert.Contains("truncated", Assert.Throws<InvalidDataException>(() => TarReader.Read(new MemoryStream(archive[..1200])).ToList()).Message);
     }
 
     [Fact]

@@ -33,4 +33,28 @@ public sealed class ModelSummaryTests
         Assert.Equal(ModelSummary.CountParameters(plain), kept);
         Assert.Contains($"{kept:N0}", text);
     }
+
+    public static TheoryData<MimMethod, TargetKind, BlockFlavour, int> Shapes() => new()
+    {
+        { MimMethod.SemanticMim, TargetKind.Hog, BlockFlavour.MaskFeat, 8 },
+        { MimMethod.SemanticMim, TargetKind.TokenIds, BlockFlavour.Beit, 4 },
+        { MimMethod.Baseline, TargetKind.Hog, BlockFlavour.MaskFeat, 1 },
+        { MimMethod.Baseline, TargetKind.TokenIds, BlockFlavour.Beit, 1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void The_planner_counts_the_parameters_of_the_built_model_without_building_it(MimMethod method, TargetKind target, BlockFlavour flavour, int proxies)
+    {
+        var config = new MimModelConfig
+        {
+            Encoder = ModelPresets.Tiny with { ImageSize = 28, PatchSize = 4, InChannels = 1, EmbedDim = 48, NumHeads = 3, MlpDim = 96, Depth = 3, NumProxies = proxies, Flavour = flavour },
+            Method = method,
+            Target = target,
+            VocabSize = 64,
+        };
+        using var model = new MimPretrainingModel(config);
+
+        Assert.Equal(ModelSummary.CountParameters(model), ModelSize.Parameters(config));
+    }
 }

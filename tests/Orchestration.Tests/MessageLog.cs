@@ -38,14 +38,15 @@ public sealed class MessageLog
         throw new TimeoutException($"no {typeof(T).Name} of experiment {experimentId} within {patience}");
     }
 
-    private static Guid ExperimentOf(object message) =>
-        (Guid)message.GetType().GetProperty(nameof(ExperimentAccepted.ExperimentId))!.GetValue(message)!;
+    private static Guid ExperimentOf(object message) => message is Fault<StartExperiment> fault
+        ? fault.Message.ExperimentId
+        : (Guid)message.GetType().GetProperty(nameof(ExperimentAccepted.ExperimentId))!.GetValue(message)!;
 }
 
 /// <summary>Records what the orchestrator publishes: its events, and the commands it sends to the workers.</summary>
 public sealed class MessageRecorder(MessageLog log) :
     IConsumer<ExperimentAccepted>, IConsumer<ExperimentRejected>, IConsumer<ExperimentCompleted>, IConsumer<ExperimentFailed>,
-    IConsumer<ExperimentCancelled>, IConsumer<ShardDataset>, IConsumer<CommitShards>, IConsumer<ComputeTargets>
+    IConsumer<ExperimentCancelled>, IConsumer<ShardDataset>, IConsumer<CommitShards>, IConsumer<ComputeTargets>, IConsumer<Fault<StartExperiment>>
 {
     public Task Consume(ConsumeContext<ExperimentAccepted> context) => Record(context.Message);
 
@@ -62,6 +63,9 @@ public sealed class MessageRecorder(MessageLog log) :
     public Task Consume(ConsumeContext<CommitShards> context) => Record(context.Message);
 
     public Task Consume(ConsumeContext<ComputeTargets> context) => Record(context.Message);
+
+    /// <summary>A start the orchestrator failed to handle: MassTransit publishes it once the retries are spent.</summary>
+    public Task Consume(ConsumeContext<Fault<StartExperiment>> context) => Record(context.Message);
 
     private Task Record(object message)
     {

@@ -1,4 +1,5 @@
 using MassTransit;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using SemanticMIM.Contracts.Messages;
@@ -39,10 +40,13 @@ public sealed class OrchestratorHarness : IAsyncDisposable
     public MessageLog Messages => Services.GetRequiredService<MessageLog>();
 
     /// <param name="workers">Consumers that play a worker's part (one that fails, for example).</param>
-    public static async Task<OrchestratorHarness> StartAsync(Action<IBusRegistrationConfigurator>? workers = null)
+    /// <param name="settings">Configuration the orchestrator reads, as keys like <c>Data:Roots:0</c>.</param>
+    public static async Task<OrchestratorHarness> StartAsync(Action<IBusRegistrationConfigurator>? workers = null,
+        IReadOnlyDictionary<string, string?>? settings = null)
     {
         var folder = new TempDirectory();
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         builder.Services.AddSingleton<IObjectStore>(new FolderObjectStore(folder.Path));
         builder.Services.AddSingleton<RecordingJobLauncher>();
         builder.Services.AddSingleton<IJobLauncher>(provider => provider.GetRequiredService<RecordingJobLauncher>());

@@ -220,6 +220,62 @@ public sealed class StageTests : IDisposable
             await File.ReadAllBytesAsync(_store.LocalPath(resumed.Value.EncoderKey)));
     }
 
+    [Theory]
+    [InlineData("model.safetensors", "truncated")]
+    [InlineData("optimizer.bin", "corrupt")]
+    public async Task A_corrupt_newest_checkpoint_is_passed_over_and_training_resumes_from_the_previous_good_one(string file, string damage)
+    {
+        var plan = ExperimentPlan.From(TinySpecs.FashionMnist("fallback"));
+        var (train, targets) = await ShardAndTargetsAsync(plan);
+        using var otherFolder = new TempDirectory();
+        var other = new StoreFiles(new FolderObjectStore(otherFolder.Path), otherFolder.File("cache"));
+        var otherTrain = (await ShardStage.RunAsync(other, plan.Dataset, plan.Dataset.TrainSplit)).Value;
+        var otherTargets = (await TargetStage.RunAsync(other, plan.Targets, plan.Dataset, otherTrain, tokenizer: null)).Value;
+        var uninterrupted = await PretrainStage.RunAsync(other, plan, otherTrain, otherTargets);
+        using var stop = new CancellationTokenSource();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            PretrainStage.RunAsync(_files, plan, train, targets, step => { if (step.Step == 5) stop.Cancel(); }, stop.Token));
+        string newest = StoreLayout.Key(StoreLayout.Checkpoints(plan.Id), "step-00000005");
+        string path = Path.Combine(_store.LocalPath(newest), file);
+        byte[] bytes = await File.ReadAllBytesAsync(path);
+        if (damage == "truncated")
+        {
+            await File.WriteAllBytesAsync(path, bytes[..(bytes.Length / 2)]);
+        }
+        else
+        {
+            bytes[bytes.Length / 2] ^= 0x40;
+            await File.WriteAllBytesAsync(path, bytes);
+        }
+        var logger = new RecordingLogger();
+
+        var resumed = await PretrainStage.RunAsync(_files, plan, train, targets, logger: logger);
+
+        var skipped = Assert.Single(resumed.Value.SkippedCheckpoints);
+        Assert.Equal(newest, skipped.Key);
+        Assert.Contains(file, skipped.Reason);
+        Assert.Contains(damage, skipped.Reason);
+        Assert.Equal(4, resumed.Value.ResumedFromStep);
+        Assert.Contains(logger.Messages, m => m.Contains("training resumes from experiments/fallback/checkpoints/step-00000004", StringComparison.Ordinal));
+        Assert.Equal(Enumerable.Range(1, 6), resumed.Value.Log.Select(p => p.Step));
+        Assert.Equal(
+            await File.ReadAllBytesAsync(new FolderObjectStore(otherFolder.Path).LocalPath(uninterrupted.Value.EncoderKey)),
+            await File.ReadAllBytesAsync(_store.LocalPath(resumed.Value.EncoderKey)));
+    }
+
+    /// <summary>Keeps every formatted log message.</summary>
+    private sealed class RecordingLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public List<string> Messages { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state,
+            Exception? exception, Func<TState, Exception?, string> formatter) => Messages.Add(formatter(state, exception));
+    }
+
     private async Task<(ShardManifest Train, TargetManifest Targets)> ShardAndTargetsAsync(ExperimentPlan plan)
     {
         var train = (await ShardStage.RunAsync(_files, plan.Dataset, plan.Dataset.TrainSplit)).Value;

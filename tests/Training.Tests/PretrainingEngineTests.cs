@@ -118,6 +118,35 @@ public sealed class PretrainingEngineTests
     }
 
     [Fact]
+    public void WithoutAStepIntervalACheckpointIsTakenWheneverThePeriodHasPassed()
+    {
+        using var data = TinySetup.Data();
+        using var folder = new TempDirectory();
+        var clock = new SteppedClock();
+        // Four minutes of training per step against a ten-minute period: checkpoints after steps 3 and 6, then the end.
+        var progress = new RecordingProgress(_ => clock.Advance(TimeSpan.FromMinutes(4)));
+        var config = TinySetup.Training(steps: 8, checkpointInterval: 0) with { CheckpointPeriod = TimeSpan.FromMinutes(10) };
+        using var engine = PretrainingEngine.Start(TinySetup.Model(), config, data.Source(), folder.Path, progress, clock: clock);
+
+        engine.Run();
+
+        var names = Directory.EnumerateDirectories(folder.Path).Select(Path.GetFileName).Order().ToList();
+        Assert.Equal([CheckpointDirectory.FolderName(3), CheckpointDirectory.FolderName(6), CheckpointDirectory.FolderName(8)], names);
+    }
+
+    /// <summary>A clock that moves only when told, so training time is whatever the test says.</summary>
+    private sealed class SteppedClock : TimeProvider
+    {
+        private long _ticks;
+
+        public override long TimestampFrequency => TimeSpan.TicksPerSecond;
+
+        public override long GetTimestamp() => _ticks;
+
+        public void Advance(TimeSpan by) => _ticks += by.Ticks;
+    }
+
+    [Fact]
     public void AFolderWithoutAManifestIsIgnoredAndResumeUsesThePreviousCheckpoint()
     {
         using var data = TinySetup.Data();

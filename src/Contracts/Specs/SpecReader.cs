@@ -1,6 +1,5 @@
 using System.Collections;
 using System.Globalization;
-using System.Reflection;
 using SemanticMIM.Contracts.Specs.Evaluations;
 using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
@@ -24,15 +23,45 @@ public sealed class InvalidSpecException(string source, IReadOnlyList<SpecProble
 /// <summary>
 /// Reads experiment specs from YAML. Keys are the camelCase names of the spec records; enum values and evaluation
 /// protocol names are case-insensitive with dashes ignored (<c>semantic-mim</c>, <c>linear-probe</c>). Unknown keys,
-/// wrong types and every rule of <see cref="SpecValidator"/> are collected and reported together.
+/// wrong types, values out of their documented bounds (<see cref="SpecFields"/>) and every rule of
+/// <see cref="SpecValidator"/> are collected and reported together. YAML of any shape is answered with problems, never
+/// with another exception: documents too long, too deep or expanding too far through aliases (<see cref="YamlShape"/>),
+/// mappings or lists used as keys, duplicate keys, and values of the wrong kind.
 /// </summary>
 public static class SpecReader
 {
-    public static ExperimentSpec ReadFile(string path) => Read(File.ReadAllText(path), path);
+    /// <summary>The largest spec file read, in bytes (as <see cref="YamlShape.MaxCharacters"/> for a text).</summary>
+    public const long MaxFileBytes = YamlShape.MaxCharacters;
 
-    public static ExperimentSpec Read(string yaml, string source = "spec")
+    public static ExperimentSpec ReadFile(string path) => Read(ReadText(path), path);
+
+    /// <summary>The text of a spec file, refused before it is read when it is larger than any spec.</summary>
+    /// <exception cref="InvalidSpecException">The file is larger than <see cref="MaxFileBytes"/>.</exception>
+    public static string ReadText(string path)
     {
-        var problems = new List<SpecProblem>();
+        long length = new FileInfo(path).Length;
+        if (length > MaxFileBytes)
+        {
+            throw new InvalidSpecException(path, [new SpecProblem("(document)", $"is {length} bytes long; a spec has at most {MaxFileBytes}")]);
+        }
+        return File.ReadAllText(path);
+    }
+
+    public static ExperimentSpec Read(string yaml, string source = "spec") => Read(yaml, source, _ => []);
+
+    /// <summary>
+    /// As <see cref="Read(string, string)"/>, with <paramref name="moreRules"/> (rules that need more than the spec, such as
+    /// a planner's) run on the bound spec and their problems listed with the others.
+    /// </summary>
+    public static ExperimentSpec Read(string yaml, string source, Func<ExperimentSpec, IEnumerable<SpecProblem>> moreRules)
+    {
+        ArgumentNullException.ThrowIfNull(moreRules);
+        // A message read from the wire may carry no spec at all: that is an empty document, not a crash.
+        yaml ??= "";
+        if (YamlShape.Problem(yaml) is { } shape)
+        {
+            throw new InvalidSpecException(source, [new SpecProblem("(document)", shape)]);
+        }
         var stream = new YamlStream();
         try
         {
@@ -40,16 +69,18 @@ public static class SpecReader
         }
         catch (YamlException ex)
         {
-            throw new InvalidSpecException(source, [new SpecProblem("(document)", $"not valid YAML at line {ex.Start.Line}: {ex.Message}")]);
+            throw new InvalidSpecException(source, [new SpecProblem("(document)", YamlShape.NotValid(ex))]);
         }
         if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {
             throw new InvalidSpecException(source, [new SpecProblem("(document)", "expected exactly one YAML mapping")]);
         }
+        var problems = new List<SpecProblem>();
         var spec = WithRegisteredProtocolNames((ExperimentSpec)Bind(typeof(ExperimentSpec), root, "", problems)!);
         // Rules about a field that failed to bind would only restate that failure with a default value.
         var unbound = problems.Select(p => p.Field).ToList();
-        problems.AddRange(SpecValidator.Validate(spec).Where(rule => !unbound.Any(field => Related(field, rule.Field))));
+        var rules = SpecValidator.Validate(spec).Concat(moreRules(spec));
+        problems.AddRange(rules.Where(rule => !unbound.Any(field => Related(field, rule.Field))));
         if (problems.Count > 0)
         {
             throw new InvalidSpecException(source, problems);
@@ -72,17 +103,17 @@ public static class SpecReader
     private static object? Bind(Type type, YamlNode node, string path, List<SpecProblem> problems)
     {
         var underlying = Nullable.GetUnderlyingType(type) ?? type;
-        if (underlying.IsGenericType && underlying.GetGenericTypeDefinition() == typeof(IReadOnlyList<>))
+        if (SpecFields.ElementType(underlying) is { } element)
         {
-            return BindList(underlying.GetGenericArguments()[0], node, path, problems);
+            return BindList(element, node, path, problems);
         }
-        if (underlying.IsClass && underlying != typeof(string))
+        if (SpecFields.IsRecord(underlying))
         {
             return BindRecord(underlying, node, path, problems);
         }
         if (node is not YamlScalarNode scalar)
         {
-            problems.Add(new SpecProblem(Display(path), $"expected a single value ({Describe(underlying)})"));
+            problems.Add(new SpecProblem(Display(path), $"expected a single value ({Describe(underlying)}), not {Kind(node)}"));
             return null;
         }
         var value = scalar.Value ?? "";
@@ -96,7 +127,7 @@ public static class SpecReader
             var match = Enum.GetNames(underlying).FirstOrDefault(n => SpecSpelling.Key(n) == wanted);
             if (match is null)
             {
-                problems.Add(new SpecProblem(Display(path), $"'{value}' is not one of {Describe(underlying)}"));
+                problems.Add(new SpecProblem(Display(path), $"{SpecText.Quote(value)} is not one of {Describe(underlying)}"));
                 return null;
             }
             return Enum.Parse(underlying, match);
@@ -113,7 +144,7 @@ public static class SpecReader
         {
             return b;
         }
-        problems.Add(new SpecProblem(Display(path), $"'{value}' is not {Describe(underlying)}"));
+        problems.Add(new SpecProblem(Display(path), $"{SpecText.Quote(value)} is not {Describe(underlying)}"));
         return null;
     }
 
@@ -121,17 +152,19 @@ public static class SpecReader
     {
         if (node is not YamlMappingNode mapping)
         {
-            problems.Add(new SpecProblem(Display(path), "expected a mapping of keys to values"));
+            problems.Add(new SpecProblem(Display(path), $"expected a mapping of keys to values, not {Kind(node)}"));
             return null;
         }
         var instance = Activator.CreateInstance(type)!;
-        var properties = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
-            .Where(p => p.CanWrite)
-            .ToDictionary(p => CamelCase(p.Name), StringComparer.Ordinal);
+        var properties = SpecFields.Of(type).ToDictionary(p => SpecFields.CamelCase(p.Property.Name), p => p.Property, StringComparer.Ordinal);
         foreach (var (keyNode, valueNode) in mapping.Children)
         {
-            string key = ((YamlScalarNode)keyNode).Value ?? "";
-            string child = path.Length == 0 ? key : $"{path}.{key}";
+            if (keyNode is not YamlScalarNode { Value: { } key })
+            {
+                problems.Add(new SpecProblem(Display(path), $"a key must be a plain name, not {Kind(keyNode)}"));
+                continue;
+            }
+            string child = path.Length == 0 ? FieldName(key) : $"{path}.{FieldName(key)}";
             if (!properties.TryGetValue(key, out var property))
             {
                 problems.Add(new SpecProblem(child, $"unknown field; known fields here: {string.Join(", ", properties.Keys)}"));
@@ -150,7 +183,7 @@ public static class SpecReader
     {
         if (node is not YamlSequenceNode sequence)
         {
-            problems.Add(new SpecProblem(Display(path), "expected a list"));
+            problems.Add(new SpecProblem(Display(path), $"expected a list, not {Kind(node)}"));
             return null;
         }
         var list = (IList)Activator.CreateInstance(typeof(List<>).MakeGenericType(element))!;
@@ -172,10 +205,18 @@ public static class SpecReader
 
     private static string Display(string path) => path.Length == 0 ? "(document)" : path;
 
-    private static string CamelCase(string name) => char.ToLowerInvariant(name[0]) + name[1..];
+    /// <summary>A key as a problem's path shows it: as written when it is a plain name, quoted when it holds anything odd.</summary>
+    private static string FieldName(string key) => key.Length is > 0 and <= 64 && key.All(char.IsAsciiLetterOrDigit) ? key : SpecText.Quote(key);
+
+    private static string Kind(YamlNode node) => node switch
+    {
+        YamlMappingNode => "a mapping",
+        YamlSequenceNode => "a list",
+        _ => "a single value",
+    };
 
     private static string Describe(Type type) =>
-        type.IsEnum ? string.Join(", ", Enum.GetNames(type).Select(n => char.ToLowerInvariant(n[0]) + n[1..]))
+        type.IsEnum ? string.Join(", ", Enum.GetNames(type).Select(SpecFields.CamelCase))
         : type == typeof(int) ? "an integer"
         : type == typeof(double) ? "a number"
         : type == typeof(bool) ? "true or false"

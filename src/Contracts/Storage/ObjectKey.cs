@@ -25,6 +25,7 @@ public static partial class ObjectKey
     /// <summary>Joins segments into a key and validates it.</summary>
     public static string Join(params string[] segments) => Validate(string.Join('/', segments));
 
-    [GeneratedRegex("^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*$")]
+    // \z, not $: '$' also matches before a final line feed, which would let "name\n" through.
+    [GeneratedRegex(@"^[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*\z", RegexOptions.CultureInvariant)]
     private static partial Regex SafeKey();
 }

@@ -16,7 +16,8 @@ public sealed class Ade20kReader : IDatasetReader
     private readonly string _subdirectory;
     private readonly SkipLog _skipped;
 
-    public Ade20kReader(string root, string split)
+    /// <param name="images">The largest image read; <see cref="ImageLimits.Default"/> when null.</param>
+    public Ade20kReader(string root, string split, ImageLimits? images = null)
     {
         _subdirectory = split switch
         {
@@ -28,7 +29,7 @@ public sealed class Ade20kReader : IDatasetReader
         _dataDirectory = Directory.Exists(nested) ? nested : root;
         if (!Directory.Exists(Path.Combine(_dataDirectory, "images", _subdirectory)))
             throw new DirectoryNotFoundException($"No ADEChallengeData2016/images/{_subdirectory} under {root}.");
-        _skipped = new SkipLog(_dataDirectory);
+        _skipped = new SkipLog(_dataDirectory, images);
         Split = split;
     }
 

@@ -6,17 +6,23 @@ namespace SemanticMIM.Data.Datasets;
 /// <summary>
 /// The IDX format of MNIST and Fashion-MNIST, optionally gzip-compressed: a big-endian magic number
 /// (0x0000, element type 0x08 = unsigned byte, number of dimensions), one big-endian int32 per dimension, then the data.
+/// The header is checked before anything is allocated for it: an item of at most <see cref="MaxItemBytes"/>, a product
+/// of dimensions that does not overflow, and, uncompressed, a file that holds every item the header announces.
 /// </summary>
 public sealed class IdxFile : IDisposable
 {
+    /// <summary>The largest item read (16 MiB): far above any image of an IDX data set.</summary>
+    public const int MaxItemBytes = 1 << 24;
+
     private const byte UnsignedByteType = 0x08;
     private readonly Stream _stream;
 
-    private IdxFile(string path, Stream stream, int[] dimensions)
+    private IdxFile(string path, Stream stream, int[] dimensions, int itemSize)
     {
         Path = path;
         _stream = stream;
         Dimensions = dimensions;
+        ItemSize = itemSize;
     }
 
     public string Path { get; }
@@ -26,15 +32,18 @@ public sealed class IdxFile : IDisposable
 
     public int Count => Dimensions[0];
 
-    public int ItemSize => Dimensions.Skip(1).Aggregate(1, (product, d) => product * d);
+    /// <summary>Bytes per item: the product of the dimensions after the first.</summary>
+    public int ItemSize { get; }
 
     /// <summary>Opens the file and checks its header: unsigned bytes, <paramref name="expectedDimensions"/> dimensions.</summary>
     public static IdxFile Open(string path, int expectedDimensions)
     {
         Stream stream = File.OpenRead(path);
+        long fileBytes = stream.Length;
+        bool compressed = path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase);
         try
         {
-            if (path.EndsWith(".gz", StringComparison.OrdinalIgnoreCase))
+            if (compressed)
                 stream = new BufferedStream(new GZipStream(stream, CompressionMode.Decompress), 1 << 16);
             Span<byte> magic = stackalloc byte[4];
             ReadHeader(stream, magic, path, "magic number");
@@ -51,7 +60,20 @@ public sealed class IdxFile : IDisposable
                 if (dimensions[i] <= 0)
                     throw new InvalidDataException($"{path}: dimension {i} is {dimensions[i]}.");
             }
-            return new IdxFile(path, stream, dimensions);
+            // Multiplied in longs and capped at each step: dimensions come from the file and their product can overflow.
+            long itemSize = 1;
+            foreach (var dimension in dimensions.Skip(1))
+            {
+                itemSize *= dimension;
+                if (itemSize > MaxItemBytes)
+                    throw new InvalidDataException($"{path}: items of [{string.Join(", ", dimensions.Skip(1))}] bytes are over the limit of {MaxItemBytes}.");
+            }
+            long headerBytes = 4 + 4L * expectedDimensions;
+            long dataBytes = dimensions[0] * itemSize;
+            if (!compressed && headerBytes + dataBytes != fileBytes)
+                throw new InvalidDataException(
+                    $"{path}: the header announces {dimensions[0]} items of {itemSize} bytes ({headerBytes + dataBytes} bytes with the header), but the file has {fileBytes}.");
+            return new IdxFile(path, stream, dimensions, (int)itemSize);
         }
         catch
         {
@@ -72,6 +94,11 @@ public sealed class IdxFile : IDisposable
         catch (EndOfStreamException e)
         {
             throw new InvalidDataException($"{Path}: truncated at item {index} of {Count} announced in the header.", e);
+        }
+        catch (InvalidDataException e)
+        {
+            // A damaged gzip stream says what is wrong but not in which file.
+            throw new InvalidDataException($"{Path}: unreadable at item {index}: {e.Message}", e);
         }
     }
 
@@ -96,6 +123,10 @@ public sealed class IdxFile : IDisposable
         catch (EndOfStreamException e)
         {
             throw new InvalidDataException($"{path}: file ends inside the header ({what}).", e);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new InvalidDataException($"{path}: unreadable header ({what}): {e.Message}", e);
         }
     }
 }

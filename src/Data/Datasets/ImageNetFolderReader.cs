@@ -20,7 +20,8 @@ public sealed class ImageNetFolderReader : IDatasetReader
     private readonly SkipLog _skipped;
     private readonly Dictionary<string, int> _classIndex;
 
-    public ImageNetFolderReader(string root, string split, string? validationLabelsPath = null)
+    /// <param name="images">The largest image read; <see cref="ImageLimits.Default"/> when null.</param>
+    public ImageNetFolderReader(string root, string split, string? validationLabelsPath = null, ImageLimits? images = null)
     {
         if (split is not ("train" or "val"))
             throw new ArgumentException($"ImageNet has splits 'train' and 'val', not '{split}'.", nameof(split));
@@ -28,7 +29,7 @@ public sealed class ImageNetFolderReader : IDatasetReader
         if (!Directory.Exists(splitDirectory))
             throw new DirectoryNotFoundException($"ImageNet split directory {splitDirectory} does not exist.");
         _root = root;
-        _skipped = new SkipLog(root);
+        _skipped = new SkipLog(root, images);
         Split = split;
         _validationLabelsPath = validationLabelsPath;
         Classes = DiscoverClasses();
@@ -65,10 +66,10 @@ public sealed class ImageNetFolderReader : IDatasetReader
             var (path, classIndex, problem) = Sources[index];
             if (problem is not null)
             {
-                _skipped.Add(path, problem);
+                _skipped.Add(path, problem, SkipKinds.Unlabelled);
                 continue;
             }
-            var image = _skipped.TryDecode(path, bytes => ImageCodec.Decode(bytes));
+            var image = _skipped.TryDecode(path, bytes => ImageCodec.Decode(bytes, limits: _skipped.Limits));
             if (image is not null)
                 yield return new DatasetSample(SampleKeys.FromFileName(path), image, classIndex);
         }

@@ -1,3 +1,4 @@
+using SemanticMIM.Data.Imaging;
 
 namespace SemanticMIM.Data.Datasets;
 
@@ -19,7 +20,8 @@ public sealed class PascalVocReader : IDatasetReader
     private readonly string _vocDirectory;
     private readonly SkipLog _skipped;
 
-    public PascalVocReader(string root, string split)
+    /// <param name="images">The largest image read; <see cref="ImageLimits.Default"/> when null.</param>
+    public PascalVocReader(string root, string split, ImageLimits? images = null)
     {
         if (split is not ("train" or "val" or "trainval"))
             throw new ArgumentException($"PascalVOC segmentation has splits 'train', 'val' and 'trainval', not '{split}'.", nameof(split));
@@ -27,7 +29,7 @@ public sealed class PascalVocReader : IDatasetReader
         _vocDirectory = Directory.Exists(nested) ? nested : root;
         if (!Directory.Exists(Path.Combine(_vocDirectory, "JPEGImages")))
             throw new DirectoryNotFoundException($"No VOCdevkit/VOC2012/JPEGImages under {root}.");
-        _skipped = new SkipLog(_vocDirectory);
+        _skipped = new SkipLog(_vocDirectory, images);
         Split = split;
     }
 

@@ -13,16 +13,16 @@ internal static class SegmentationPair
     public static (ImageBuffer Image, LabelMap Labels)? TryRead(
         SkipLog skipped, string imagePath, string labelPath, int classCount, Func<LabelMap, LabelMap> mapLabels)
     {
-        var image = skipped.TryDecode(imagePath, bytes => ImageCodec.Decode(bytes));
+        var image = skipped.TryDecode(imagePath, bytes => ImageCodec.Decode(bytes, limits: skipped.Limits));
         if (image is null)
             return null;
-        var indices = skipped.TryDecode(labelPath, bytes => IndexedPngDecoder.Decode(bytes).Indices);
+        var indices = skipped.TryDecode(labelPath, bytes => IndexedPngDecoder.Decode(bytes, skipped.Limits).Indices);
         if (indices is null)
             return null;
         var labels = mapLabels(indices);
         if (Problem(image, labels, classCount) is { } problem)
         {
-            skipped.Add(labelPath, problem);
+            skipped.Add(labelPath, problem, SkipKinds.BadLabels);
             return null;
         }
         return (image, labels);

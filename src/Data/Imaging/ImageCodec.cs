@@ -4,35 +4,72 @@ namespace SemanticMIM.Data.Imaging;
 
 /// <summary>
 /// Decodes any format SkiaSharp reads (JPEG, PNG, WebP, GIF, BMP…; the first frame, EXIF orientation not applied)
-/// and encodes PNG and JPEG.
+/// and encodes PNG and JPEG. Decoding checks the image against <see cref="ImageLimits"/> first: the file's size, then
+/// the dimensions its header declares (read by <see cref="ImageHeader"/> for PNG and JPEG, by Skia's header parser for
+/// the others), before any pixel buffer is allocated.
 /// </summary>
 public static class ImageCodec
 {
+    /// <summary>A file that declares more pixels than this many times its size in bytes is reported as a decompression bomb.</summary>
+    public const long BombPixelsPerByte = 1000;
+
     /// <param name="mode">The channels wanted, or null for the image's own: grayscale if it is stored as gray, RGB otherwise.</param>
-    public static ImageBuffer Decode(byte[] encoded, ColorMode? mode = ColorMode.Rgb)
+    /// <param name="limits">The largest image decoded; <see cref="ImageLimits.Default"/> when null.</param>
+    /// <exception cref="CorruptImageException">The image is broken, truncated, or over the limits (its <see cref="CorruptImageException.Problem"/> says which).</exception>
+    public static ImageBuffer Decode(byte[] encoded, ColorMode? mode = ColorMode.Rgb, ImageLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(encoded);
+        limits ??= ImageLimits.Default;
         if (encoded.Length == 0)
             throw new CorruptImageException("empty image data");
+        CheckBytes(encoded.Length, limits);
+        if (ImageHeader.Read(encoded) is var (declaredWidth, declaredHeight))
+            CheckSize(declaredWidth, declaredHeight, encoded.Length, limits);
 
         using var data = SKData.CreateCopy(encoded);
         using var codec = SKCodec.Create(data);
         if (codec is null)
             throw new CorruptImageException("unrecognised or broken image header");
 
+        CheckSize(codec.Info.Width, codec.Info.Height, encoded.Length, limits);
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        if (info.Width <= 0 || info.Height <= 0)
-            throw new CorruptImageException($"invalid image size {info.Width}x{info.Height}");
         var rgba = new byte[info.BytesSize];
         var result = codec.GetPixels(info, rgba);
         // Skia fills the missing rows of a truncated file and reports IncompleteInput; treat that as corrupt.
         if (result != SKCodecResult.Success)
-            throw new CorruptImageException(result == SKCodecResult.IncompleteInput
-                ? "truncated image data"
-                : $"image data could not be decoded ({result})");
+            throw result == SKCodecResult.IncompleteInput
+                ? new CorruptImageException("truncated image data", ImageProblem.Truncated)
+                : new CorruptImageException($"image data could not be decoded ({result})");
 
         var stored = codec.Info.ColorType is SKColorType.Gray8 or SKColorType.Alpha8 ? ColorMode.Grayscale : ColorMode.Rgb;
         return (mode ?? stored) == ColorMode.Rgb ? DropAlpha(info.Width, info.Height, rgba) : ToGray(info.Width, info.Height, rgba);
+    }
+
+    /// <summary>Refuses a file larger than the limits before it is read.</summary>
+    /// <exception cref="CorruptImageException">The file is over <see cref="ImageLimits.MaxBytes"/>.</exception>
+    public static void CheckBytes(long bytes, ImageLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        if (bytes > limits.MaxBytes)
+            throw new CorruptImageException($"image file of {bytes} bytes is over the limit of {limits.MaxBytes}", ImageProblem.Oversized);
+    }
+
+    /// <summary>Refuses dimensions that are not positive or declare more pixels than the limits allow.</summary>
+    /// <exception cref="CorruptImageException">Invalid, oversized, or a decompression bomb (many pixels from a tiny file).</exception>
+    public static void CheckSize(long width, long height, long fileBytes, ImageLimits limits)
+    {
+        ArgumentNullException.ThrowIfNull(limits);
+        if (width <= 0 || height <= 0)
+            throw new CorruptImageException($"invalid image size {width}x{height}");
+        // Two 32-bit dimensions can overflow a long: their product is taken in 128 bits.
+        Int128 pixels = (Int128)width * height;
+        if (pixels <= limits.MaxPixels)
+            return;
+        bool bomb = pixels / Math.Max(1, fileBytes) > BombPixelsPerByte;
+        throw new CorruptImageException(
+            bomb ? $"decompression bomb: {width}x{height} pixels declared by a file of {fileBytes} bytes (limit {limits.MaxPixels} pixels)"
+                 : $"image of {width}x{height} pixels is over the limit of {limits.MaxPixels}",
+            bomb ? ImageProblem.DecompressionBomb : ImageProblem.Oversized);
     }
 
     public static byte[] EncodePng(ImageBuffer image) => Encode(image, SKEncodedImageFormat.Png, 100);

@@ -11,9 +11,11 @@ namespace SemanticMIM.Data.Png;
 /// </summary>
 public static class IndexedPngDecoder
 {
-    public static IndexedPng Decode(byte[] png)
+    /// <param name="limits">The largest map decoded (pixels from IHDR, before inflating); <see cref="ImageLimits.Default"/> when null.</param>
+    public static IndexedPng Decode(byte[] png, ImageLimits? limits = null)
     {
         ArgumentNullException.ThrowIfNull(png);
+        limits ??= ImageLimits.Default;
         if (png.Length < PngFormat.Signature.Length || !png.AsSpan(0, PngFormat.Signature.Length).SequenceEqual(PngFormat.Signature))
             throw new CorruptImageException("not a PNG file (bad signature)");
 
@@ -25,10 +27,10 @@ public static class IndexedPngDecoder
         while (!ended)
         {
             if (png.Length - offset < 12)
-                throw new CorruptImageException("truncated PNG: missing IEND chunk");
+                throw new CorruptImageException("truncated PNG: missing IEND chunk", ImageProblem.Truncated);
             var length = BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(offset));
             if (length > (uint)(png.Length - offset - 12))
-                throw new CorruptImageException("truncated PNG: chunk runs past the end of the file");
+                throw new CorruptImageException("truncated PNG: chunk runs past the end of the file", ImageProblem.Truncated);
             var type = Encoding.ASCII.GetString(png, offset + 4, 4);
             var data = png.AsSpan(offset + 8, (int)length);
             var storedCrc = BinaryPrimitives.ReadUInt32BigEndian(png.AsSpan(offset + 8 + (int)length));
@@ -41,6 +43,9 @@ public static class IndexedPngDecoder
             switch (type)
             {
                 case "IHDR":
+                    // The pixel limit first: it tells a bomb from a merely broken size.
+                    if (data.Length == 13)
+                        ImageCodec.CheckSize(BinaryPrimitives.ReadUInt32BigEndian(data), BinaryPrimitives.ReadUInt32BigEndian(data[4..]), png.Length, limits);
                     header = Header.Parse(data);
                     break;
                 case "PLTE":
@@ -78,7 +83,7 @@ public static class IndexedPngDecoder
             using var zlib = new ZLibStream(compressed, CompressionMode.Decompress);
             var read = zlib.ReadAtLeast(expected, expected.Length, throwOnEndOfStream: false);
             if (read < expected.Length)
-                throw new CorruptImageException($"truncated PNG image data ({read} of {expected.Length} bytes)");
+                throw new CorruptImageException($"truncated PNG image data ({read} of {expected.Length} bytes)", ImageProblem.Truncated);
         }
         catch (InvalidDataException e)
         {

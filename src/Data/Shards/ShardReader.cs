@@ -51,7 +51,7 @@ public sealed class ShardReader
         var count = 0;
         string? key = null;
         var parts = new Dictionary<string, byte[]>(StringComparer.Ordinal);
-        foreach (var entry in TarReader.Read(stream))
+        foreach (var entry in TarReader.Read(stream, path))
         {
             var (entryKey, extension) = SplitName(entry.Name);
             if (key is not null && entryKey != key)

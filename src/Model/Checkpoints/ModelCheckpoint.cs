@@ -62,6 +62,7 @@ public static class ModelCheckpoint
         var (tensors, metadata) = SafetensorsFile.Load(path);
         using var owned = new TensorSet(tensors);
         var config = ReadConfig<MimModelConfig>(path, metadata, PretrainingFormat);
+        CheckBuildable(path, config.Encoder, () => ModelSize.Parameters(config), tensors);
         var model = new MimPretrainingModel(config);
         LoadInto(model, tensors, path);
         return model;
@@ -73,6 +74,7 @@ public static class ModelCheckpoint
         var (tensors, metadata) = SafetensorsFile.Load(path);
         using var owned = new TensorSet(tensors);
         var config = ReadConfig<VisionTransformerConfig>(path, metadata, EncoderFormat);
+        CheckBuildable(path, config, () => ModelSize.Encoder(config), tensors);
         var encoder = new VisionTransformer(config);
         LoadInto(encoder, tensors, path);
         return encoder;
@@ -122,8 +124,43 @@ public static class ModelCheckpoint
         {
             throw new InvalidDataException($"{path} has no model configuration in its metadata");
         }
-        return JsonSerializer.Deserialize<T>(json, Json)
-            ?? throw new InvalidDataException($"{path}: its model configuration is empty");
+        try
+        {
+            return JsonSerializer.Deserialize<T>(json, Json)
+                ?? throw new InvalidDataException($"{path}: its model configuration is empty");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: its model configuration is not readable ({e.Message})", e);
+        }
+    }
+
+    /// <summary>
+    /// Refuses a configuration the model cannot be built from, or one that needs more parameters than the file holds:
+    /// the model is allocated from the configuration before the weights are compared, so a damaged configuration must not
+    /// make it allocate more than the file could fill.
+    /// </summary>
+    private static void CheckBuildable(string path, VisionTransformerConfig encoder, Func<long> countParameters, IReadOnlyDictionary<string, Tensor> tensors)
+    {
+        var problems = encoder.Validate();
+        if (problems.Count > 0)
+        {
+            throw new InvalidDataException($"{path}: its model configuration is invalid: {string.Join("; ", problems)}");
+        }
+        long parameters;
+        try
+        {
+            parameters = countParameters();
+        }
+        catch (OverflowException e)
+        {
+            throw new InvalidDataException($"{path}: its model configuration counts more parameters than a model can hold", e);
+        }
+        long stored = tensors.Values.Sum(t => t.NumberOfElements);
+        if (parameters > stored)
+        {
+            throw new InvalidDataException($"{path}: its model configuration needs {parameters} parameters, the file holds {stored} values");
+        }
     }
 
     private sealed class TensorSet(Dictionary<string, Tensor> tensors) : IDisposable

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using static TorchSharp.torch;
 
@@ -12,6 +13,9 @@ namespace SemanticMIM.Model.Checkpoints;
 /// </summary>
 public static class SafetensorsFile
 {
+    /// <summary>The largest header read (the reference implementation's limit).</summary>
+    public const long MaxHeaderBytes = 100_000_000;
+
     private const string MetadataKey = "__metadata__";
 
     private static readonly Dictionary<ScalarType, string> DtypeNames = new()
@@ -101,72 +105,165 @@ public static class SafetensorsFile
         }
     }
 
-    /// <summary>Reads every tensor (on the CPU) and the metadata of a safetensors file.</summary>
+    /// <summary>
+    /// Reads every tensor (on the CPU) and the metadata of a safetensors file. The header is checked whole before any
+    /// tensor is allocated: its size against the file, every dtype, every shape (non-negative, its byte size computed
+    /// without overflow) against its byte range, every range inside the data and apart from the others. A file that
+    /// breaks any of it gives an <see cref="InvalidDataException"/> naming the file and the fault.
+    /// </summary>
     public static (Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) Load(string path)
     {
-        byte[] bytes = File.ReadAllBytes(path);
-        if (bytes.Length < 8)
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        long fileBytes = stream.Length;
+        if (fileBytes < 8)
         {
             throw new InvalidDataException($"{path} is not a safetensors file: shorter than its header size field");
         }
-        ulong headerSize = BinaryPrimitives.ReadUInt64LittleEndian(bytes);
-        if (headerSize > (ulong)(bytes.Length - 8))
+        Span<byte> sizeField = stackalloc byte[8];
+        stream.ReadExactly(sizeField);
+        ulong headerSize = BinaryPrimitives.ReadUInt64LittleEndian(sizeField);
+        if (headerSize > MaxHeaderBytes || headerSize > (ulong)(fileBytes - 8))
         {
-            throw new InvalidDataException($"{path} is not a safetensors file: header size {headerSize} exceeds the file");
+            throw new InvalidDataException($"{path} is not a safetensors file: header size {headerSize} exceeds the file or {MaxHeaderBytes} bytes");
         }
-        var header = JsonNode.Parse(Encoding.UTF8.GetString(bytes, 8, (int)headerSize))?.AsObject()
-            ?? throw new InvalidDataException($"{path}: the safetensors header is not a JSON object");
+        var headerBytes = new byte[headerSize];
+        stream.ReadExactly(headerBytes);
         long dataStart = 8 + (long)headerSize;
+        var (entries, metadata) = ParseHeader(path, headerBytes, fileBytes - dataStart);
 
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         try
         {
-            foreach (var (name, node) in header)
+            foreach (var entry in entries)
             {
-                if (name == MetadataKey)
-                {
-                    foreach (var (key, value) in node!.AsObject())
-                    {
-                        metadata[key] = value!.GetValue<string>();
-                    }
-                    continue;
-                }
-                var entry = node!.AsObject();
-                string dtypeName = entry["dtype"]!.GetValue<string>();
-                if (!DtypesByName.TryGetValue(dtypeName, out var dtype))
-                {
-                    throw new InvalidDataException($"{path}: tensor '{name}' has unsupported dtype {dtypeName}");
-                }
-                long[] shape = entry["shape"]!.AsArray().Select(d => d!.GetValue<long>()).ToArray();
-                var range = entry["data_offsets"]!.AsArray();
-                long begin = range[0]!.GetValue<long>(), end = range[1]!.GetValue<long>();
-                if (begin < 0 || end < begin || dataStart + end > bytes.Length)
-                {
-                    throw new InvalidDataException($"{path}: tensor '{name}' lies outside the file");
-                }
-                var tensor = torch.empty(shape, dtype);
-                if (tensor.NumberOfElements * tensor.ElementSize != end - begin)
-                {
-                    tensor.Dispose();
-                    throw new InvalidDataException($"{path}: tensor '{name}' has {end - begin} bytes, its shape needs another size");
-                }
-                tensor.bytes = bytes.AsSpan((int)(dataStart + begin), (int)(end - begin));
-                tensors[name] = tensor;
+                var data = new byte[entry.End - entry.Begin];
+                stream.Position = dataStart + entry.Begin;
+                stream.ReadExactly(data);
+                var tensor = torch.empty(entry.Shape, entry.Dtype);
+                tensors[entry.Name] = tensor;
+                tensor.bytes = data;
             }
         }
-        catch (Exception ex)
+        catch
         {
             foreach (var tensor in tensors.Values)
             {
                 tensor.Dispose();
             }
-            if (ex is InvalidDataException)
-            {
-                throw;
-            }
-            throw new InvalidDataException($"{path}: malformed safetensors header ({ex.Message})", ex);
+            throw;
         }
         return (tensors, metadata);
+    }
+
+    private static readonly Dictionary<string, int> ElementBytes = new(StringComparer.Ordinal)
+    {
+        ["F32"] = 4, ["F16"] = 2, ["BF16"] = 2, ["F64"] = 8, ["I64"] = 8, ["I32"] = 4, ["I16"] = 2, ["I8"] = 1, ["U8"] = 1, ["BOOL"] = 1,
+    };
+
+    private sealed record Entry(string Name, ScalarType Dtype, long[] Shape, long Begin, long End);
+
+    private static (List<Entry> Entries, Dictionary<string, string> Metadata) ParseHeader(string path, byte[] header, long dataBytes)
+    {
+        InvalidDataException Invalid(string what) => new($"{path}: malformed safetensors header: {what}");
+        // JSON readers accept invalid UTF-8 inside names and fail only when the name is read, with another exception.
+        if (!System.Text.Unicode.Utf8.IsValid(header))
+        {
+            throw Invalid("the header is not UTF-8 text");
+        }
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(header);
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidDataException($"{path}: the safetensors header is not JSON ({e.Message})", e);
+        }
+        using var _ = document;
+        if (document.RootElement.ValueKind != JsonValueKind.Object)
+        {
+            throw new InvalidDataException($"{path}: the safetensors header is not a JSON object");
+        }
+        var entries = new List<Entry>();
+        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
+        var names = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var property in document.RootElement.EnumerateObject())
+        {
+            if (!names.Add(property.Name))
+            {
+                throw Invalid($"'{property.Name}' appears twice");
+            }
+            if (property.Name == MetadataKey)
+            {
+                if (property.Value.ValueKind != JsonValueKind.Object)
+                {
+                    throw Invalid($"{MetadataKey} is not an object");
+                }
+                foreach (var item in property.Value.EnumerateObject())
+                {
+                    metadata[item.Name] = item.Value.ValueKind == JsonValueKind.String ? item.Value.GetString()! : throw Invalid($"metadata '{item.Name}' is not a string");
+                }
+                continue;
+            }
+            entries.Add(ParseEntry(property.Name, property.Value, dataBytes, Invalid));
+        }
+        // Ranges must not overlap: each tensor owns its bytes.
+        var ordered = entries.OrderBy(e => e.Begin).ThenBy(e => e.End).ToList();
+        for (int i = 1; i < ordered.Count; i++)
+        {
+            if (ordered[i].Begin < ordered[i - 1].End)
+            {
+                throw Invalid($"tensors '{ordered[i - 1].Name}' and '{ordered[i].Name}' overlap");
+            }
+        }
+        return (entries, metadata);
+    }
+
+    private static Entry ParseEntry(string name, JsonElement entry, long dataBytes, Func<string, InvalidDataException> invalid)
+    {
+        if (entry.ValueKind != JsonValueKind.Object
+            || !entry.TryGetProperty("dtype", out var dtypeNode) || dtypeNode.ValueKind != JsonValueKind.String
+            || !entry.TryGetProperty("shape", out var shapeNode) || shapeNode.ValueKind != JsonValueKind.Array
+            || !entry.TryGetProperty("data_offsets", out var rangeNode) || rangeNode.ValueKind != JsonValueKind.Array || rangeNode.GetArrayLength() != 2)
+        {
+            throw invalid($"tensor '{name}' needs a dtype, a shape and two data_offsets");
+        }
+        string dtypeName = dtypeNode.GetString()!;
+        if (!DtypesByName.TryGetValue(dtypeName, out var dtype))
+        {
+            throw invalid($"tensor '{name}' has unsupported dtype {dtypeName}");
+        }
+        var shape = new long[shapeNode.GetArrayLength()];
+        long bytes = ElementBytes[dtypeName];
+        int index = 0;
+        foreach (var dimension in shapeNode.EnumerateArray())
+        {
+            if (dimension.ValueKind != JsonValueKind.Number || !dimension.TryGetInt64(out long size) || size < 0)
+            {
+                throw invalid($"tensor '{name}' has a shape entry that is not a non-negative integer");
+            }
+            shape[index++] = size;
+            // Checked against the data at every step: a product of file-given sizes must not overflow.
+            if (size > 0 && bytes > dataBytes / size)
+            {
+                throw invalid($"tensor '{name}' of shape [{string.Join(", ", shape[..index])}…] needs more bytes than the file's {dataBytes}");
+            }
+            bytes *= size;
+        }
+        var offsets = rangeNode.EnumerateArray().Select(o => o.ValueKind == JsonValueKind.Number && o.TryGetInt64(out long v) ? v : -1).ToArray();
+        long begin = offsets[0], end = offsets[1];
+        if (begin < 0 || end < begin || end > dataBytes)
+        {
+            throw invalid($"tensor '{name}' lies outside the file (data_offsets [{begin}, {end}] in {dataBytes} data bytes)");
+        }
+        if (end - begin != bytes)
+        {
+            throw invalid($"tensor '{name}' has {end - begin} bytes, its shape needs {bytes}");
+        }
+        if (bytes > Array.MaxLength)
+        {
+            throw invalid($"tensor '{name}' of {bytes} bytes is too large to read");
+        }
+        return new Entry(name, dtype, shape, begin, end);
     }
 }

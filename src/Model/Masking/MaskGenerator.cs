@@ -1,3 +1,4 @@
+using SemanticMIM.Planning.Configs;
 using static TorchSharp.torch;
 
 namespace SemanticMIM.Model.Masking;
@@ -28,15 +29,7 @@ public abstract class MaskGenerator
     public int MaskedCount { get; }
 
     /// <summary>n_m = ceil(N · ratio), the fixed masked count of spec (b).</summary>
-    public static int CountFor(int numPatches, double ratio)
-    {
-        if (ratio is <= 0 or >= 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(ratio), ratio, "the mask ratio must lie in (0, 1)");
-        }
-        // Rounding first keeps binary noise (0.6 · 65 = 39.000000000000004) from adding a patch.
-        return (int)Math.Ceiling(Math.Round(numPatches * ratio, 9));
-    }
+    public static int CountFor(int numPatches, double ratio) => MaskCount.For(numPatches, ratio);
 
     /// <summary>Masks for a batch, reproducible from <paramref name="generator"/>'s state.</summary>
     public abstract Tensor Generate(int batch, Generator generator);

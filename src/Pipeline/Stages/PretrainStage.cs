@@ -1,4 +1,6 @@
 using System.Text.Json;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using SemanticMIM.Contracts.Results;
 using SemanticMIM.Data.Shards;
 using SemanticMIM.Model;
@@ -11,16 +13,25 @@ using SemanticMIM.Training;
 
 namespace SemanticMIM.Pipeline.Stages;
 
-/// <summary>What pretraining left in the store.</summary>
-public sealed record PretrainOutcome(string CheckpointKey, string EncoderKey, IReadOnlyList<TrainingPoint> Log, int ResumedFromStep, double DataWaitShare);
+/// <summary>A checkpoint resume passed over, newest first, and why.</summary>
+public sealed record SkippedCheckpoint(string Key, string Reason);
+
+/// <summary>
+/// What pretraining left in the store. <see cref="SkippedCheckpoints"/> lists the checkpoints newer than the one it resumed
+/// from that were corrupt or truncated (empty when it resumed from the newest or started afresh).
+/// </summary>
+public sealed record PretrainOutcome(string CheckpointKey, string EncoderKey, IReadOnlyList<TrainingPoint> Log, int ResumedFromStep, double DataWaitShare,
+    IReadOnlyList<SkippedCheckpoint> SkippedCheckpoints);
 
 /// <summary>
 /// Pretrains the plan's model on the sharded training set and its recorded targets, checkpointing into
 /// <c>experiments/&lt;id&gt;/checkpoints/step-…/</c> (each uploaded with its manifest last). Started again, it resumes
-/// from the newest complete checkpoint in the store, bit-identically on the CPU; finished, it is not redone.
-/// The encoder kept after pretraining goes to <c>experiments/&lt;id&gt;/encoder.safetensors</c>.
+/// from the newest checkpoint in the store whose files match its manifest, bit-identically on the CPU; a newer one that
+/// is corrupt or truncated is passed over, logged and listed in the outcome, and training resumes from the previous good
+/// one (or from the start). Finished, it is not redone. The encoder kept after pretraining goes to
+/// <c>experiments/&lt;id&gt;/encoder.safetensors</c>.
 /// </summary>
-public static class PretrainStage
+public static partial class PretrainStage
 {
     public const string EncoderFile = "encoder.safetensors";
     public const string LogFile = "training-log.json";
@@ -29,20 +40,20 @@ public static class PretrainStage
 
     public static async Task<StageResult<PretrainOutcome>> RunAsync(StoreFiles files, ExperimentPlan plan, ShardManifest train,
         TargetManifest targets, Action<TrainingProgress>? progress = null, CancellationToken cancellation = default,
-        Action<int, string>? checkpointSaved = null)
+        Action<int, string>? checkpointSaved = null, ILogger? logger = null)
     {
+        logger ??= NullLogger.Instance;
         var config = plan.Training(train.TotalSamples);
         string experiment = StoreLayout.Experiment(plan.Id);
         string checkpoints = StoreLayout.Checkpoints(plan.Id);
         string encoderKey = StoreLayout.Key(experiment, EncoderFile);
         string logKey = StoreLayout.Key(experiment, LogFile);
-        var latest = await LatestCheckpointAsync(files, checkpoints, cancellation);
-        int resumedFrom = latest?.Step ?? 0;
-        var log = ((await files.ReadJsonAsync<List<TrainingPoint>>(logKey, LogJson, cancellation)) ?? [])
-            .Where(p => p.Step <= resumedFrom).ToList();
-        if (latest is { } done && done.Step >= config.Steps && await files.Store.ExistsAsync(encoderKey, cancellation))
+        var stored = await CheckpointsAsync(files, checkpoints, cancellation);
+        var storedLog = (await files.ReadJsonAsync<List<TrainingPoint>>(logKey, LogJson, cancellation)) ?? [];
+        if (stored.FirstOrDefault() is { Key: not null } done && done.Step >= config.Steps && await files.Store.ExistsAsync(encoderKey, cancellation))
         {
-            return new(new PretrainOutcome(done.Key, encoderKey, log, ResumedFromStep: 0, DataWaitShare: 0), Reused: true);
+            return new(new PretrainOutcome(done.Key, encoderKey, storedLog.Where(p => p.Step <= done.Step).ToList(), ResumedFromStep: 0, DataWaitShare: 0, []),
+                Reused: true);
         }
 
         string trainFolder = await files.LocalFolderAsync(StoreLayout.DatasetSplit(plan.Dataset.Id, plan.Dataset.TrainSplit), cancellation);
@@ -50,16 +61,38 @@ public static class PretrainStage
         var parts = train.Shards.Zip(targets.Files, (shard, file) => new ShardPart(trainFolder, shard, Path.Combine(targetFolder, file.Name))).ToList();
         using var batches = new ShardedBatchSource(parts, plan.Dataset, plan.Model.Encoder.ImageSize, config.Seed);
         string localRoot = files.ScratchFolder(checkpoints);
+        var log = new List<TrainingPoint>();
         var report = new SyncProgress<TrainingProgress>(step =>
         {
             log.Add(new TrainingPoint(step.Step, step.Loss, step.LearningRate, step.GradientNorm, step.ImagesPerSecond));
             progress?.Invoke(step);
         });
         var device = ComputeDevice.Default;
-        using var engine = latest is null
-            ? PretrainingEngine.Start(plan.Model, config, batches, localRoot, report, device)
-            : PretrainingEngine.Resume(await files.LocalFolderAsync(latest.Value.Key, cancellation), batches, localRoot, report, device);
-        string lastKey = latest?.Key ?? "";
+        var skipped = new List<SkippedCheckpoint>();
+        PretrainingEngine? resumed = null;
+        (int Step, string Key)? resumedFrom = null;
+        foreach (var candidate in stored)
+        {
+            try
+            {
+                resumed = PretrainingEngine.Resume(await files.LocalFolderAsync(candidate.Key, cancellation), batches, localRoot, report, device);
+                resumedFrom = candidate;
+                break;
+            }
+            catch (InvalidDataException error)
+            {
+                skipped.Add(new SkippedCheckpoint(candidate.Key, error.Message));
+                LogSkippedCheckpoint(logger, plan.Id, candidate.Key, error.Message);
+            }
+        }
+        if (skipped.Count > 0)
+        {
+            LogFellBack(logger, plan.Id, skipped.Count, resumedFrom?.Key ?? "the start");
+        }
+        int resumedStep = resumedFrom?.Step ?? 0;
+        log.AddRange(storedLog.Where(p => p.Step <= resumedStep));
+        using var engine = resumed ?? PretrainingEngine.Start(plan.Model, config, batches, localRoot, report, device);
+        string lastKey = resumedFrom?.Key ?? "";
         engine.CheckpointSaved += folder =>
         {
             // The log first, then the checkpoint with its manifest last: a visible checkpoint always has its log.
@@ -80,22 +113,31 @@ public static class PretrainStage
         ModelCheckpoint.ExportEncoder(encoderFile, engine.Model);
         await files.UploadFileAsync(encoderFile, encoderKey, cancellation);
         double share = training.Elapsed > TimeSpan.Zero ? batches.DataWait / training.Elapsed : 0;
-        return new(new PretrainOutcome(lastKey, encoderKey, log, resumedFrom, share), Reused: false);
+        return new(new PretrainOutcome(lastKey, encoderKey, log, resumedStep, share, skipped), Reused: false);
     }
 
     /// <summary>The newest checkpoint under <paramref name="prefix"/> whose manifest (its commit marker) is in the store.</summary>
-    public static async Task<(int Step, string Key)?> LatestCheckpointAsync(StoreFiles files, string prefix, CancellationToken cancellation = default)
+    public static async Task<(int Step, string Key)?> LatestCheckpointAsync(StoreFiles files, string prefix, CancellationToken cancellation = default) =>
+        (await CheckpointsAsync(files, prefix, cancellation)).Select(c => ((int, string)?)c).FirstOrDefault();
+
+    /// <summary>Every checkpoint under <paramref name="prefix"/> whose manifest is in the store, newest first; their files are not checked here.</summary>
+    public static async Task<IReadOnlyList<(int Step, string Key)>> CheckpointsAsync(StoreFiles files, string prefix, CancellationToken cancellation = default)
     {
-        (int Step, string Key)? latest = null;
+        var found = new List<(int Step, string Key)>();
         await foreach (var item in files.Store.ListAsync(prefix + "/", cancellation))
         {
             var parts = item.Key[(prefix.Length + 1)..].Split('/');
-            if (parts is [var folder, CheckpointManifest.FileName] && CheckpointDirectory.ParseStep(folder) is { } step
-                && (latest is null || step > latest.Value.Step))
+            if (parts is [var folder, CheckpointManifest.FileName] && CheckpointDirectory.ParseStep(folder) is { } step)
             {
-                latest = (step, StoreLayout.Key(prefix, folder));
+                found.Add((step, StoreLayout.Key(prefix, folder)));
             }
         }
-        return latest;
+        return found.OrderByDescending(c => c.Step).ToList();
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Experiment}: checkpoint {Key} cannot be resumed from and is passed over: {Reason}")]
+    private static partial void LogSkippedCheckpoint(ILogger logger, string experiment, string key, string reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "{Experiment}: {Count} newer checkpoint(s) were corrupt or truncated; training resumes from {Key}")]
+    private static partial void LogFellBack(ILogger logger, string experiment, int count, string key);
 }

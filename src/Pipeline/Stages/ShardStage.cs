@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using SemanticMIM.Data.Imaging;
 using SemanticMIM.Data.Shards;
 using SemanticMIM.Planning;
 using SemanticMIM.Platform.Storage;
@@ -51,7 +52,7 @@ public static class ShardStage
         long written = 0;
         for (int unit = 0; unit < units; unit++)
         {
-            var result = await WriteUnitAsync(files, dataset, split, unit, cancellation);
+            var result = await WriteUnitAsync(files, dataset, split, unit, cancellation: cancellation);
             written += result.Value.TotalSamples;
             samplesWritten?.Invoke(written);
         }
@@ -73,21 +74,22 @@ public static class ShardStage
     /// One unit: shard <paramref name="unit"/> and its record (a one-shard manifest with the sources it skipped).
     /// Reused when the record exists and its shard verifies.
     /// </summary>
+    /// <param name="images">The largest source image decoded; larger ones are skipped and counted (<see cref="ImageLimits.Default"/> when null).</param>
     public static async Task<StageResult<ShardManifest>> WriteUnitAsync(StoreFiles files, DatasetPlan dataset, string split, int unit,
-        CancellationToken cancellation = default)
+        ImageLimits? images = null, CancellationToken cancellation = default)
     {
         string prefix = StoreLayout.DatasetSplit(dataset.Id, split);
         string recordKey = UnitKey(prefix, unit);
         if (await files.ReadTextAsync(recordKey, cancellation) is { } json)
         {
-            var stored = ShardManifest.FromJson(json);
+            var stored = ShardManifest.FromJson(json, recordKey);
             if (await VerifyShardsAsync(files, prefix, stored, cancellation))
             {
                 return new(stored, Reused: true);
             }
         }
         string scratch = files.ScratchFolder($"{prefix}/{UnitsFolder}/{unit}");
-        var reader = dataset.CreateReader(split);
+        var reader = dataset.CreateReader(split, images);
         ShardManifest record;
         // One unit is exactly one shard, whatever its byte size.
         var options = dataset.ShardOptions() with { MaxBytesPerShard = long.MaxValue };
@@ -121,7 +123,7 @@ public static class ShardStage
         {
             string json = await files.ReadTextAsync(UnitKey(prefix, unit), cancellation)
                 ?? throw new InvalidDataException($"unit {unit} of {prefix} has not been written");
-            records.Add(ShardManifest.FromJson(json));
+            records.Add(ShardManifest.FromJson(json, UnitKey(prefix, unit)));
         }
         var first = records[0];
         var manifest = new ShardManifest(first.Dataset, first.Split, first.ClassCount, records.Sum(r => r.TotalSamples),
@@ -142,7 +144,7 @@ public static class ShardStage
         {
             return null;
         }
-        var manifest = ShardManifest.FromJson(json);
+        var manifest = ShardManifest.FromJson(json, StoreLayout.Key(prefix, ShardManifest.FileName));
         return await VerifyShardsAsync(files, prefix, manifest, cancellation) ? manifest : null;
     }
 

@@ -57,8 +57,14 @@ public sealed record TrainingConfig
     /// <summary>Seeds torch's global generator before the model is built and the dedicated mask generator.</summary>
     public long Seed { get; init; }
 
-    /// <summary>A checkpoint every this many updates (0: only at the end).</summary>
+    /// <summary>A checkpoint every this many updates (0: only at the end and by <see cref="CheckpointPeriod"/>).</summary>
     public int CheckpointInterval { get; init; } = 250;
+
+    /// <summary>
+    /// A checkpoint whenever this much training time has passed since the last one, whatever the step (zero: none by
+    /// time), so that a preempted run loses at most this much work.
+    /// </summary>
+    public TimeSpan CheckpointPeriod { get; init; } = TimeSpan.FromMinutes(10);
 
     public WeightDecayRule DecayRule { get; init; } = WeightDecayRule.Beit;
 
@@ -110,6 +116,7 @@ public sealed record TrainingConfig
         Require(MaskRatio is > 0 and < 1, $"{nameof(MaskRatio)} must lie in (0, 1) (got {MaskRatio})");
         Require(Enum.IsDefined(Masking), $"{nameof(Masking)} {Masking} is not a known strategy");
         Require(CheckpointInterval >= 0, $"{nameof(CheckpointInterval)} must not be negative (0 is end only; got {CheckpointInterval})");
+        Require(CheckpointPeriod >= TimeSpan.Zero, $"{nameof(CheckpointPeriod)} must not be negative (zero is none by time; got {CheckpointPeriod})");
         Require(Enum.IsDefined(DecayRule), $"{nameof(DecayRule)} {DecayRule} is not a known rule");
         Require(Enum.IsDefined(Precision), $"{nameof(Precision)} {Precision} is not a known precision");
         return problems;

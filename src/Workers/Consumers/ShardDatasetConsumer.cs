@@ -1,9 +1,11 @@
 using MassTransit;
 using Microsoft.Extensions.Options;
 using SemanticMIM.Contracts.Messages;
+using SemanticMIM.Data.Imaging;
 using SemanticMIM.Orchestration;
 using SemanticMIM.Pipeline.Stages;
 using SemanticMIM.Planning;
+using SemanticMIM.Platform.Hosting;
 using SemanticMIM.Platform.Storage;
 using SemanticMIM.Platform.Telemetry;
 
@@ -34,14 +36,23 @@ public sealed class ShardDatasetConsumer(ExperimentPlans plans, StoreFiles files
     }
 }
 
-/// <summary>The shard service's unit: one shard. A redelivered unit, or one a second replica took, finds its verified output.</summary>
-public sealed class WriteShardConsumer(ExperimentPlans plans, StoreFiles files, SemanticMimMetrics metrics) : IConsumer<WriteShard>
+/// <summary>
+/// The shard service's unit: one shard. A redelivered unit, or one a second replica took, finds its verified output.
+/// Source images over the service's <c>Data:MaxImagePixels</c> or <c>Data:MaxImageBytes</c> are skipped and counted.
+/// </summary>
+public sealed class WriteShardConsumer(ExperimentPlans plans, StoreFiles files, SemanticMimMetrics metrics, IOptions<DataOptions> data) : IConsumer<WriteShard>
 {
+    private readonly ImageLimits _images = new()
+    {
+        MaxPixels = data.Value.MaxImagePixels ?? ImageLimits.Default.MaxPixels,
+        MaxBytes = data.Value.MaxImageBytes ?? ImageLimits.Default.MaxBytes,
+    };
+
     public async Task Consume(ConsumeContext<WriteShard> context)
     {
         var message = context.Message;
         var plan = await plans.GetAsync(message.ExperimentId, context.CancellationToken);
-        var result = await ShardStage.WriteUnitAsync(files, plan.Dataset, message.Split, message.Index, context.CancellationToken);
+        var result = await ShardStage.WriteUnitAsync(files, plan.Dataset, message.Split, message.Index, _images, context.CancellationToken);
         if (!result.Reused)
         {
             metrics.RecordSamplesWritten(Stages.Shard, plan.Id, result.Value.TotalSamples, result.Value.Skipped.Count);

@@ -143,7 +143,7 @@ public sealed class ExperimentJobRunner(ExperimentRepository repository, StoreFi
             {
                 metrics.RecordCheckpoint(plan.Id, lastCheckpoint.Elapsed);
                 events.Enqueue(new CheckpointSaved { ExperimentId = id, Step = step, Key = key });
-            });
+            }, logger);
         metrics.RecordDataWait(plan.Id, Math.Clamp(outcome.Value.DataWaitShare, 0, 1));
         metrics.UnitCompleted(Stages.Pretrain, plan.Id);
         events.Enqueue(new PretrainingCompleted
