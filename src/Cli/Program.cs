@@ -9,6 +9,7 @@ var root = new RootCommand("SemanticMIM: masked image modeling with a proxy-toke
 {
     RunCommand.Create(),
     BenchmarkCommand.Create(),
+    CapacityCommand.Create(),
     SubmitCommand.Create(),
     SubmitCommand.CreateStatus(),
     ModelCommand.Create(),
