@@ -37,6 +37,30 @@ public static class SafetensorsFile
     /// </summary>
     public static void Save(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
+        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        string temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            {
+                Write(stream, tensors, metadata);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp))
+            {
+                File.Delete(temp);
+            }
+        }
+    }
+
+    /// <summary>Writes the format to <paramref name="stream"/>, e.g. one that compresses it.</summary>
+    public static void Write(Stream stream, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
         var header = new JsonObject();
         if (metadata is { Count: > 0 })
         {
@@ -72,39 +96,23 @@ public static class SafetensorsFile
         Array.Fill(headerPadded, (byte)' ');
         headerBytes.CopyTo(headerPadded, 0);
 
-        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
-        string temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
+        Span<byte> length = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)padded);
+        stream.Write(length);
+        stream.Write(headerPadded);
+        foreach (var name in names)
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
-            {
-                Span<byte> length = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)padded);
-                stream.Write(length);
-                stream.Write(headerPadded);
-                foreach (var name in names)
-                {
-                    using var cpu = tensors[name].detach().cpu().contiguous();
-                    stream.Write(cpu.bytes);
-                }
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
+            using var cpu = tensors[name].detach().cpu().contiguous();
+            stream.Write(cpu.bytes);
         }
     }
 
     /// <summary>Reads every tensor (on the CPU) and the metadata of a safetensors file.</summary>
-    public static (Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) Load(string path)
+    public static (Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) Load(string path) => Read(File.ReadAllBytes(path), path);
+
+    /// <summary>Reads every tensor (on the CPU) and the metadata from the bytes of a safetensors file; <paramref name="path"/> names it in errors.</summary>
+    public static (Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) Read(byte[] bytes, string path)
     {
-        byte[] bytes = File.ReadAllBytes(path);
         if (bytes.Length < 8)
         {
             throw new InvalidDataException($"{path} is not a safetensors file: shorter than its header size field");

@@ -179,7 +179,7 @@ public sealed class ShardedBatchSource : IBatchSource, IDisposable
                 {
                     for (int j = 0; j < width; j++)
                     {
-                        hog[i * width + j] = (float)targets.Hog![offset + j];
+                        hog[i * width + j] = ShardTargets.HogValue(targets.Hog![offset + j]);
                     }
                 }
                 else
