@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using SemanticMIM.Data.Imaging;
 using SemanticMIM.Data.Shards;
 using SemanticMIM.Pipeline.Targets;
 using SemanticMIM.Planning;
@@ -10,9 +9,9 @@ using static TorchSharp.torch;
 namespace SemanticMIM.Pipeline.Loading;
 
 /// <summary>
-/// Streams training batches from shards and their target files. A background thread decodes and renders the
-/// recorded views of a batch on <c>workers</c> threads and gathers its targets, up to <c>prefetch</c> batches ahead
-/// on a bounded queue; the caller's thread only turns the ready pixels into tensors, so the step waits on I/O only
+/// Streams training batches from shards and their target files. A background thread decodes, renders and normalises
+/// the recorded views of a batch on <c>workers</c> threads and gathers its targets, up to <c>prefetch</c> batches ahead
+/// on a bounded queue; the caller's thread only wraps the ready values in tensors, so the step waits on I/O only
 /// when the CPU is saturated.
 /// What a batch holds depends on its position alone (<see cref="SampleOrder"/>), so resume is exact.
 /// </summary>
@@ -62,7 +61,7 @@ public sealed class ShardedBatchSource : IBatchSource, IDisposable
         var prepared = _producer.Take();
         _waiting.Stop();
         Position += batchSize;
-        var images = ModelInput.Normalized(prepared.Images, _dataset);
+        var images = tensor(prepared.Pixels, [batchSize, _dataset.Channels, _imageSize, _imageSize]);
         var targets = prepared.Hog is not null
             ? tensor(prepared.Hog, [batchSize, prepared.Patches, prepared.FeatureDim])
             : tensor(prepared.Tokens!, [batchSize, prepared.Patches]);
@@ -80,7 +79,8 @@ public sealed class ShardedBatchSource : IBatchSource, IDisposable
     /// <summary>One reader per shard folder for the whole run, so each shard file is hashed once, not every epoch.</summary>
     private ShardReader Reader(string folder) => _readers.GetOrAdd(folder, f => new ShardReader(f));
 
-    private sealed record PreparedBatch(IReadOnlyList<ImageBuffer> Images, float[]? Hog, long[]? Tokens, int Patches, int FeatureDim);
+    /// <summary>A batch ready for tensors: normalised pixels (B·C·S·S) and the targets of its views.</summary>
+    private sealed record PreparedBatch(float[] Pixels, float[]? Hog, long[]? Tokens, int Patches, int FeatureDim);
 
     private sealed record LoadedShard(IReadOnlyList<ShardSample> Samples, ShardTargets Targets);
 
@@ -153,7 +153,8 @@ public sealed class ShardedBatchSource : IBatchSource, IDisposable
 
         private PreparedBatch Prepare(long position)
         {
-            var images = new ImageBuffer[BatchSize];
+            int imageValues = _source._dataset.Channels * _source._imageSize * _source._imageSize;
+            var pixels = new float[BatchSize * imageValues];
             var picks = new (ShardSample Sample, ShardTargets Targets, int Index, int View)[BatchSize];
             for (int i = 0; i < BatchSize; i++)
             {
@@ -161,11 +162,12 @@ public sealed class ShardedBatchSource : IBatchSource, IDisposable
                 var loaded = Load(shard, position + i);
                 picks[i] = (loaded.Samples[index], loaded.Targets, index, (int)(epoch % loaded.Targets.Views));
             }
-            // Decoding and rendering dominate; each image lands in its own slot, so the batch does not depend on the threads.
+            // Decoding, rendering and normalising dominate; each image lands in its own slice, so the batch does not depend on the threads.
             Parallel.For(0, BatchSize, _source._decoding, i =>
             {
                 var (sample, targets, index, view) = picks[i];
-                images[i] = ModelInput.RenderView(ModelInput.Decode(sample, _source._dataset), targets.View(index, view), _source._imageSize);
+                var image = ModelInput.RenderView(ModelInput.Decode(sample, _source._dataset), targets.View(index, view), _source._imageSize);
+                ModelInput.WriteNormalized(image, _source._dataset, pixels.AsSpan(i * imageValues, imageValues));
             });
             var first = picks[0].Targets;
             int width = first.ValuesPerView;
@@ -190,7 +192,7 @@ public sealed class ShardedBatchSource : IBatchSource, IDisposable
                     }
                 }
             }
-            return new PreparedBatch(images, hog, tokens, first.Patches, first.FeatureDim);
+            return new PreparedBatch(pixels, hog, tokens, first.Patches, first.FeatureDim);
         }
 
         private LoadedShard Load(int shard, long position)
