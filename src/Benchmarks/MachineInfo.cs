@@ -47,12 +47,16 @@ public sealed record OpenBlasChoice(string Detected, string? Set, string Reason)
     private static readonly string[] Avx512Cores = ["SkylakeX", "Cooperlake", "SapphireRapids"];
     private static readonly string[] Avx2Cores = ["Haswell", "Zen", .. Avx512Cores];
 
-    /// <summary>Asks OpenBLAS (through <paramref name="python"/>'s torch) which core it detected and picks the kernels.</summary>
-    public static OpenBlasChoice Decide(string python, CpuInfo cpu)
+    /// <summary>
+    /// Asks OpenBLAS (through <paramref name="python"/>'s torch, without <see cref="Variable"/>) which core it detects and
+    /// picks the kernels from the CPU's flags; <paramref name="requested"/> overrides the choice. A value inherited from
+    /// the environment is not used: the suite sets the variable on the peer itself, from this decision.
+    /// </summary>
+    public static OpenBlasChoice Decide(string python, CpuInfo cpu, string? requested = null)
     {
-        if (Environment.GetEnvironmentVariable(Variable) is { Length: > 0 } given)
+        if (requested is { Length: > 0 })
         {
-            return new OpenBlasChoice("not asked", given, $"{Variable} was set by the caller");
+            return new OpenBlasChoice("not asked", requested, "asked for with --openblas-coretype");
         }
         string detected = DetectedCore(python);
         if (cpu.Has("avx512f", "avx512bw", "avx512dq", "avx512vl") && !Avx512Cores.Contains(detected))

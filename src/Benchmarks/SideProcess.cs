@@ -19,6 +19,8 @@ public static class SideProcess
         {
             start.Environment[variable] = threads.ToString(CultureInfo.InvariantCulture);
         }
+        // Only the suite's own choice of OpenBLAS kernels reaches a side, never one inherited from the caller's shell.
+        start.Environment.Remove(OpenBlasChoice.Variable);
         foreach (var (name, value) in environment)
         {
             start.Environment[name] = value;

@@ -41,6 +41,9 @@ public sealed record SuiteOptions
     /// <summary>Only the pairs whose name starts with one of these (all when empty).</summary>
     public IReadOnlyList<string> Only { get; init; } = [];
 
+    /// <summary>The OpenBLAS kernels for the PyTorch side, instead of the ones the suite picks from the CPU's flags.</summary>
+    public string? OpenBlasCoreType { get; init; }
+
     /// <summary>Longest a side process may run.</summary>
     public TimeSpan SideTimeout { get; init; } = TimeSpan.FromMinutes(20);
 }
@@ -62,7 +65,7 @@ public sealed class SuiteRunner(SuiteOptions options, SideCommands commands, Tex
     {
         var started = DateTimeOffset.UtcNow;
         var cpu = CpuInfo.Read();
-        var openBlas = OpenBlasChoice.Decide(commands.Peer[0], cpu);
+        var openBlas = OpenBlasChoice.Decide(commands.Peer[0], cpu, options.OpenBlasCoreType);
         var machine = MachineInfo.Describe(cpu, options.Cores, options.Threads, openBlas);
         log.WriteLine($"CPU: {cpu.Model}, {cpu.LogicalCores} logical cores; sides pinned to cores {options.Cores}, {options.Threads} threads");
         log.WriteLine($"OpenBLAS for PyTorch: detected {openBlas.Detected}, {OpenBlasChoice.Variable}: {openBlas.Set ?? "(not set)"} ({openBlas.Reason})");

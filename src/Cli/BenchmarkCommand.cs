@@ -57,7 +57,8 @@ internal static class BenchmarkCommand
         var cores = new Option<string?>("--cores") { Description = "CPU list both sides are pinned to (taskset -c), by default the first THREADS cores" };
         var data = new Option<DirectoryInfo?>("--data") { Description = "An ImageNet-layout folder (train/<wnid>/*.JPEG) instead of generated data" };
         var only = new Option<string[]>("--only") { Description = "Run only the pairs whose names start with these", AllowMultipleArgumentsPerToken = true };
-        var command = new Command("suite", "Measure every stage side by side with PyTorch/torchvision, alternating, on pinned cores") { mode, output, threads, cores, data, only };
+        var openBlas = new Option<string?>("--openblas-coretype") { Description = "OPENBLAS_CORETYPE for the PyTorch side, instead of the kernels the CPU's flags allow" };
+        var command = new Command("suite", "Measure every stage side by side with PyTorch/torchvision, alternating, on pinned cores") { mode, output, threads, cores, data, only, openBlas };
         command.SetAction(async (parse, cancellation) =>
         {
             int count = parse.GetValue(threads);
@@ -69,6 +70,7 @@ internal static class BenchmarkCommand
                 Cores = parse.GetValue(cores) ?? string.Create(CultureInfo.InvariantCulture, $"0-{count - 1}"),
                 Data = parse.GetValue(data)?.FullName,
                 Only = parse.GetValue(only) ?? [],
+                OpenBlasCoreType = parse.GetValue(openBlas),
             };
             var runner = new SuiteRunner(options, Commands(), Console.Out);
             var result = await runner.RunAsync(cancellation);
