@@ -14,6 +14,10 @@ packages=()
 /usr/bin/python3 -c "import PIL" >/dev/null 2>&1 || packages+=(python3-pil)
 dpkg -s libopenblas0-openmp >/dev/null 2>&1 || packages+=(libopenblas0-openmp)
 dpkg -s dataset-fashion-mnist >/dev/null 2>&1 || packages+=(dataset-fashion-mnist)
+# The benchmark suite's smoke runs torchvision's loader as the peer of the project's (python3-torchvision), and the
+# build compiles the fast BLAS shim with the system's C compiler (gcc).
+/usr/bin/python3 -c "import torchvision" >/dev/null 2>&1 || packages+=(python3-torchvision)
+command -v cc >/dev/null 2>&1 || packages+=(gcc libc6-dev)
 # The messaging and integration tests start their own RabbitMQ nodes (deploy/local/infrastructure.sh).
 command -v rabbitmq-server >/dev/null 2>&1 || packages+=(rabbitmq-server)
 # The integration tests scrape the services with Prometheus to prove the chart's dashboards (infrastructure.sh too).

@@ -1,6 +1,10 @@
+using SemanticMIM.Model;
 using SemanticMIM.Platform.Hosting;
 using SemanticMIM.Platform.Jobs;
 using SemanticMIM.Workers;
+
+// Before anything loads libtorch: MKL's AVX-512 kernels on CPUs that have them (SEMANTICMIM_FAST_BLAS=0 turns it off).
+FastBlas.Enable();
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("evaluator");

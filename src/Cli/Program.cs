@@ -1,10 +1,15 @@
 using System.CommandLine;
 using SemanticMIM.Cli;
+using SemanticMIM.Model;
+
+// Before anything loads libtorch: MKL's AVX-512 kernels on CPUs that have them (SEMANTICMIM_FAST_BLAS=0 turns it off).
+FastBlas.Enable();
 
 var root = new RootCommand("SemanticMIM: masked image modeling with a proxy-token bottleneck, on TorchSharp")
 {
     RunCommand.Create(),
     BenchmarkCommand.Create(),
+    CapacityCommand.Create(),
     SubmitCommand.Create(),
     SubmitCommand.CreateStatus(),
     BrokerCommand.Create(),

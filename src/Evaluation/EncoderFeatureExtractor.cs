@@ -16,14 +16,18 @@ public static class EncoderFeatureExtractor
     public static EncoderFeatures Extract(VisionTransformer encoder, Tensor images, int batchSize = DefaultBatchSize) =>
         Extract(encoder, ImageBatches.Of(images, batchSize));
 
-    /// <summary>Features of the images in <paramref name="imageBatches"/>, (B, C, H, W) each, in order.</summary>
-    public static EncoderFeatures Extract(VisionTransformer encoder, IEnumerable<Tensor> imageBatches)
+    /// <summary>
+    /// Features of the images in <paramref name="imageBatches"/>, (B, C, H, W) each, in order: held in memory, or with
+    /// <paramref name="spillFolder"/> written there batch by batch and mapped (<see cref="FeatureFile"/>), so memory does
+    /// not grow with the number of images.
+    /// </summary>
+    public static EncoderFeatures Extract(VisionTransformer encoder, IEnumerable<Tensor> imageBatches, string? spillFolder = null)
     {
         int depth = encoder.Config.Depth;
         int proxies = encoder.Config.NumProxies;
         var device = encoder.parameters().First().device;
-        var patchBatches = NewLists(depth);
-        var clsBatches = NewLists(depth);
+        var patchRows = Sinks(depth, "patch", spillFolder);
+        var clsRows = Sinks(depth, "cls", spillFolder);
         using var evalMode = new EvalMode(encoder);
         try
         {
@@ -34,31 +38,75 @@ public static class EncoderFeatureExtractor
                 var layers = encoder.ForwardFeatures(images.to(device));
                 for (int i = 0; i < depth; i++)
                 {
-                    patchBatches[i].Add(PooledFeature(layers[i][.., proxies..]).MoveToOuterDisposeScope());
-                    clsBatches[i].Add(PooledFeature(layers[i][.., ..proxies]).MoveToOuterDisposeScope());
+                    patchRows[i].Append(PooledFeature(layers[i][.., proxies..]));
+                    clsRows[i].Append(PooledFeature(layers[i][.., ..proxies]));
                 }
             }
-            if (patchBatches[0].Count == 0)
+            if (patchRows[0].Rows == 0)
             {
                 throw new ArgumentException("no image batches to extract features from", nameof(imageBatches));
             }
             return new EncoderFeatures(Enumerable.Range(0, depth)
-                .Select(i => new LayerFeatures(i + 1, torch.cat(patchBatches[i], 0), torch.cat(clsBatches[i], 0)))
+                .Select(i => new LayerFeatures(i + 1, patchRows[i].Finish(), clsRows[i].Finish()))
                 .ToArray());
         }
         finally
         {
-            foreach (var batch in patchBatches.Concat(clsBatches).SelectMany(list => list))
+            foreach (var sink in patchRows.Concat(clsRows))
+            {
+                sink.Dispose();
+            }
+        }
+    }
+
+    private static IRowSink[] Sinks(int depth, string feature, string? spillFolder) =>
+        Enumerable.Range(0, depth)
+            .Select(i => spillFolder is null
+                ? (IRowSink)new MemoryRows()
+                : new FileRows(new FeatureFile(Path.Combine(spillFolder, $"{Guid.NewGuid():N}-layer{i + 1}-{feature}.f32"))))
+            .ToArray();
+
+    /// <summary>Where one (layer, feature)'s rows go as the batches pass.</summary>
+    private interface IRowSink : IDisposable
+    {
+        long Rows { get; }
+
+        void Append(Tensor rows);
+
+        Tensor Finish();
+    }
+
+    private sealed class MemoryRows : IRowSink
+    {
+        private readonly List<Tensor> _batches = [];
+
+        public long Rows => _batches.Sum(b => b.shape[0]);
+
+        public void Append(Tensor rows) => _batches.Add(rows.MoveToOuterDisposeScope());
+
+        public Tensor Finish() => torch.cat(_batches, 0);
+
+        public void Dispose()
+        {
+            foreach (var batch in _batches)
             {
                 batch.Dispose();
             }
         }
     }
 
+    private sealed class FileRows(FeatureFile file) : IRowSink
+    {
+        public long Rows => file.Rows;
+
+        public void Append(Tensor rows) => file.Append(rows);
+
+        public Tensor Finish() => file.Map();
+
+        public void Dispose() => file.Dispose();
+    }
+
     /// <summary>(B, T, D) tokens → (B, D) normalised mean, as float on the CPU.</summary>
     private static Tensor PooledFeature(Tensor tokens) =>
         ParameterFreeLayerNorm.Apply(tokens.mean([1])).to(ScalarType.Float32).cpu();
-
-    private static List<Tensor>[] NewLists(int count) =>
-        Enumerable.Range(0, count).Select(_ => new List<Tensor>()).ToArray();
 }

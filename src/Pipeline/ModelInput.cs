@@ -93,6 +93,10 @@ public static class ModelInput
     public static Tensor Normalize(Tensor unitImages, DatasetPlan dataset) =>
         ImageNormalization.Normalize(unitImages, dataset.Mean, dataset.Std);
 
+    /// <summary>One image as <see cref="Normalized"/> writes it, into its (C, H, W) slice of a batch's values.</summary>
+    public static void WriteNormalized(ImageBuffer image, DatasetPlan dataset, Span<float> destination) =>
+        BatchTensors.WritePlanes(image, dataset.Mean, dataset.Std, destination);
+
     /// <summary>Normalised float input (B, C, H, W) with the data set's statistics.</summary>
     public static Tensor Normalized(IReadOnlyList<ImageBuffer> images, DatasetPlan dataset) =>
         BatchTensors.Images(images, dataset.Mean, dataset.Std);

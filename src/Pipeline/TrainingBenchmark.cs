@@ -31,9 +31,7 @@ public static class TrainingBenchmark
         }
         var train = (await ShardStage.RunAsync(files, plan.Dataset, plan.Dataset.TrainSplit, cancellation: cancellation)).Value;
         var targets = (await TargetStage.RunAsync(files, plan.Targets, plan.Dataset, train, null, cancellation: cancellation)).Value;
-        string trainFolder = await files.LocalFolderAsync(StoreLayout.DatasetSplit(plan.Dataset.Id, plan.Dataset.TrainSplit), cancellation);
-        string targetFolder = await files.LocalFolderAsync(StoreLayout.Targets(plan.Dataset.Id, plan.Targets.Id), cancellation);
-        var parts = train.Shards.Zip(targets.Files, (s, f) => new ShardPart(trainFolder, s, Path.Combine(targetFolder, f.Name))).ToList();
+        var parts = await ShardPart.ListAsync(files, plan, train, targets, cancellation);
         var config = plan.Training(train.TotalSamples) with { Steps = steps + WarmupSteps, CheckpointInterval = 0 };
 
         double loaderRate;

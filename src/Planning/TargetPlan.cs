@@ -9,6 +9,12 @@ namespace SemanticMIM.Planning;
 /// </summary>
 public sealed record TargetPlan
 {
+    /// <summary>
+    /// The stored target files' format (ShardTargets). Part of every target id, so a store written in an older format
+    /// is recomputed under a new id instead of being read or rejected. 2: HOG as bytes, token ids as int16, compressed.
+    /// </summary>
+    public const int FormatVersion = 2;
+
     public required TargetSpec Spec { get; init; }
 
     /// <summary>Names the target files in the store; covers every setting that changes them.</summary>
@@ -48,7 +54,7 @@ public sealed record TargetPlan
             return new TargetPlan
             {
                 Spec = spec.Target,
-                Id = $"hog-{ContentHash.Of(views, hog.NumBins, hog.CellSize, hog.GaussianWindow, hog.PatchSize, dataset.Mean[0], dataset.Std[0])}",
+                Id = $"hog-{ContentHash.Of(views, hog.NumBins, hog.CellSize, hog.GaussianWindow, hog.PatchSize, dataset.Mean[0], dataset.Std[0], FormatVersion)}",
                 Augmentation = sampler,
                 ImageSize = encoder.ImageSize,
                 Channels = encoder.InChannels,
@@ -63,7 +69,7 @@ public sealed record TargetPlan
         return new TargetPlan
         {
             Spec = spec.Target,
-            Id = $"tokens-{ContentHash.Of(views, tokenizer)}",
+            Id = $"tokens-{ContentHash.Of(views, tokenizer, FormatVersion)}",
             Augmentation = sampler,
             ImageSize = encoder.ImageSize,
             Channels = encoder.InChannels,

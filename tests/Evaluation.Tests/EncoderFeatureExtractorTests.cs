@@ -58,10 +58,42 @@ public class EncoderFeatureExtractorTests
     }
 
     [Fact]
-    public void RawPixelsAreFlattenedImages()
+    public void SpilledFeaturesAreMappedFilesEqualToTheHeldOnesAndProbeTheSame()
     {
-        using var images = Images(2);
-        using var pixels = RawPixelFeatures.Extract(images);
-        Assert.Equal([2L, 3L * 16 * 16], pixels.shape);
+        using var folder = new TempDirectory();
+        using var encoder = TinyEncoders.Create(numProxies: 2);
+        using var train = Images(12);
+        using var test = Images(6);
+        using var trainLabels = torch.arange(12) % 3;
+        using var testLabels = torch.arange(6) % 3;
+        var options = new LinearProbeOptions { Epochs = 3, BatchSize = 5, Seed = 11 };
+
+        using var heldTrain = EncoderFeatureExtractor.Extract(encoder, train, batchSize: 5);
+        using var heldTest = EncoderFeatureExtractor.Extract(encoder, test, batchSize: 5);
+        using var spilledTrain = EncoderFeatureExtractor.Extract(encoder, ImageBatches.Of(train, 5), folder.Path);
+        using var spilledTest = EncoderFeatureExtractor.Extract(encoder, ImageBatches.Of(test, 5), folder.Path);
+        var held = LinearProbe.Run(ProbeFeatures.FromEncoder(heldTrain, heldTest), trainLabels, testLabels, 3, options);
+        var spilled = LinearProbe.Run(ProbeFeatures.FromEncoder(spilledTrain, spilledTest), trainLabels, testLabels, 3, options);
+
+        Assert.Equal(12, Directory.GetFiles(folder.Path).Length); // 3 layers × 2 features × 2 splits
+        foreach (var (a, b) in heldTrain.Layers.Zip(spilledTrain.Layers))
+        {
+            Assert.True(a.Patch.equal(b.Patch).all().ToBoolean() && a.Cls.equal(b.Cls).all().ToBoolean(), $"layer {a.Layer}");
+        }
+        Assert.Equal(held.Results, spilled.Results);
+    }
+
+    [Fact]
+    public void FeatureFilesRejectRowsOfAnotherWidth()
+    {
+        using var folder = new TempDirectory();
+        using var file = new FeatureFile(folder.File("rows.f32"));
+        using var rows = torch.ones(2, 4);
+        using var wider = torch.ones(2, 5);
+        file.Append(rows);
+        Assert.Throws<ArgumentException>(() => file.Append(wider));
+        using var mapped = file.Map();
+        Assert.Equal([2L, 4L], mapped.shape);
+        Assert.Equal(8, mapped.sum().item<float>());
     }
 }

@@ -28,24 +28,46 @@ public static class BatchTensors
             throw new ArgumentException($"mean and std need {channels} values, one per channel.");
         if (std is not null && std.Any(s => s <= 0))
             throw new ArgumentException("std values must be positive.", nameof(std));
+        if (device is not null && device.type != TorchSharp.DeviceType.CPU)
+        {
+            using var onCpu = Images(images, mean, std);
+            return onCpu.to(device);
+        }
 
         var imageSize = width * height * channels;
-        var bytes = new byte[images.Count * imageSize];
-        for (var i = 0; i < images.Count; i++)
-            images[i].Pixels.CopyTo(bytes, i * imageSize);
+        var values = new float[images.Count * imageSize];
+        Parallel.For(0, images.Count, i => WritePlanes(images[i], mean, std, values.AsSpan(i * imageSize, imageSize)));
+        return tensor(values, [images.Count, channels, height, width]);
+    }
 
-        using var scope = NewDisposeScope();
-        var x = tensor(bytes, [images.Count, height, width, channels], ScalarType.Byte, device)
-            .permute(0, 3, 1, 2)
-            .to_type(ScalarType.Float32)
-            .div(255f);
-        if (mean is not null)
+    /// <summary>
+    /// One image as float (C, H, W) in one pass: value / 255, then (x - mean[c]) / std[c] when both are given, in that
+    /// order of float operations. A batch's images can be written from several threads, each into its own slice.
+    /// </summary>
+    public static void WritePlanes(ImageBuffer image, float[]? mean, float[]? std, Span<float> destination)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        int channels = image.Channels, plane = image.Width * image.Height;
+        if (destination.Length != plane * channels)
+            throw new ArgumentException($"the destination holds {destination.Length} values, the image {plane * channels}", nameof(destination));
+        // Every byte value's result per channel, computed once: the per-pixel work is a lookup.
+        var table = new float[channels * 256];
+        for (var c = 0; c < channels; c++)
         {
-            var meanTensor = tensor(mean, [1, channels, 1, 1], device: device);
-            var stdTensor = tensor(std!, [1, channels, 1, 1], device: device);
-            x = x.sub(meanTensor).div(stdTensor);
+            for (var v = 0; v < 256; v++)
+            {
+                var x = v / 255f;
+                table[c * 256 + v] = mean is null ? x : (x - mean[c]) / std![c];
+            }
         }
-        return x.contiguous().MoveToOuterDisposeScope();
+        var pixels = image.Pixels;
+        for (var c = 0; c < channels; c++)
+        {
+            var target = destination.Slice(c * plane, plane);
+            var lookup = table.AsSpan(c * 256, 256);
+            for (int p = 0, source = c; p < plane; p++, source += channels)
+                target[p] = lookup[pixels[source]];
+        }
     }
 
     /// <summary>Label maps of one size → int64 (B, H, W), ignore values (255) kept as they are.</summary>

@@ -41,6 +41,30 @@ public static class SafetensorsFile
     /// </summary>
     public static void Save(string path, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
     {
+        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
+        Directory.CreateDirectory(directory);
+        string temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
+            {
+                Write(stream, tensors, metadata);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        finally
+        {
+            if (File.Exists(temp))
+            {
+                File.Delete(temp);
+            }
+        }
+    }
+
+    /// <summary>Writes the format to <paramref name="stream"/>, e.g. one that compresses it.</summary>
+    public static void Write(Stream stream, IReadOnlyDictionary<string, Tensor> tensors, IReadOnlyDictionary<string, string>? metadata = null)
+    {
         var header = new JsonObject();
         if (metadata is { Count: > 0 })
         {
@@ -76,32 +100,14 @@ public static class SafetensorsFile
         Array.Fill(headerPadded, (byte)' ');
         headerBytes.CopyTo(headerPadded, 0);
 
-        string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
-        Directory.CreateDirectory(directory);
-        string temp = Path.Combine(directory, $".{Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
+        Span<byte> length = stackalloc byte[8];
+        BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)padded);
+        stream.Write(length);
+        stream.Write(headerPadded);
+        foreach (var name in names)
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20))
-            {
-                Span<byte> length = stackalloc byte[8];
-                BinaryPrimitives.WriteUInt64LittleEndian(length, (ulong)padded);
-                stream.Write(length);
-                stream.Write(headerPadded);
-                foreach (var name in names)
-                {
-                    using var cpu = tensors[name].detach().cpu().contiguous();
-                    stream.Write(cpu.bytes);
-                }
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp))
-            {
-                File.Delete(temp);
-            }
+            using var cpu = tensors[name].detach().cpu().contiguous();
+            stream.Write(cpu.bytes);
         }
     }
 
@@ -114,6 +120,18 @@ public static class SafetensorsFile
     public static (Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) Load(string path)
     {
         using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);
+        return Read(stream, path);
+    }
+
+    /// <summary>As <see cref="Load"/>, from the bytes of a safetensors file (e.g. decompressed); <paramref name="path"/> names it in errors.</summary>
+    public static (Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) Read(byte[] bytes, string path)
+    {
+        using var stream = new MemoryStream(bytes, writable: false);
+        return Read(stream, path);
+    }
+
+    private static (Dictionary<string, Tensor> Tensors, Dictionary<string, string> Metadata) Read(Stream stream, string path)
+    {
         long fileBytes = stream.Length;
         if (fileBytes < 8)
         {

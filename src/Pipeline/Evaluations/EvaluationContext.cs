@@ -13,12 +13,12 @@ namespace SemanticMIM.Pipeline.Evaluations;
 /// <summary>
 /// What one evaluation works with, and how its results are labelled: the plan and the evaluation's spec and
 /// descriptor, the evaluated data set and its two splits read through the protocol's <see cref="IEvaluationProtocol.View"/>,
-/// the pretrained encoder (the stage's to dispose) and its store key, where progress steps are reported, and the token
-/// that stops the run between batches (a cancelled job).
+/// the pretrained encoder (the stage's to dispose) and its store key, where progress steps are reported, the token
+/// that stops the run between batches (a cancelled job), and a local scratch folder for what a protocol spills to disk.
 /// </summary>
 public sealed record EvaluationContext(ExperimentPlan Plan, EvaluationSpec Evaluation, EvaluationProtocolDescriptor Descriptor,
     DatasetPlan Dataset, ShardImages Train, ShardImages Test, VisionTransformer Pretrained, string EncoderKey, Action<string>? Step,
-    CancellationToken Cancellation)
+    CancellationToken Cancellation, string Scratch)
 {
     /// <summary>The data set and splits, as results name them.</summary>
     public string DatasetName => $"{Dataset.Id}/{Dataset.TrainSplit}→{Dataset.EvaluationSplit}";

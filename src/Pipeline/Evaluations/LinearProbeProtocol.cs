@@ -40,7 +40,7 @@ public sealed class LinearProbeProtocol : IEvaluationProtocol
         var options = Options(context.Evaluation, context.Plan.Spec.Training.Seed) with { Device = context.Device, Cancellation = context.Cancellation };
         string views = context.Evaluation.Augment
             ? "RandomResizedCrop(0.08, 1) + flip views every epoch streamed through the encoder, test: resize ×256/224 and centre crop"
-            : "features of the centre view computed once and held in memory (no augmentation; the spec's recipe trains on "
+            : "features of the centre view computed once and kept in mapped files (no augmentation; the spec's recipe trains on "
                 + "RandomResizedCrop(0.08, 1) + flip views, and large data sets need that streaming mode: set augment)";
         string recipe = string.Create(CultureInfo.InvariantCulture,
             $"linear probe: {options.Epochs} epochs, batch {options.BatchSize}, AdamW lr {options.LearningRate:G3} wd {options.WeightDecay:G3}, cosine to 0, no warmup; ")
@@ -65,65 +65,89 @@ public sealed class LinearProbeProtocol : IEvaluationProtocol
         return results;
     }
 
-    /// <summary>Features of the centre views computed once, with the raw-pixel control on the same views.</summary>
+    /// <summary>
+    /// Features of the centre views computed once, with the raw-pixel control on the same views. The normalised pixels
+    /// and every layer's features are spilled to files in the scratch folder and mapped (<see cref="FeatureFile"/>), so
+    /// the process holds a batch at a time and the labels, whatever the data set's size; the OS pages the rest.
+    /// </summary>
     private static List<EvaluationResult> PrecomputedLinearProbe(EvaluationContext context, LinearProbeOptions options, string recipe)
     {
         var results = new List<EvaluationResult>();
         int classes = context.Train.ClassCount;
-        context.Step?.Invoke("reading images");
-        var (trainInput, trainLabels) = Materialized(new NormalizedImages(context.Train, context.Dataset.Mean, context.Dataset.Std));
-        var (testInput, testLabels) = Materialized(new NormalizedImages(context.Test, context.Dataset.Mean, context.Dataset.Std));
-        using (trainInput)
-        using (trainLabels)
-        using (testInput)
-        using (testLabels)
+        string spill = Directory.CreateDirectory(Path.Combine(context.Scratch, "linear-probe")).FullName;
+        try
         {
-            foreach (var (name, encoder) in context.Encoders(context.Dataset.ImageSize))
+            context.Step?.Invoke("reading images");
+            var (trainPixels, trainLabels) = Spilled(new NormalizedImages(context.Train, context.Dataset.Mean, context.Dataset.Std), spill, "train");
+            var (testPixels, testLabels) = Spilled(new NormalizedImages(context.Test, context.Dataset.Mean, context.Dataset.Std), spill, "test");
+            using (trainPixels)
+            using (trainLabels)
+            using (testPixels)
+            using (testLabels)
             {
-                using (encoder)
+                long[] imageShape = [context.Dataset.Channels, context.Dataset.ImageSize, context.Dataset.ImageSize];
+                foreach (var (name, encoder) in context.Encoders(context.Dataset.ImageSize))
                 {
-                    context.Step?.Invoke($"features of the {name} encoder");
-                    using var trainFeatures = EncoderFeatureExtractor.Extract(encoder, trainInput);
-                    using var testFeatures = EncoderFeatureExtractor.Extract(encoder, testInput);
-                    context.Step?.Invoke($"linear probe on the {name} encoder");
-                    var report = LinearProbe.Run(ProbeFeatures.FromEncoder(trainFeatures, testFeatures), trainLabels, testLabels, classes, options);
-                    results.AddRange(report.Results.Select(r => context.Result(name, r, recipe)));
+                    using (encoder)
+                    {
+                        context.Step?.Invoke($"features of the {name} encoder");
+                        using var trainFeatures = EncoderFeatureExtractor.Extract(encoder, Images(trainPixels, imageShape), spill);
+                        using var testFeatures = EncoderFeatureExtractor.Extract(encoder, Images(testPixels, imageShape), spill);
+                        context.Step?.Invoke($"linear probe on the {name} encoder");
+                        var report = LinearProbe.Run(ProbeFeatures.FromEncoder(trainFeatures, testFeatures), trainLabels, testLabels, classes, options);
+                        results.AddRange(report.Results.Select(r => context.Result(name, r, recipe)));
+                    }
                 }
+                context.Step?.Invoke("linear probe on raw pixels");
+                var pixels = LinearProbe.Run([new ProbeFeatures(0, FeatureNames.Pixels, trainPixels, testPixels)], trainLabels, testLabels, classes, options);
+                string pixelRecipe = recipe[..recipe.IndexOf(';', StringComparison.Ordinal)] + "; the normalised pixels of the centre view";
+                results.AddRange(pixels.Results.Select(r => context.Result(EncoderKinds.RawPixels, r, pixelRecipe)));
             }
-            context.Step?.Invoke("linear probe on raw pixels");
-            using var trainPixels = RawPixelFeatures.Extract(trainInput);
-            using var testPixels = RawPixelFeatures.Extract(testInput);
-            var pixels = LinearProbe.Run([new ProbeFeatures(0, FeatureNames.Pixels, trainPixels, testPixels)], trainLabels, testLabels, classes, options);
-            string pixelRecipe = recipe[..recipe.IndexOf(';', StringComparison.Ordinal)] + "; the normalised pixels of the centre view";
-            results.AddRange(pixels.Results.Select(r => context.Result(EncoderKinds.RawPixels, r, pixelRecipe)));
+        }
+        finally
+        {
+            Directory.Delete(spill, recursive: true);
         }
         return results;
     }
 
-    /// <summary>Every batch of a split concatenated in stored order: images and labels, the caller's to dispose.</summary>
-    private static (Tensor Images, Tensor Labels) Materialized(IEvaluationImages split)
+    /// <summary>A split's images in stored order, flattened into a mapped file (the raw-pixel control's features), and its labels in memory.</summary>
+    private static (Tensor Pixels, Tensor Labels) Spilled(IEvaluationImages split, string folder, string name)
     {
-        var images = new List<Tensor>();
         var labels = new List<Tensor>();
+        using var pixels = new FeatureFile(Path.Combine(folder, name + "-pixels.f32"));
         try
         {
-            foreach (var batch in split.Batches(MaterializeBatchSize))
+            foreach (var batch in split.Batches(SpillBatchSize))
             {
-                images.Add(batch.Images.clone());
+                pixels.Append(batch.Images.flatten(1));
                 labels.Add(batch.Labels.clone());
             }
-            return (cat(images, 0), cat(labels, 0));
+            return (pixels.Map(), cat(labels, 0));
         }
         finally
         {
-            foreach (var tensor in images.Concat(labels))
+            foreach (var tensor in labels)
             {
                 tensor.Dispose();
             }
         }
     }
 
-    private const int MaterializeBatchSize = 512;
+    private const int SpillBatchSize = 512;
+
+    /// <summary>The mapped pixel rows as image batches, views into the file.</summary>
+    private static IEnumerable<Tensor> Images(Tensor pixels, long[] imageShape)
+    {
+        foreach (var rows in ImageBatches.Of(pixels, EncoderFeatureExtractor.DefaultBatchSize))
+        {
+            using (rows)
+            using (var images = rows.view([rows.shape[0], .. imageShape]))
+            {
+                yield return images;
+            }
+        }
+    }
 
     /// <summary>An epoch's shuffled training batches from the shards, each a fresh RandomResizedCrop + flip view, normalised.</summary>
     private static IEnumerable<LabelledBatch> AugmentedBatches(EvaluationContext context, LinearProbeOptions options, int epoch)

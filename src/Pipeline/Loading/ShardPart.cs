@@ -1,6 +1,19 @@
 using SemanticMIM.Data.Shards;
+using SemanticMIM.Pipeline.Targets;
+using SemanticMIM.Planning;
+using SemanticMIM.Platform.Storage;
 
 namespace SemanticMIM.Pipeline.Loading;
 
 /// <summary>One training shard on local disk with its target file.</summary>
-public sealed record ShardPart(string ShardFolder, ShardInfo Shard, string TargetPath);
+public sealed record ShardPart(string ShardFolder, ShardInfo Shard, string TargetPath)
+{
+    /// <summary>Every training shard of a plan with its target file, local, in the manifests' order.</summary>
+    public static async Task<IReadOnlyList<ShardPart>> ListAsync(StoreFiles files, ExperimentPlan plan, ShardManifest train, TargetManifest targets,
+        CancellationToken cancellation = default)
+    {
+        string trainFolder = await files.LocalFolderAsync(StoreLayout.DatasetSplit(plan.Dataset.Id, plan.Dataset.TrainSplit), cancellation);
+        string targetFolder = await files.LocalFolderAsync(StoreLayout.Targets(plan.Dataset.Id, plan.Targets.Id), cancellation);
+        return train.Shards.Zip(targets.Files, (shard, file) => new ShardPart(trainFolder, shard, Path.Combine(targetFolder, file.Name))).ToList();
+    }
+}

@@ -1,6 +1,5 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using SemanticMIM.Data.Imaging;
 using SemanticMIM.Data.Shards;
 using SemanticMIM.Pipeline.Targets;
 using SemanticMIM.Planning;
@@ -10,9 +9,10 @@ using static TorchSharp.torch;
 namespace SemanticMIM.Pipeline.Loading;
 
 /// <summary>
-/// Streams training batches from shards and their target files. A background thread decodes, renders the
-/// recorded views and gathers targets up to <c>prefetch</c> batches ahead on a bounded queue; the caller's
-/// thread only turns the ready pixels into tensors, so the step waits on I/O only when the CPU is saturated.
+/// Streams training batches from shards and their target files. A background thread decodes, renders and normalises
+/// the recorded views of a batch on <c>workers</c> threads and gathers its targets, up to <c>prefetch</c> batches ahead
+/// on a bounded queue; the caller's thread only wraps the ready values in tensors, so the step waits on I/O only
+/// when the CPU is saturated.
 /// What a batch holds depends on its position alone (<see cref="SampleOrder"/>), so resume is exact.
 /// </summary>
 public sealed class ShardedBatchSource : IBatchSource, IDisposable
@@ -22,13 +22,18 @@ public sealed class ShardedBatchSource : IBatchSource, IDisposable
     private readonly int _imageSize;
     private readonly SampleOrder _order;
     private readonly int _prefetch;
+    private readonly ParallelOptions _decoding;
     private readonly Stopwatch _waiting = new();
     private readonly ConcurrentDictionary<string, ShardReader> _readers = new(StringComparer.Ordinal);
     private Producer? _producer;
 
-    public ShardedBatchSource(IReadOnlyList<ShardPart> parts, DatasetPlan dataset, int imageSize, long seed, int shardsPerGroup = 2, int prefetch = 4)
+    /// <param name="workers">Threads decoding a batch's images; by default one per core.</param>
+    public ShardedBatchSource(IReadOnlyList<ShardPart> parts, DatasetPlan dataset, int imageSize, long seed, int shardsPerGroup = 2, int prefetch = 4,
+        int? workers = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(prefetch);
+        _decoding = new ParallelOptions { MaxDegreeOfParallelism = workers ?? Environment.ProcessorCount };
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_decoding.MaxDegreeOfParallelism, nameof(workers));
         _parts = parts;
         _dataset = dataset;
         _imageSize = imageSize;
@@ -56,7 +61,7 @@ public sealed class ShardedBatchSource : IBatchSource, IDisposable
         var prepared = _producer.Take();
         _waiting.Stop();
         Position += batchSize;
-        var images = ModelInput.Normalized(prepared.Images, _dataset);
+        var images = tensor(prepared.Pixels, [batchSize, _dataset.Channels, _imageSize, _imageSize]);
         var targets = prepared.Hog is not null
             ? tensor(prepared.Hog, [batchSize, prepared.Patches, prepared.FeatureDim])
             : tensor(prepared.Tokens!, [batchSize, prepared.Patches]);
@@ -74,7 +79,8 @@ public sealed class ShardedBatchSource : IBatchSource, IDisposable
     /// <summary>One reader per shard folder for the whole run, so each shard file is hashed once, not every epoch.</summary>
     private ShardReader Reader(string folder) => _readers.GetOrAdd(folder, f => new ShardReader(f));
 
-    private sealed record PreparedBatch(IReadOnlyList<ImageBuffer> Images, float[]? Hog, long[]? Tokens, int Patches, int FeatureDim);
+    /// <summary>A batch ready for tensors: normalised pixels (B·C·S·S) and the targets of its views.</summary>
+    private sealed record PreparedBatch(float[] Pixels, float[]? Hog, long[]? Tokens, int Patches, int FeatureDim);
 
     private sealed record LoadedShard(IReadOnlyList<ShardSample> Samples, ShardTargets Targets);
 
@@ -147,40 +153,46 @@ public sealed class ShardedBatchSource : IBatchSource, IDisposable
 
         private PreparedBatch Prepare(long position)
         {
-            var images = new ImageBuffer[BatchSize];
-            float[]? hog = null;
-            long[]? tokens = null;
-            int patches = 0, featureDim = 0;
+            int imageValues = _source._dataset.Channels * _source._imageSize * _source._imageSize;
+            var pixels = new float[BatchSize * imageValues];
+            var picks = new (ShardSample Sample, ShardTargets Targets, int Index, int View)[BatchSize];
             for (int i = 0; i < BatchSize; i++)
             {
                 var (shard, index, epoch) = _source._order.At(position + i);
                 var loaded = Load(shard, position + i);
-                var targets = loaded.Targets;
-                int view = (int)(epoch % targets.Views);
-                var image = ModelInput.Decode(loaded.Samples[index], _source._dataset);
-                images[i] = ModelInput.RenderView(image, targets.View(index, view), _source._imageSize);
-                patches = targets.Patches;
-                featureDim = targets.FeatureDim;
-                int width = targets.ValuesPerView;
+                picks[i] = (loaded.Samples[index], loaded.Targets, index, (int)(epoch % loaded.Targets.Views));
+            }
+            // Decoding, rendering and normalising dominate; each image lands in its own slice, so the batch does not depend on the threads.
+            Parallel.For(0, BatchSize, _source._decoding, i =>
+            {
+                var (sample, targets, index, view) = picks[i];
+                var image = ModelInput.RenderView(ModelInput.Decode(sample, _source._dataset), targets.View(index, view), _source._imageSize);
+                ModelInput.WriteNormalized(image, _source._dataset, pixels.AsSpan(i * imageValues, imageValues));
+            });
+            var first = picks[0].Targets;
+            int width = first.ValuesPerView;
+            float[]? hog = first.Hog is not null ? new float[BatchSize * width] : null;
+            long[]? tokens = first.Hog is null ? new long[BatchSize * width] : null;
+            for (int i = 0; i < BatchSize; i++)
+            {
+                var (_, targets, index, view) = picks[i];
                 int offset = (index * targets.Views + view) * width;
-                if (targets.Hog is not null)
+                if (hog is not null)
                 {
-                    hog ??= new float[BatchSize * width];
                     for (int j = 0; j < width; j++)
                     {
-                        hog[i * width + j] = (float)targets.Hog[offset + j];
+                        hog[i * width + j] = ShardTargets.HogValue(targets.Hog![offset + j]);
                     }
                 }
                 else
                 {
-                    tokens ??= new long[BatchSize * width];
                     for (int j = 0; j < width; j++)
                     {
-                        tokens[i * width + j] = targets.Tokens![offset + j];
+                        tokens![i * width + j] = targets.Tokens![offset + j];
                     }
                 }
             }
-            return new PreparedBatch(images, hog, tokens, patches, featureDim);
+            return new PreparedBatch(pixels, hog, tokens, first.Patches, first.FeatureDim);
         }
 
         private LoadedShard Load(int shard, long position)

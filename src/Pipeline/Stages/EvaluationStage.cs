@@ -47,7 +47,8 @@ public static class EvaluationStage
         var train = new ShardImages(await files.LocalFolderAsync(StoreLayout.DatasetSplit(dataset.Id, dataset.TrainSplit), cancellation), dataset, protocol.View);
         var test = new ShardImages(await files.LocalFolderAsync(StoreLayout.DatasetSplit(dataset.Id, dataset.EvaluationSplit), cancellation), dataset, protocol.View);
         using var pretrained = ModelCheckpoint.LoadEncoder(await files.LocalFileAsync(encoderKey, cancellation));
-        var context = new EvaluationContext(plan, evaluation, EvaluationProtocolDescriptors.Get(evaluation.Protocol), dataset, train, test, pretrained, encoderKey, step, cancellation);
+        var context = new EvaluationContext(plan, evaluation, EvaluationProtocolDescriptors.Get(evaluation.Protocol), dataset, train, test, pretrained, encoderKey, step, cancellation,
+            files.ScratchFolder(key));
         var results = protocol.Run(context);
         await files.WriteJsonAsync(key, results, Json, cancellation);
         return new(results, Reused: false);

@@ -56,9 +56,7 @@ public static partial class PretrainStage
                 Reused: true);
         }
 
-        string trainFolder = await files.LocalFolderAsync(StoreLayout.DatasetSplit(plan.Dataset.Id, plan.Dataset.TrainSplit), cancellation);
-        string targetFolder = await files.LocalFolderAsync(StoreLayout.Targets(plan.Dataset.Id, plan.Targets.Id), cancellation);
-        var parts = train.Shards.Zip(targets.Files, (shard, file) => new ShardPart(trainFolder, shard, Path.Combine(targetFolder, file.Name))).ToList();
+        var parts = await ShardPart.ListAsync(files, plan, train, targets, cancellation);
         using var batches = new ShardedBatchSource(parts, plan.Dataset, plan.Model.Encoder.ImageSize, config.Seed);
         string localRoot = files.ScratchFolder(checkpoints);
         var log = new List<TrainingPoint>();

@@ -1,19 +1,28 @@
+using System.IO.Compression;
 using System.Text.Json;
 using SemanticMIM.Data.Views;
 using SemanticMIM.Model.Checkpoints;
+using SemanticMIM.Planning;
 using static TorchSharp.torch;
 
 namespace SemanticMIM.Pipeline.Targets;
 
 /// <summary>
-/// The targets of one shard, as stored in one safetensors file: per sample and view the crop box and flip
-/// (<c>views</c>, int32 (n, V, 5)) and the targets, either HOG features (<c>hog</c>, float16 (n, V, N, F)) or
-/// token ids (<c>tokens</c>, int32 (n, V, N)). The metadata names the shard, its SHA-256 and the sample keys,
-/// so a target file can never be applied to a different shard.
+/// The targets of one shard, as stored in one file: a zlib-compressed safetensors file holding per sample and view
+/// the crop box and flip (<c>views</c>, int32 (n, V, 5)) and the targets, either HOG features quantised to bytes
+/// (<c>hog</c>, uint8 (n, V, N, F), value = code / 255: every HOG feature lies in [0, 1], being a component of a
+/// cell's L2-normalised histogram, so one fixed scale serves every value, with an error of at most 1/510) or token
+/// ids (<c>tokens</c>, int16 (n, V, N)). That is under half the bytes of format 1's float16 and int32 values. The
+/// metadata names the shard, its SHA-256 and the sample keys, so a target file can never be applied to a different
+/// shard. The format's version is part of the target id (<see cref="TargetPlan.FormatVersion"/>), so a store of an
+/// older format is recomputed under a new id rather than read.
 /// </summary>
 public sealed class ShardTargets
 {
-    public const string Format = "semanticmim.targets.v1";
+    public static readonly string Format = $"semanticmim.targets.v{TargetPlan.FormatVersion}";
+
+    /// <summary>The dequantised value of every HOG code.</summary>
+    private static readonly float[] HogValues = Enumerable.Range(0, 256).Select(code => code / 255f).ToArray();
 
     public required string Shard { get; init; }
 
@@ -31,8 +40,8 @@ public sealed class ShardTargets
     /// <summary>(n · V · 5) crop boxes and flips.</summary>
     public required int[] ViewBoxes { get; init; }
 
-    /// <summary>(n · V · N · F) HOG features, or null for token targets.</summary>
-    public Half[]? Hog { get; init; }
+    /// <summary>(n · V · N · F) HOG features as codes (<see cref="HogValue"/>), or null for token targets.</summary>
+    public byte[]? Hog { get; init; }
 
     /// <summary>(n · V · N) token ids, or null for HOG targets.</summary>
     public int[]? Tokens { get; init; }
@@ -40,6 +49,16 @@ public sealed class ShardTargets
     public int Count => Keys.Count;
 
     public bool IsHog => Hog is not null;
+
+    /// <summary>The HOG feature a stored code stands for.</summary>
+    public static float HogValue(byte code) => HogValues[code];
+
+    /// <summary>HOG features (any shape, values in [0, 1]) as codes: round(value · 255), clamped.</summary>
+    public static byte[] HogCodes(Tensor features)
+    {
+        using var scope = NewDisposeScope();
+        return features.clamp(0, 1).mul(255).round_().to_type(ScalarType.Byte).cpu().data<byte>().ToArray();
+    }
 
     /// <summary>Values per (sample, view): N·F for HOG, N for tokens.</summary>
     public int ValuesPerView => IsHog ? Patches * FeatureDim : Patches;
@@ -58,14 +77,21 @@ public sealed class ShardTargets
         {
             if (Hog is not null)
             {
-                using var values = tensor(Hog.Select(h => (float)h).ToArray(), [n, Views, Patches, FeatureDim]);
-                tensors["hog"] = values.to_type(ScalarType.Float16);
+                tensors["hog"] = tensor(Hog, [n, Views, Patches, FeatureDim]);
             }
             else
             {
-                tensors["tokens"] = tensor(Tokens!, [n, Views, Patches]);
+                if (Tokens!.Any(t => t is < 0 or > short.MaxValue))
+                {
+                    throw new InvalidDataException($"token ids of shard {Shard} exceed int16, which format {TargetPlan.FormatVersion} stores them as");
+                }
+                using var ids = tensor(Tokens!, [n, Views, Patches]);
+                tensors["tokens"] = ids.to_type(ScalarType.Int16);
             }
-            SafetensorsFile.Save(path, tensors, new Dictionary<string, string>
+            using var file = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20);
+            // HOG codes carry ~7.4 bits a byte: the default level takes ~7%; the fastest (zlib-ng's quick mode) none.
+            using var compressed = new ZLibStream(file, CompressionLevel.Optimal);
+            SafetensorsFile.Write(compressed, tensors, new Dictionary<string, string>
             {
                 ["format"] = Format,
                 ["shard"] = Shard,
@@ -84,12 +110,12 @@ public sealed class ShardTargets
 
     public static ShardTargets Load(string path)
     {
-        var (tensors, metadata) = SafetensorsFile.Load(path);
+        var (tensors, metadata) = SafetensorsFile.Read(Decompress(path), path);
         try
         {
             if (metadata.GetValueOrDefault("format") != Format)
             {
-                throw new InvalidDataException($"{path} is not a target file (format '{metadata.GetValueOrDefault("format")}')");
+                throw new InvalidDataException($"{path} is not a target file of format {Format} (format '{metadata.GetValueOrDefault("format")}')");
             }
             var keys = JsonSerializer.Deserialize<string[]>(metadata["keys"]) ?? [];
             var views = tensors["views"];
@@ -99,6 +125,7 @@ public sealed class ShardTargets
             {
                 throw new InvalidDataException($"{path}: {keys.Length} keys, views [{string.Join(", ", views.shape)}], targets [{string.Join(", ", values.shape)}] do not agree");
             }
+            using var ids = hog ? null : values.to_type(ScalarType.Int32);
             return new ShardTargets
             {
                 Shard = metadata["shard"],
@@ -108,8 +135,8 @@ public sealed class ShardTargets
                 Patches = (int)values.shape[2],
                 FeatureDim = hog ? (int)values.shape[3] : 0,
                 ViewBoxes = views.data<int>().ToArray(),
-                Hog = hog ? values.data<Half>().ToArray() : null,
-                Tokens = hog ? null : values.data<int>().ToArray(),
+                Hog = hog ? values.data<byte>().ToArray() : null,
+                Tokens = ids?.data<int>().ToArray(),
             };
         }
         finally
@@ -118,6 +145,22 @@ public sealed class ShardTargets
             {
                 tensor.Dispose();
             }
+        }
+    }
+
+    private static byte[] Decompress(string path)
+    {
+        try
+        {
+            using var file = File.OpenRead(path);
+            using var inflated = new ZLibStream(file, CompressionMode.Decompress);
+            using var bytes = new MemoryStream();
+            inflated.CopyTo(bytes);
+            return bytes.ToArray();
+        }
+        catch (InvalidDataException error)
+        {
+            throw new InvalidDataException($"{path} is not a target file of format {Format}: {error.Message}", error);
         }
     }
 }

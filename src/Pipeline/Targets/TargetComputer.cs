@@ -30,7 +30,7 @@ public sealed class TargetComputer(TargetPlan plan, DatasetPlan dataset, IVisual
         }
         var keys = new List<string>();
         var boxes = new List<int>();
-        var hog = new List<Half>();
+        var hog = new List<byte>();
         var tokens = new List<int>();
         int featureDim = 0;
         foreach (var chunk in samples.Chunk(SamplesPerBatch))
@@ -55,7 +55,7 @@ public sealed class TargetComputer(TargetPlan plan, DatasetPlan dataset, IVisual
             {
                 var features = _hog.Compute(ModelInput.Normalized(rendered, dataset));
                 featureDim = (int)features.shape[2];
-                hog.AddRange(features.to_type(ScalarType.Float16).data<Half>().ToArray());
+                hog.AddRange(ShardTargets.HogCodes(features));
             }
             else
             {

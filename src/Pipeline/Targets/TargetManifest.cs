@@ -28,5 +28,6 @@ public sealed record TargetFileInfo(
     [property: JsonPropertyName("bytes")] long Bytes,
     [property: JsonPropertyName("sha256")] string Sha256)
 {
-    public static string NameFor(string shardName) => Path.ChangeExtension(shardName, ".safetensors");
+    /// <summary>The target file of a shard: <c>shard-000000.targets</c> (a zlib-compressed safetensors file, <see cref="ShardTargets"/>).</summary>
+    public static string NameFor(string shardName) => Path.ChangeExtension(shardName, ".targets");
 }

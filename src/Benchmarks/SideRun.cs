@@ -1,0 +1,73 @@
+using System.Text.Json;
+
+namespace SemanticMIM.Benchmarks;
+
+/// <summary>
+/// What one side process measured: the seconds of every warm-up and timed step, the resident memory after every
+/// step (warm-up included, so growth shows), the process's peak resident memory (VmHWM) and side figures such as
+/// bytes per stored image. Both sides write this shape.
+/// </summary>
+public sealed record SideRun
+{
+    /// <summary><c>project</c> or <c>peer</c>.</summary>
+    public required string Side { get; init; }
+
+    public required string Description { get; init; }
+
+    public required int ItemsPerStep { get; init; }
+
+    public required IReadOnlyList<double> WarmupSeconds { get; init; }
+
+    public required IReadOnlyList<double> StepSeconds { get; init; }
+
+    public required IReadOnlyList<long> RssAfterStepBytes { get; init; }
+
+    public required long VmHwmBytes { get; init; }
+
+    public required int Threads { get; init; }
+
+    public IReadOnlyDictionary<string, string> Versions { get; init; } = new Dictionary<string, string>();
+
+    public IReadOnlyDictionary<string, JsonElement> Extra { get; init; } = new Dictionary<string, JsonElement>();
+
+    /// <summary>Order of this process among all the suite's side processes (1-based), set by the suite.</summary>
+    public int Order { get; init; }
+
+    /// <summary>The median timed step.</summary>
+    public double MedianStepSeconds => Statistics.Median(StepSeconds);
+
+    /// <summary>Items per second at the median step.</summary>
+    public double Rate => ItemsPerStep / MedianStepSeconds;
+
+    /// <summary>Resident memory growth from the end of the second step to the end of the last (0 with fewer steps).</summary>
+    public long GrowthAfterSecondStepBytes => RssAfterStepBytes.Count > 2 ? RssAfterStepBytes[^1] - RssAfterStepBytes[1] : 0;
+
+    public static SideRun Read(string path) =>
+        JsonSerializer.Deserialize<SideRun>(File.ReadAllText(path), SideSpec.Json) ?? throw new InvalidDataException($"{path} holds no side result");
+
+    public void Write(string path) => File.WriteAllText(path, JsonSerializer.Serialize(this, SideSpec.Json));
+}
+
+/// <summary>Medians and ranges of measured figures.</summary>
+public static class Statistics
+{
+    public static double Median(IReadOnlyList<double> values)
+    {
+        if (values.Count == 0)
+        {
+            throw new ArgumentException("no values", nameof(values));
+        }
+        var sorted = values.Order().ToArray();
+        int middle = sorted.Length / 2;
+        return sorted.Length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+    }
+
+    public static FigureRange Range(IReadOnlyList<double> values) => new(Median(values), values.Min(), values.Max());
+}
+
+/// <summary>A figure over several runs: median, smallest and largest.</summary>
+public sealed record FigureRange(double Median, double Min, double Max)
+{
+    /// <summary>Whether the range lies on both sides of <paramref name="goal"/>, so more pairs are worth running.</summary>
+    public bool Straddles(double goal) => Min < goal && Max > goal;
+}

@@ -1,0 +1,57 @@
+using System.Globalization;
+using System.Text;
+
+namespace SemanticMIM.Benchmarks;
+
+/// <summary>The suite's figures as a Markdown table: rates, time ratio and memory per pair, and the goals met.</summary>
+public static class SuiteTable
+{
+    public static string Format(SuiteResult result)
+    {
+        var c = CultureInfo.InvariantCulture;
+        var text = new StringBuilder();
+        var machine = result.Machine;
+        text.AppendLine(string.Create(c,
+            $"{machine.Cpu.Model}, {machine.Threads} threads pinned to cores {machine.PinnedCores}; PyTorch with OPENBLAS_CORETYPE={machine.OpenBlas.Set ?? "(unset)"}; {result.Mode} mode, {result.Started:yyyy-MM-dd}"));
+        text.AppendLine();
+        text.AppendLine("| pair | project | PyTorch peer | time ratio project/peer | peak memory project / peer | growth after step 2 | goals |");
+        text.AppendLine("|---|---|---|---|---|---|---|");
+        foreach (var pair in result.Pairs)
+        {
+            var s = pair.Summary;
+            string peer = s.PeerRate is { } rate ? Rate(rate) : "no peer";
+            string ratio = s.TimeRatio is { } time ? string.Create(c, $"**{time.Median:F2}×** ({time.Min:F2}–{time.Max:F2}, {s.Pairs} pairs)") : "–";
+            string memory = s.PeerPeakBytes is { } peerPeak
+                ? string.Create(c, $"{Mib(s.ProjectPeakBytes)} / {Mib(peerPeak)} ({s.MemoryRatio!.Median:F2}×)")
+                : Mib(s.ProjectPeakBytes);
+            if (s.StoredBytesPerImage is { } stored)
+            {
+                memory += string.Create(c, $"; stored {stored.Median / 1024:F1} KiB/image");
+            }
+            string growth = pair.Kind == PairKind.Train ? Mib(s.ProjectGrowthAfterSecondStepBytes) : "–";
+            text.AppendLine($"| {pair.Title} | {Rate(s.ProjectRate)} | {peer} | {ratio} | {memory} | {growth} | {Goals(s)} |");
+        }
+        return text.ToString();
+    }
+
+    private static string Rate(FigureRange rate) =>
+        string.Create(CultureInfo.InvariantCulture, $"{rate.Median:F2} img/s ({rate.Min:F2}–{rate.Max:F2})");
+
+    private static string Mib(long bytes) => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1048576.0:F0} MiB");
+
+    private static string Goals(PairSummary s)
+    {
+        var goals = new List<string>();
+        void Add(string name, bool? met)
+        {
+            if (met is { } value)
+            {
+                goals.Add($"{name} {(value ? "met" : "**not met**")}");
+            }
+        }
+        Add("time ≤ 1.0×", s.TimeGoalMet);
+        Add("memory ≤ 1.25×", s.MemoryGoalMet);
+        Add("flat", s.FlatMemoryGoalMet);
+        return goals.Count == 0 ? "–" : string.Join("; ", goals);
+    }
+}
