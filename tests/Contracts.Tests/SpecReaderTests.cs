@@ -67,7 +67,7 @@ public sealed class SpecReaderTests
         Assert.Equal(PrecisionKind.Bf16, spec.Training.Precision);
         Assert.False(spec.Training.Tf32);
         Assert.Contains(SpecValidator.Validate(spec with { Training = spec.Training with { Precision = (PrecisionKind)7 } }),
-            p => p.ToString() == "training.precision: '7' is not one of fp32, bf16");
+            p => p.ToString() == "training.precision: 7 is not one of fp32, bf16");
     }
 
     public static TheoryData<string, string[]> BadSpecs() => new()

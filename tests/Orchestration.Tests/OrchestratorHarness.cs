@@ -14,7 +14,7 @@ namespace SemanticMIM.Orchestration.Tests;
 /// <summary>
 /// The orchestrator's role alone, as its host composes it, on the in-memory bus and a folder store; the job launcher
 /// is <see cref="RecordingJobLauncher"/>, so a test sees exactly which jobs the orchestrator launches and cancels, and
-/// every event and command it publishes is recorded.
+/// every event and command it publishes is recorded. Given a RabbitMQ address it joins that broker instead.
 /// </summary>
 public sealed class OrchestratorHarness : IAsyncDisposable
 {
@@ -41,8 +41,9 @@ public sealed class OrchestratorHarness : IAsyncDisposable
 
     /// <param name="workers">Consumers that play a worker's part (one that fails, for example).</param>
     /// <param name="settings">Configuration the orchestrator reads, as keys like <c>Data:Roots:0</c>.</param>
+    /// <param name="rabbitMq">A real broker's address; the in-memory bus when null.</param>
     public static async Task<OrchestratorHarness> StartAsync(Action<IBusRegistrationConfigurator>? workers = null,
-        IReadOnlyDictionary<string, string?>? settings = null)
+        IReadOnlyDictionary<string, string?>? settings = null, Uri? rabbitMq = null)
     {
         var folder = new TempDirectory();
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -57,7 +58,9 @@ public sealed class OrchestratorHarness : IAsyncDisposable
         {
             builder.Services.AddBusConsumers(workers);
         }
-        builder.AddBus(new BusOptions { Transport = BusOptions.InMemoryTransport });
+        builder.AddBus(rabbitMq is null
+            ? new BusOptions { Transport = BusOptions.InMemoryTransport }
+            : new BusOptions { Transport = BusOptions.RabbitMqTransport, RabbitMq = rabbitMq.ToString() });
         var host = builder.Build();
         await host.StartAsync();
         return new OrchestratorHarness(folder, host);

@@ -4,7 +4,7 @@ using System.Text;
 namespace SemanticMIM.Contracts.Specs;
 
 /// <summary>How problems quote what a spec wrote: short, and with invisible characters spelled out.</summary>
-internal static class SpecText
+public static class SpecText
 {
     private const int Longest = 80;
 

@@ -81,9 +81,12 @@ public sealed record TrainingConfig
     [JsonIgnore]
     public int EffectiveBatchSize => BatchSize * AccumulationSteps;
 
-    /// <summary>The warmup length in updates, resolved from <see cref="WarmupSteps"/> or <see cref="WarmupFraction"/>.</summary>
+    /// <summary>
+    /// The warmup length in updates, resolved from <see cref="WarmupSteps"/> or <see cref="WarmupFraction"/>. A fraction
+    /// below 1 always leaves the last step to the cosine, however it rounds (0.9999 of 4 steps is 3 steps, not 4).
+    /// </summary>
     [JsonIgnore]
-    public int ResolvedWarmupSteps => WarmupSteps ?? (int)Math.Round(WarmupFraction * Steps);
+    public int ResolvedWarmupSteps => WarmupSteps ?? Math.Min((int)Math.Round(WarmupFraction * Steps), Math.Max(Steps - 1, 0));
 
     /// <summary>Every problem with this configuration, empty when it is valid.</summary>
     public IReadOnlyList<string> Validate()

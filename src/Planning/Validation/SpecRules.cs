@@ -102,7 +102,7 @@ public static class SpecRules
             {
                 string allowed = roots.Count == 0 ? "no data roots are configured (Data:Roots), so only built-in data sets can be used"
                     : $"this platform reads data only under {string.Join(", ", roots)} (Data:Roots)";
-                yield return new SpecProblem(field, $"'{path}' lies outside the data roots: {allowed}");
+                yield return new SpecProblem(field, $"{SpecText.Quote(path)} lies outside the data roots: {allowed}");
             }
         }
     }
