@@ -23,13 +23,17 @@ public sealed partial class SecretTests
     {
         var chart = await Chart.RenderAsync(null,
             "--set", "rabbitmq.auth.password=Broker-Pass-4711",
+            "--set", "rabbitmq.users.shard.password=Shard-Pass-4712",
             "--set", "minio.auth.rootUser=store-admin-user",
-            "--set", "minio.auth.rootPassword=Store-Pass-0815-x");
+            "--set", "minio.auth.rootPassword=Store-Pass-0815-x",
+            "--set", "storage.credentials.target.accessKey=target-access",
+            "--set", "storage.credentials.target.secretKey=Target-Secret-99");
 
         var values = chart.SecretValues;
         Assert.Equal("Broker-Pass-4711", values[$"{RenderedChart.FullName("rabbitmq")}/rabbitmq-password"]);
-        Assert.Equal($"amqp://semanticmim:Broker-Pass-4711@{RenderedChart.FullName("rabbitmq")}:5672/", values[$"{RenderedChart.FullName("rabbitmq")}/rabbitmq-uri"]);
+        Assert.Equal($"amqp://semanticmim-shard:Shard-Pass-4712@{RenderedChart.FullName("rabbitmq")}:5672/", values[$"{RenderedChart.FullName("broker-shard")}/rabbitmq-uri"]);
         Assert.Equal("store-admin-user", values[$"{RenderedChart.FullName("minio")}/root-user"]);
+        Assert.Equal("Target-Secret-99", values[$"{RenderedChart.FullName("s3-target")}/secret-key"]);
         AssertSecretsStayInSecrets(chart);
     }
 
@@ -37,20 +41,33 @@ public sealed partial class SecretTests
     public async Task AnExternalBrokerUriGivenAsAValueLandsInASecretOnly()
     {
         var chart = await Chart.RenderAsync(null,
-            "--set", "rabbitmq.enabled=false",
-            "--set", "externalRabbitmq.uri=amqps://ml:Ext-Pass-99@rabbitmq.example.org:5671/mim",
-            "--set", "minio.enabled=false",
-            "--set", "externalS3.endpoint=https://s3.example.org",
-            "--set", "externalS3.accessKey=AKIAEXAMPLEKEY",
-            "--set", "externalS3.secretKey=Example-Secret-Key-42");
+            [
+                "--set", "rabbitmq.enabled=false",
+                "--set", "minio.enabled=false",
+                "--set", "externalS3.endpoint=https://s3.example.org",
+                "--set", "networkPolicy.egress.broker.cidrs={10.1.0.0/24}",
+                "--set", "networkPolicy.egress.store.cidrs={10.2.0.0/24}",
+                .. RenderMatrix.Workloads.SelectMany(role => new[]
+                {
+                    "--set", $"externalRabbitmq.{role}.uri=amqps://{role}:Ext-Pass-{role}@rabbitmq.example.org:5671/mim",
+                    "--set", $"storage.credentials.{role}.accessKey=AKIA{role.ToUpperInvariant()}",
+                    "--set", $"storage.credentials.{role}.secretKey=Example-Secret-{role}",
+                }),
+            ]);
 
-        Assert.Equal("amqps://ml:Ext-Pass-99@rabbitmq.example.org:5671/mim", chart.SecretValues[$"{RenderedChart.FullName("external-rabbitmq")}/rabbitmq-uri"]);
-        Assert.Equal("Example-Secret-Key-42", chart.SecretValues[$"{RenderedChart.FullName("external-s3")}/secret-key"]);
+        foreach (var role in RenderMatrix.Workloads)
+        {
+            Assert.Equal($"amqps://{role}:Ext-Pass-{role}@rabbitmq.example.org:5671/mim", chart.SecretValues[$"{RenderedChart.FullName($"broker-{role}")}/rabbitmq-uri"]);
+            Assert.Equal($"Example-Secret-{role}", chart.SecretValues[$"{RenderedChart.FullName($"s3-{role}")}/secret-key"]);
+        }
+
+        // No submitter URI was given, so there is no submitter Secret; nothing of the bundled broker either.
+        Assert.DoesNotContain(chart.All<V1Secret>(), secret => secret.Metadata.Name.EndsWith("-submitter", StringComparison.Ordinal) || secret.Metadata.Name.Contains("rabbitmq", StringComparison.Ordinal));
         AssertSecretsStayInSecrets(chart);
     }
 
     [Fact]
-    public async Task TheBundledBrokerAndStoreCanTakeTheirCredentialsFromExistingSecrets()
+    public async Task TheBundledBrokerAndStoreCanTakeTheirAdministratorsFromExistingSecrets()
     {
         var chart = await Chart.RenderAsync(null,
             "--set", "rabbitmq.auth.existingSecret=mim-broker-auth",
@@ -58,7 +75,10 @@ public sealed partial class SecretTests
             "--set", "minio.auth.existingSecretUserKey=user",
             "--set", "minio.auth.existingSecretPasswordKey=password");
 
-        Assert.Empty(chart.All<V1Secret>());
+        // The role users' Secrets and the broker's definitions remain; the administrators' are the operator's.
+        Assert.Equal(
+            RenderMatrix.BrokerRoles.Select(role => RenderedChart.FullName($"broker-{role}")).Append(RenderedChart.FullName("rabbitmq-definitions")).Order(),
+            chart.All<V1Secret>().Select(secret => secret.Metadata.Name).Order());
         var broker = Assert.Single(chart.Named<V1StatefulSet>(RenderedChart.FullName("rabbitmq")).Spec.Template.Spec.Containers);
         var password = broker.Env.Single(e => e.Name == "RABBITMQ_DEFAULT_PASS").ValueFrom.SecretKeyRef;
         Assert.Equal(("mim-broker-auth", "rabbitmq-password"), (password.Name, password.Key));
@@ -68,7 +88,8 @@ public sealed partial class SecretTests
         foreach (var pod in chart.PodTemplates.Where(pod => pod.Component is "orchestrator" or "trainer"))
         {
             var env = Assert.Single(pod.Template.Spec.Containers).Env.ToDictionary(e => e.Name);
-            Assert.Equal(("mim-broker-auth", "rabbitmq-uri"), (env["Bus__RabbitMq"].ValueFrom.SecretKeyRef.Name, env["Bus__RabbitMq"].ValueFrom.SecretKeyRef.Key));
+            Assert.Equal((RenderedChart.FullName($"broker-{pod.Component}"), "rabbitmq-uri"), (env["Bus__RabbitMq"].ValueFrom.SecretKeyRef.Name, env["Bus__RabbitMq"].ValueFrom.SecretKeyRef.Key));
+            // Roles without an S3 credential of their own fall back to MinIO's root user.
             Assert.Equal(("mim-store-auth", "password"), (env["Storage__SecretKey"].ValueFrom.SecretKeyRef.Name, env["Storage__SecretKey"].ValueFrom.SecretKeyRef.Key));
         }
     }
@@ -78,7 +99,8 @@ public sealed partial class SecretTests
     {
         var chart = await Chart.RenderAsync(RenderMatrix.Defaults);
 
-        foreach (var secret in chart.All<V1Secret>())
+        // The definitions are derived from the role Secrets on every upgrade; everything else is kept.
+        foreach (var secret in chart.All<V1Secret>().Where(secret => secret.Metadata.Name != RenderedChart.FullName("rabbitmq-definitions")))
         {
             Assert.Equal("keep", secret.Metadata.Annotations["helm.sh/resource-policy"]);
         }
@@ -87,8 +109,11 @@ public sealed partial class SecretTests
         Assert.Matches("^[A-Za-z0-9]{24}$", values[$"{RenderedChart.FullName("rabbitmq")}/rabbitmq-password"]);
         Assert.Matches("^[A-Za-z0-9]{16}$", values[$"{RenderedChart.FullName("minio")}/root-user"]);
         Assert.Matches("^[A-Za-z0-9]{32}$", values[$"{RenderedChart.FullName("minio")}/root-password"]);
-        string password = values[$"{RenderedChart.FullName("rabbitmq")}/rabbitmq-password"];
-        Assert.Equal($"amqp://semanticmim:{password}@{RenderedChart.FullName("rabbitmq")}:5672/", values[$"{RenderedChart.FullName("rabbitmq")}/rabbitmq-uri"]);
+        var passwords = RenderMatrix.BrokerRoles.Select(role => values[$"{RenderedChart.FullName($"broker-{role}")}/rabbitmq-password"]).ToList();
+        Assert.All(passwords, password => Assert.Matches("^[A-Za-z0-9]{24}$", password));
+        Assert.Equal(passwords.Count, passwords.Distinct().Count());
+        string shard = values[$"{RenderedChart.FullName("broker-shard")}/rabbitmq-password"];
+        Assert.Equal($"amqp://semanticmim-shard:{shard}@{RenderedChart.FullName("rabbitmq")}:5672/", values[$"{RenderedChart.FullName("broker-shard")}/rabbitmq-uri"]);
     }
 
     [Theory]
@@ -122,32 +147,43 @@ public sealed partial class SecretTests
                     referenced.Add($"{reference.Name}/{reference.Key}");
                 }
             }
+
+            foreach (var volume in (pod.Template.Spec.Volumes ?? []).Where(volume => volume.Secret is not null))
+            {
+                Assert.True(rendered.TryGetValue(volume.Secret.SecretName, out var keys), $"{pod} mounts the Secret {volume.Secret.SecretName}, which is not rendered");
+                referenced.UnionWith(keys.Select(key => $"{volume.Secret.SecretName}/{key}"));
+            }
         }
 
-        // Every key of every Secret is used by something.
-        Assert.Equal(rendered.SelectMany(pair => pair.Value.Select(key => $"{pair.Key}/{key}")).Order(), referenced.Order());
+        // Every key of every Secret is used by something, but for what people use: the bundled broker's role
+        // passwords (their URIs are used; the definitions hold the passwords) and the submitter's URI.
+        var forPeople = rendered.Keys.Where(name => name.StartsWith(RenderedChart.FullName("broker-"), StringComparison.Ordinal))
+            .SelectMany(name => new[] { $"{name}/rabbitmq-password" }.Concat(name.EndsWith("-submitter", StringComparison.Ordinal) ? [$"{name}/rabbitmq-uri"] : []));
+        Assert.Equal(rendered.SelectMany(pair => pair.Value.Select(key => $"{pair.Key}/{key}")).Except(forPeople).Order(), referenced.Order());
     }
 
     [Theory]
     [MemberData(nameof(RenderMatrix.All), MemberType = typeof(RenderMatrix))]
-    public async Task ServicesAndJobsReadTheBrokerAndStoreCredentialsFromTheConfiguredSecrets(string valuesFile)
+    public async Task ServicesAndJobsGetThePlatformsConfiguration(string valuesFile)
     {
         var chart = await Chart.RenderAsync(valuesFile);
         bool external = valuesFile == RenderMatrix.External;
 
-        foreach (var pod in chart.PodTemplates.Where(pod => pod.Component is "orchestrator" or "shard" or "target" or "trainer" or "evaluator"))
+        foreach (var pod in chart.PodTemplates.Where(pod => RenderMatrix.Workloads.Contains(pod.Component)))
         {
             var env = Assert.Single(pod.Template.Spec.Containers).Env.ToDictionary(variable => variable.Name);
             Assert.Equal("rabbitmq", env["Bus__Transport"].Value);
             Assert.Equal("s3", env["Storage__Kind"].Value);
-            var broker = env["Bus__RabbitMq"].ValueFrom.SecretKeyRef;
-            var accessKey = env["Storage__AccessKey"].ValueFrom.SecretKeyRef;
-            var secretKey = env["Storage__SecretKey"].ValueFrom.SecretKeyRef;
+            // The key names an existingSecret was given with (LeastPrivilegeTests checks the Secrets' names).
+            var keys = (env["Storage__AccessKey"].ValueFrom.SecretKeyRef.Key, env["Storage__SecretKey"].ValueFrom.SecretKeyRef.Key);
+            bool renamedKeys = external || (valuesFile == RenderMatrix.LeastPrivilege && pod.Component == "trainer");
+            if (renamedKeys)
+            {
+                Assert.Equal(("id", "key"), keys);
+            }
+            Assert.Equal(external ? "uri" : "rabbitmq-uri", env["Bus__RabbitMq"].ValueFrom.SecretKeyRef.Key);
             if (external)
             {
-                Assert.Equal(("mim-broker", "uri"), (broker.Name, broker.Key));
-                Assert.Equal(("mim-s3", "id"), (accessKey.Name, accessKey.Key));
-                Assert.Equal(("mim-s3", "key"), (secretKey.Name, secretKey.Key));
                 Assert.Equal("https://s3.eu-west-1.amazonaws.com", env["Storage__Endpoint"].Value);
                 Assert.Equal("mim-experiments", env["Storage__Bucket"].Value);
                 Assert.Equal("team-a", env["Storage__KeyPrefix"].Value);
@@ -157,8 +193,6 @@ public sealed partial class SecretTests
             }
             else
             {
-                Assert.Equal((RenderedChart.FullName("rabbitmq"), "rabbitmq-uri"), (broker.Name, broker.Key));
-                Assert.Equal((RenderedChart.FullName("minio"), "root-user"), (accessKey.Name, accessKey.Key));
                 Assert.Equal($"http://{RenderedChart.FullName("minio")}:9000", env["Storage__Endpoint"].Value);
                 Assert.False(env.ContainsKey("Bus__Prefetch"));
             }

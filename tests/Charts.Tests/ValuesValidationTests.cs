@@ -13,7 +13,8 @@ public sealed class ValuesValidationTests
         { "invalid/wrong-types.yaml", ["/shard/replicaCount", "got string, want integer", "/rabbitmq/enabled", "got string, want boolean", "/jobs/trainer/backoffLimit"] },
         { "invalid/insecure.yaml", ["/containerSecurityContext/readOnlyRootFilesystem", "/containerSecurityContext/allowPrivilegeEscalation", "/podSecurityContext/runAsNonRoot"] },
         { "invalid/too-many-gpus.yaml", ["/jobs/trainer/gpu/count", "maximum: got 2, want 1"] },
-        { "invalid/external-without-endpoints.yaml", ["/externalRabbitmq/uri", "/externalRabbitmq/existingSecret", "/externalS3/endpoint"] },
+        { "invalid/external-without-endpoints.yaml", ["/externalRabbitmq/orchestrator/uri", "/externalRabbitmq/evaluator/existingSecret", "/externalS3/endpoint"] },
+        { "invalid/bad-egress.yaml", ["/networkPolicy/egress/broker/cidrs/0': 'rabbitmq.example.org' does not match pattern", "/networkPolicy/egress/broker/ports/0': maximum: got 70,000", "/networkPolicy/egress/kubernetesApi/ports': minItems: got 0, want 1"] },
     };
 
     [Theory]
@@ -37,7 +38,7 @@ public sealed class ValuesValidationTests
         string[] problems =
         [
             "  - rabbitmq.auth: set either password or existingSecret, not both",
-            "  - externalS3: minio.enabled is false, so set externalS3.existingSecret",
+            "  - storage.credentials.shard: set both accessKey and secretKey",
             "  - shard.pdb.minAvailable: 2 with 2 replica(s) would block every voluntary eviction",
             "  - target.pdb: set minAvailable or maxUnavailable, not both",
             "  - jobs.trainer.resources.limits: do not set nvidia.com/gpu here",
@@ -53,20 +54,31 @@ public sealed class ValuesValidationTests
 
         Assert.False(result.Succeeded);
         Assert.Contains("VALUES VALIDATION:", result.Error, StringComparison.Ordinal);
-        Assert.Contains("  - externalRabbitmq: rabbitmq.enabled is false, so set externalRabbitmq.uri (amqp://user:password@host:5672/) or externalRabbitmq.existingSecret", result.Error, StringComparison.Ordinal);
+        foreach (var role in RenderMatrix.Workloads)
+        {
+            Assert.Contains($"  - externalRabbitmq.{role}: rabbitmq.enabled is false, so set externalRabbitmq.{role}.uri (amqp://user:password@host:5672/vhost) or externalRabbitmq.{role}.existingSecret", result.Error, StringComparison.Ordinal);
+            Assert.Contains($"  - storage.credentials.{role}: minio.enabled is false, so give the {role} its own S3 credential", result.Error, StringComparison.Ordinal);
+        }
+
+        // The submitter's credential is for people and CI, not for a pod: an external broker may leave it out.
+        Assert.DoesNotContain("externalRabbitmq.submitter", result.Error, StringComparison.Ordinal);
         Assert.Contains("  - externalS3.endpoint: minio.enabled is false, so set the S3 endpoint", result.Error, StringComparison.Ordinal);
-        Assert.Contains("  - externalS3: minio.enabled is false, so set externalS3.existingSecret", result.Error, StringComparison.Ordinal);
+        Assert.Contains("  - networkPolicy.egress.broker.cidrs: the broker is external, so list its addresses", result.Error, StringComparison.Ordinal);
+        Assert.Contains("  - networkPolicy.egress.store.cidrs: the S3 store is external, so list its addresses", result.Error, StringComparison.Ordinal);
     }
 
     [Theory]
-    [InlineData("externalRabbitmq.uri=http://broker:5672/", "rabbitmq.enabled=false", "externalRabbitmq.uri: not an AMQP URI")]
+    [InlineData("externalRabbitmq.shard.uri=http://broker:5672/", "rabbitmq.enabled=false", "externalRabbitmq.shard.uri: not an AMQP URI")]
+    [InlineData("externalRabbitmq.trainer.uri=amqp://t:p@broker:5672/", "rabbitmq.enabled=true", "externalRabbitmq.trainer: set while rabbitmq.enabled is true")]
+    [InlineData("rabbitmq.users.target.username=semanticmim-shard", "rabbitmq.enabled=true", "rabbitmq.users.target.username: 'semanticmim-shard' is already the name of another user")]
+    [InlineData("storage.credentials.trainer.existingSecret=s3-trainer", "storage.credentials.trainer.accessKey=AKIA", "storage.credentials.trainer: set either existingSecret or accessKey/secretKey, not both")]
     [InlineData("externalS3.endpoint=https://s3.example.org/bucket", "minio.enabled=false", "externalS3.endpoint: 'https://s3.example.org/bucket' is not an http:// or https:// address without path")]
     [InlineData("storage.bucket=Bad_Bucket", "rabbitmq.enabled=true", "storage.bucket: 'Bad_Bucket' is not an S3 bucket name")]
     [InlineData("networkPolicy.metrics.namespaceSelector=null", "networkPolicy.metrics.podSelector=null", "networkPolicy.metrics: set namespaceSelector and/or podSelector")]
     public async Task SingleProblemsAreNamedPlainly(string setting, string other, string message)
     {
         var result = await Chart.TemplateAsync(null, "--skip-schema-validation", "--set", setting, "--set", other,
-            "--set", "externalS3.existingSecret=s3", "--set", "externalRabbitmq.existingSecret=broker");
+            "--set", "externalRabbitmq.orchestrator.existingSecret=broker");
 
         Assert.False(result.Succeeded, $"{setting} was accepted");
         Assert.Contains(message, result.Error, StringComparison.Ordinal);

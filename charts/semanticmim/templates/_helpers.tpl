@@ -138,30 +138,14 @@ The Lease the orchestrator replicas elect their leader through (also the resourc
 {{- end -}}
 
 {{/*
-Broker: the Secret and key that hold the AMQP URI the services connect with.
+Broker: the bundled RabbitMQ's name (each role's credential is in _roles.tpl).
 */}}
 {{- define "semanticmim.rabbitmq.fullname" -}}
 {{- include "semanticmim.componentName" (dict "component" "rabbitmq" "context" .) -}}
 {{- end -}}
 
-{{- define "semanticmim.broker.secretName" -}}
-{{- if .Values.rabbitmq.enabled -}}
-{{- .Values.rabbitmq.auth.existingSecret | default (include "semanticmim.rabbitmq.fullname" .) -}}
-{{- else -}}
-{{- .Values.externalRabbitmq.existingSecret | default (include "semanticmim.componentName" (dict "component" "external-rabbitmq" "context" .)) -}}
-{{- end -}}
-{{- end -}}
-
-{{- define "semanticmim.broker.uriKey" -}}
-{{- if .Values.rabbitmq.enabled -}}
-{{- ternary .Values.rabbitmq.auth.existingSecretUriKey "rabbitmq-uri" (not (empty .Values.rabbitmq.auth.existingSecret)) -}}
-{{- else -}}
-{{- ternary .Values.externalRabbitmq.existingSecretUriKey "rabbitmq-uri" (not (empty .Values.externalRabbitmq.existingSecret)) -}}
-{{- end -}}
-{{- end -}}
-
 {{/*
-Object store: endpoint, and the Secret and keys of the access and secret keys.
+Object store: endpoint (each role's credential is in _roles.tpl).
 */}}
 {{- define "semanticmim.minio.fullname" -}}
 {{- include "semanticmim.componentName" (dict "component" "minio" "context" .) -}}
@@ -175,28 +159,17 @@ Object store: endpoint, and the Secret and keys of the access and secret keys.
 {{- end -}}
 {{- end -}}
 
-{{- define "semanticmim.store.secretName" -}}
-{{- if .Values.minio.enabled -}}
+{{/* MinIO's root user: the Secret and keys (the bundled store's administrator). */}}
+{{- define "semanticmim.minio.rootSecretName" -}}
 {{- .Values.minio.auth.existingSecret | default (include "semanticmim.minio.fullname" .) -}}
-{{- else -}}
-{{- .Values.externalS3.existingSecret | default (include "semanticmim.componentName" (dict "component" "external-s3" "context" .)) -}}
-{{- end -}}
 {{- end -}}
 
-{{- define "semanticmim.store.accessKeyKey" -}}
-{{- if .Values.minio.enabled -}}
+{{- define "semanticmim.minio.rootUserKey" -}}
 {{- ternary .Values.minio.auth.existingSecretUserKey "root-user" (not (empty .Values.minio.auth.existingSecret)) -}}
-{{- else -}}
-{{- ternary .Values.externalS3.existingSecretAccessKeyKey "access-key" (not (empty .Values.externalS3.existingSecret)) -}}
-{{- end -}}
 {{- end -}}
 
-{{- define "semanticmim.store.secretKeyKey" -}}
-{{- if .Values.minio.enabled -}}
+{{- define "semanticmim.minio.rootPasswordKey" -}}
 {{- ternary .Values.minio.auth.existingSecretPasswordKey "root-password" (not (empty .Values.minio.auth.existingSecret)) -}}
-{{- else -}}
-{{- ternary .Values.externalS3.existingSecretSecretKeyKey "secret-key" (not (empty .Values.externalS3.existingSecret)) -}}
-{{- end -}}
 {{- end -}}
 
 {{/*
@@ -221,8 +194,9 @@ Usage: {{ include "semanticmim.secretValue" (dict "secret" "name" "key" "rabbitm
 
 {{/*
 The platform's environment, shared by the orchestrator, shard and target containers and the Job templates:
-where health and metrics listen, the bus (URI from a Secret), the S3 store (keys from a Secret), the cache folder.
-Usage: {{ include "semanticmim.platformEnv" (dict "port" 8080 "extraEnv" .Values.shard.extraEnv "context" $) }}
+where health and metrics listen, the bus (the role's URI from its Secret), the S3 store (the role's keys from its
+Secret), the cache folder.
+Usage: {{ include "semanticmim.platformEnv" (dict "role" "shard" "port" 8080 "extraEnv" .Values.shard.extraEnv "context" $) }}
 */}}
 {{- define "semanticmim.platformEnv" -}}
 {{- $values := .context.Values -}}
@@ -233,8 +207,8 @@ Usage: {{ include "semanticmim.platformEnv" (dict "port" 8080 "extraEnv" .Values
 - name: Bus__RabbitMq
   valueFrom:
     secretKeyRef:
-      name: {{ include "semanticmim.broker.secretName" .context }}
-      key: {{ include "semanticmim.broker.uriKey" .context }}
+      name: {{ include "semanticmim.broker.secretName" (dict "role" .role "context" .context) }}
+      key: {{ include "semanticmim.broker.uriKey" (dict "role" .role "context" .context) }}
 {{- if not (kindIs "invalid" $values.bus.prefetch) }}
 - name: Bus__Prefetch
   value: {{ $values.bus.prefetch | toString | quote }}
@@ -260,13 +234,13 @@ Usage: {{ include "semanticmim.platformEnv" (dict "port" 8080 "extraEnv" .Values
 - name: Storage__AccessKey
   valueFrom:
     secretKeyRef:
-      name: {{ include "semanticmim.store.secretName" .context }}
-      key: {{ include "semanticmim.store.accessKeyKey" .context }}
+      name: {{ include "semanticmim.store.secretName" (dict "role" .role "context" .context) }}
+      key: {{ include "semanticmim.store.accessKeyKey" (dict "role" .role "context" .context) }}
 - name: Storage__SecretKey
   valueFrom:
     secretKeyRef:
-      name: {{ include "semanticmim.store.secretName" .context }}
-      key: {{ include "semanticmim.store.secretKeyKey" .context }}
+      name: {{ include "semanticmim.store.secretName" (dict "role" .role "context" .context) }}
+      key: {{ include "semanticmim.store.secretKeyKey" (dict "role" .role "context" .context) }}
 - name: Cache__Folder
   value: /cache
 {{- range $index, $interval := $values.retry.intervals }}

@@ -80,7 +80,7 @@ spec:
               containerPort: {{ $v.containerPort }}
               protocol: TCP
           env:
-            {{- include "semanticmim.platformEnv" (dict "port" $v.containerPort "extraEnv" $v.extraEnv "context" $ctx) | nindent 12 }}
+            {{- include "semanticmim.platformEnv" (dict "role" $component "port" $v.containerPort "extraEnv" $v.extraEnv "context" $ctx) | nindent 12 }}
             {{- with .env }}
             {{- . | nindent 12 }}
             {{- end }}

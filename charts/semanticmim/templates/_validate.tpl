@@ -11,26 +11,40 @@ with every problem listed at once, one line each:
 {{- $v := .Values -}}
 {{- $problems := list -}}
 
-{{- /* Broker */ -}}
+{{- /* Broker: one user per role */ -}}
+{{- range $role := splitList "," (include "semanticmim.brokerRoles" $) -}}
+{{- $external := index $v.externalRabbitmq $role -}}
 {{- if not $v.rabbitmq.enabled -}}
-{{- if and (not $v.externalRabbitmq.uri) (not $v.externalRabbitmq.existingSecret) -}}
-{{- $problems = append $problems "externalRabbitmq: rabbitmq.enabled is false, so set externalRabbitmq.uri (amqp://user:password@host:5672/) or externalRabbitmq.existingSecret (a Secret with the URI under externalRabbitmq.existingSecretUriKey)" -}}
+{{- if and (not $external.uri) (not $external.existingSecret) (ne $role "submitter") -}}
+{{- $problems = append $problems (printf "externalRabbitmq.%s: rabbitmq.enabled is false, so set externalRabbitmq.%s.uri (amqp://user:password@host:5672/vhost) or externalRabbitmq.%s.existingSecret (a Secret with the %s user's URI under existingSecretUriKey)" $role $role $role $role) -}}
 {{- end -}}
-{{- if and $v.externalRabbitmq.uri (not (regexMatch "^(amqp|amqps|rabbitmq|rabbitmqs)://[^/]+" $v.externalRabbitmq.uri)) -}}
-{{- $problems = append $problems "externalRabbitmq.uri: not an AMQP URI; write amqp://user:password@host:5672/ (amqps:// for TLS)" -}}
+{{- if and $external.uri $external.existingSecret -}}
+{{- $problems = append $problems (printf "externalRabbitmq.%s: set either uri or existingSecret, not both" $role) -}}
 {{- end -}}
-{{- if and $v.externalRabbitmq.existingSecret (not $v.externalRabbitmq.existingSecretUriKey) -}}
-{{- $problems = append $problems "externalRabbitmq.existingSecretUriKey: empty; name the key of the URI in externalRabbitmq.existingSecret" -}}
+{{- if and $external.uri (not (regexMatch "^(amqp|amqps|rabbitmq|rabbitmqs)://[^/]+" $external.uri)) -}}
+{{- $problems = append $problems (printf "externalRabbitmq.%s.uri: not an AMQP URI; write amqp://user:password@host:5672/vhost (amqps:// for TLS)" $role) -}}
 {{- end -}}
-{{- else -}}
-{{- if $v.externalRabbitmq.uri -}}
-{{- $problems = append $problems "externalRabbitmq.uri: set while rabbitmq.enabled is true; the bundled broker would be used and this URI ignored (set rabbitmq.enabled=false to use it)" -}}
+{{- if and $external.existingSecret (not $external.existingSecretUriKey) -}}
+{{- $problems = append $problems (printf "externalRabbitmq.%s.existingSecretUriKey: empty; name the key of the URI in externalRabbitmq.%s.existingSecret" $role $role) -}}
 {{- end -}}
+{{- else if or $external.uri $external.existingSecret -}}
+{{- $problems = append $problems (printf "externalRabbitmq.%s: set while rabbitmq.enabled is true; the bundled broker creates the %s user itself (rabbitmq.users.%s), so this would be ignored" $role $role $role) -}}
+{{- end -}}
+{{- end -}}
+{{- if $v.rabbitmq.enabled -}}
 {{- if and $v.rabbitmq.auth.existingSecret $v.rabbitmq.auth.password -}}
 {{- $problems = append $problems "rabbitmq.auth: set either password or existingSecret, not both" -}}
 {{- end -}}
-{{- if and $v.rabbitmq.auth.existingSecret (or (not $v.rabbitmq.auth.existingSecretPasswordKey) (not $v.rabbitmq.auth.existingSecretUriKey)) -}}
-{{- $problems = append $problems "rabbitmq.auth: existingSecret needs existingSecretPasswordKey and existingSecretUriKey" -}}
+{{- if and $v.rabbitmq.auth.existingSecret (not $v.rabbitmq.auth.existingSecretPasswordKey) -}}
+{{- $problems = append $problems "rabbitmq.auth: existingSecret needs existingSecretPasswordKey" -}}
+{{- end -}}
+{{- $names := list $v.rabbitmq.auth.username -}}
+{{- range $role := splitList "," (include "semanticmim.brokerRoles" $) -}}
+{{- $name := (index $v.rabbitmq.users $role).username -}}
+{{- if has $name $names -}}
+{{- $problems = append $problems (printf "rabbitmq.users.%s.username: '%s' is already the name of another user; every role needs a user of its own" $role $name) -}}
+{{- end -}}
+{{- $names = append $names $name -}}
 {{- end -}}
 {{- end -}}
 
@@ -40,13 +54,6 @@ with every problem listed at once, one line each:
 {{- $problems = append $problems "externalS3.endpoint: minio.enabled is false, so set the S3 endpoint (http:// or https://, without path, e.g. https://s3.eu-west-1.amazonaws.com)" -}}
 {{- else if not (regexMatch "^https?://[^/?#@]+/?$" $v.externalS3.endpoint) -}}
 {{- $problems = append $problems (printf "externalS3.endpoint: '%s' is not an http:// or https:// address without path, query or credentials" $v.externalS3.endpoint) -}}
-{{- end -}}
-{{- if not $v.externalS3.existingSecret -}}
-{{- if or (not $v.externalS3.accessKey) (not $v.externalS3.secretKey) -}}
-{{- $problems = append $problems "externalS3: minio.enabled is false, so set externalS3.existingSecret (with the keys externalS3.existingSecretAccessKeyKey and existingSecretSecretKeyKey) or both externalS3.accessKey and externalS3.secretKey" -}}
-{{- end -}}
-{{- else if or $v.externalS3.accessKey $v.externalS3.secretKey -}}
-{{- $problems = append $problems "externalS3: set either existingSecret or accessKey/secretKey, not both" -}}
 {{- end -}}
 {{- else -}}
 {{- if $v.externalS3.endpoint -}}
@@ -60,6 +67,23 @@ with every problem listed at once, one line each:
 {{- end -}}
 {{- if and $v.minio.auth.rootUser (lt (len $v.minio.auth.rootUser) 3) -}}
 {{- $problems = append $problems "minio.auth.rootUser: MinIO needs at least 3 characters" -}}
+{{- end -}}
+{{- end -}}
+{{- range $role := splitList "," (include "semanticmim.storeRoles" $) -}}
+{{- $c := index $v.storage.credentials $role -}}
+{{- if $c.existingSecret -}}
+{{- if or $c.accessKey $c.secretKey -}}
+{{- $problems = append $problems (printf "storage.credentials.%s: set either existingSecret or accessKey/secretKey, not both" $role) -}}
+{{- end -}}
+{{- if or (not $c.existingSecretAccessKeyKey) (not $c.existingSecretSecretKeyKey) -}}
+{{- $problems = append $problems (printf "storage.credentials.%s: existingSecret needs existingSecretAccessKeyKey and existingSecretSecretKeyKey" $role) -}}
+{{- end -}}
+{{- else if or $c.accessKey $c.secretKey -}}
+{{- if or (not $c.accessKey) (not $c.secretKey) -}}
+{{- $problems = append $problems (printf "storage.credentials.%s: set both accessKey and secretKey" $role) -}}
+{{- end -}}
+{{- else if not $v.minio.enabled -}}
+{{- $problems = append $problems (printf "storage.credentials.%s: minio.enabled is false, so give the %s its own S3 credential: existingSecret (with existingSecretAccessKeyKey and existingSecretSecretKeyKey) or accessKey and secretKey" $role $role) -}}
 {{- end -}}
 {{- end -}}
 {{- if not (regexMatch "^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$" (toString $v.storage.bucket)) -}}
@@ -98,6 +122,16 @@ with every problem listed at once, one line each:
 {{- if and $job.gpu.resourceName (hasKey $given $job.gpu.resourceName) -}}
 {{- $problems = append $problems (printf "jobs.%s.resources.%s: do not set %s here; jobs.%s.gpu.count puts it in requests and limits" $kind $section $job.gpu.resourceName $kind) -}}
 {{- end -}}
+{{- end -}}
+{{- end -}}
+
+{{- /* Egress: external endpoints are reached by address */ -}}
+{{- if and $v.networkPolicy.enabled $v.networkPolicy.egress.enabled -}}
+{{- if and (not $v.rabbitmq.enabled) (not $v.networkPolicy.egress.broker.cidrs) -}}
+{{- $problems = append $problems "networkPolicy.egress.broker.cidrs: the broker is external, so list its addresses (e.g. [10.20.0.15/32]) for the egress policies, or set networkPolicy.egress.enabled=false" -}}
+{{- end -}}
+{{- if and (not $v.minio.enabled) (not $v.networkPolicy.egress.store.cidrs) -}}
+{{- $problems = append $problems "networkPolicy.egress.store.cidrs: the S3 store is external, so list its addresses for the egress policies, or set networkPolicy.egress.enabled=false" -}}
 {{- end -}}
 {{- end -}}
 
