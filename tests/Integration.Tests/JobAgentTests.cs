@@ -6,8 +6,8 @@ using SemanticMIM.Platform.Jobs.Agents;
 namespace SemanticMIM.Integration.Tests;
 
 /// <summary>
-/// The trainer and evaluator as job agents, in processes of their own: a trainer killed mid-job and started again
-/// resumes the job from its last checkpoint, and a cancelled experiment stops its running pretraining or evaluation
+/// The trainer and evaluator as job agents, in processes of their own: a trainer SIGKILLed mid-job and started again
+/// resumes the job from its last checkpoint to the same weights, bit for bit, as an uninterrupted run, and a cancelled experiment stops its running pretraining or evaluation
 /// within seconds, keeping its checkpoints.
 /// </summary>
 [Collection(InfrastructureCollection.Name)]
@@ -41,6 +41,19 @@ public sealed class JobAgentTests(InfrastructureFixture infrastructure, Platform
         Assert.Equal((JobRunStatus.Succeeded, 2, 1), (job.Status, job.Attempt, job.Failures));
         Assert.Single(events.Of<ExperimentCompleted>(id));
         await StoreChecks.VerifyOutcomeAsync(platform.Store, StoreChecks.Plan(yaml));
+
+        // The same spec under another name, never interrupted: the resumed run's encoder is the same to the bit.
+        string uninterruptedYaml = TinySpecs.FashionMnist("trainer-uninterrupted", steps: steps, batchSize: 8, checkpointEvery: 2);
+        var uninterruptedId = Guid.NewGuid();
+        await platform.Client.PublishAsync(new StartExperiment { ExperimentId = uninterruptedId, SpecYaml = uninterruptedYaml });
+        var uninterrupted = await events.WaitForAsync<PretrainingCompleted>(uninterruptedId, "the uninterrupted PretrainingCompleted",
+            PlatformFixture.ExperimentTimeout);
+        Assert.Equal(0, uninterrupted.ResumedFromStep);
+        byte[] resumedEncoder = await platform.Store.ReadBytesAsync(pretrained.EncoderKey);
+        byte[] uninterruptedEncoder = await platform.Store.ReadBytesAsync(uninterrupted.EncoderKey);
+        Assert.True(resumedEncoder.AsSpan().SequenceEqual(uninterruptedEncoder),
+            $"the encoder resumed after a SIGKILL ({pretrained.EncoderKey}) differs from the uninterrupted run's ({uninterrupted.EncoderKey})");
+        await events.WaitForAsync<ExperimentCompleted>(uninterruptedId, "the uninterrupted ExperimentCompleted", PlatformFixture.ExperimentTimeout);
     });
 
     [Fact]

@@ -6,6 +6,14 @@ using static TorchSharp.torch;
 
 namespace SemanticMIM.Model.Tests;
 
+/// <summary>Tests that seed libtorch's global generator; run apart from the others, which would draw from it meanwhile.</summary>
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class GlobalSeedCollection
+{
+    public const string Name = "global-seed";
+}
+
+[Collection(GlobalSeedCollection.Name)]
 public sealed class HeadAndTokenizerTests
 {
     [Fact]

@@ -124,6 +124,21 @@ public sealed class InfrastructureFixture : IAsyncLifetime
         return address;
     }
 
+    /// <summary>
+    /// Stops the broker and starts it again on the same port and data folder (its durable queues and persistent
+    /// messages survive), after <paramref name="down"/> without a broker.
+    /// </summary>
+    public async Task RestartBrokerAsync(TimeSpan down)
+    {
+        await RunScriptAsync(_infraDir, ["stop", "rabbitmq"], TimeSpan.FromMinutes(1));
+        await Task.Delay(down);
+        string output = await RunScriptAsync(_infraDir, ["start", "rabbitmq"], StartTimeout);
+        if (new Uri(Value(output, "SEMANTICMIM_RABBITMQ=")).Port != RabbitMqPort)
+        {
+            throw new InvalidOperationException($"the restarted broker does not listen on {RabbitMqPort}:\n{Log}");
+        }
+    }
+
     /// <summary>Stops the Prometheus of <see cref="StartPrometheusAsync"/>, if one runs; the broker and s3rver go on.</summary>
     public Task StopPrometheusAsync() => RunScriptAsync(_infraDir, ["stop", "prometheus"], TimeSpan.FromMinutes(1));
 
