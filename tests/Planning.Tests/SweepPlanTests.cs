@@ -87,4 +87,15 @@ public sealed class SweepPlanTests
         Assert.Contains(problems, p => p.StartsWith("seeds-proxies1-baseline-s0: training.batchSize: the trainer would need about", StringComparison.Ordinal));
         Assert.Contains("seeds-proxies300-baseline-s1: model.proxies: must lie in [0, 256] (got 300)", problems);
     }
+
+    [Fact]
+    public void Every_shipped_sweep_is_valid_for_a_cluster_whose_data_lies_under_data()
+    {
+        var limits = new SpecLimits { TrainerMemoryBytes = 80L << 30, DataRoots = ["/data"] };
+        var files = Directory.GetFiles(Path.Combine(Repository.Root(), "deploy", "sweeps"), "*.yaml");
+
+        Assert.NotEmpty(files);
+        Assert.All(files, file => Assert.NotEmpty(SweepPlan.Read(SpecReader.ReadText(file), Path.GetFileName(file), limits,
+            path => SpecReader.ReadText(Path.GetFullPath(path, Path.GetDirectoryName(file)!))).Cells));
+    }
 }

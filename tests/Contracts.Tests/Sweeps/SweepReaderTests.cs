@@ -210,4 +210,14 @@ public sealed class SweepReaderTests
         var shortSweep = SweepReader.Read(Sweep($"name: r\n{Inline}\naxes:\n  masking.ratio: [0.4, 0.6]\n  method: [semanticMim]\nseeds: [0]"), "s.yaml", null);
         Assert.Equal(["r-ratio0p4-semanticmim-s0", "r-ratio0p6-semanticmim-s0"], SweepCells.Expand(shortSweep).Select(c => c.Name));
     }
+
+    [Fact]
+    public void A_path_set_by_both_an_arm_and_an_axis_is_a_problem()
+    {
+        var sweep = SweepReader.Read(Sweep($"name: b\n{Inline}\narms:\n  - {{ name: a, set: {{ masking.ratio: 0.4 }} }}\naxes:\n  masking.ratio: [0.5]\nseeds: [0]"), "s.yaml", null);
+
+        var problem = Assert.Single(Assert.Throws<InvalidSpecException>(() => SweepCells.Expand(sweep)).Problems);
+
+        Assert.Equal("sweep.axes.masking.ratio: is also set by an arm; set each path in the arms or on an axis, not both", problem.ToString());
+    }
 }

@@ -43,6 +43,9 @@ public static class SweepCells
                 problems.Add(new SpecProblem(at, missing));
             }
         }
+        var armPaths = sweep.Arms.SelectMany(a => a.Settings.Select(s => s.Path)).ToHashSet(StringComparer.Ordinal);
+        problems.AddRange(sweep.Axes.Where(axis => armPaths.Contains(axis.Path))
+            .Select(axis => new SpecProblem($"sweep.axes.{axis.Path}", "is also set by an arm; set each path in the arms or on an axis, not both")));
         if (problems.Count > 0 || root is null)
         {
             throw new InvalidSpecException(source, problems);
