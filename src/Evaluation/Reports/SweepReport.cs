@@ -10,11 +10,15 @@ namespace SemanticMIM.Evaluation.Reports;
 /// <summary>
 /// Writes a sweep's report into a folder: <c>sweep.json</c> (the <see cref="SweepSummary"/>), <c>report.md</c> (a row
 /// per group with its mean and 95% t-interval over seeds, the paired comparisons, the method) and, per numeric axis,
-/// <c>metric-vs-&lt;axis&gt;.png</c>: the metric against the axis with t-interval error bars, one line per other setting.
+/// <c>metric-vs-&lt;axis&gt;.png</c>: the metric against the axis with t-interval error bars (from three seeds on), one line per
+/// other setting.
 /// </summary>
 public static class SweepReport
 {
     public const string JsonFile = "sweep.json";
+
+    /// <summary>Fewer seeds give an interval too wide and too unstable to draw: the plots show error bars from three on.</summary>
+    public const int MinSeedsForErrorBars = 3;
 
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
@@ -70,6 +74,8 @@ public static class SweepReport
             text.AppendLine();
             text.AppendLine(CultureInfo.InvariantCulture, $"![{axis.Path}]({file})");
             text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture, $"Error bars: the 95% t-interval, drawn for points with at least {MinSeedsForErrorBars} seeds.");
+            text.AppendLine();
         }
         text.AppendLine("## Cells");
         text.AppendLine();
@@ -95,7 +101,7 @@ public static class SweepReport
             double[] ys = [.. points.Select(p => 100 * p.Summary.Mean)];
             var scatter = plot.Add.Scatter(xs, ys);
             scatter.LegendText = line.Key.Length > 0 ? line.Key : summary.Name;
-            var errors = plot.Add.ErrorBar(xs, ys, [.. points.Select(p => 100 * (p.Summary.HalfWidth ?? 0))]);
+            var errors = plot.Add.ErrorBar(xs, ys, [.. points.Select(p => p.Summary.Count >= MinSeedsForErrorBars ? 100 * (p.Summary.HalfWidth ?? 0) : 0)]);
             errors.Color = scatter.Color;
         }
         // Ticks at the swept values themselves, so P = 2, 4, 8, 16 reads as such and never as 2.5.

@@ -220,4 +220,14 @@ public sealed class SweepReaderTests
 
         Assert.Equal("sweep.axes.masking.ratio: is also set by an arm; set each path in the arms or on an axis, not both", problem.ToString());
     }
+
+    [Fact]
+    public void A_base_file_too_deep_to_load_is_a_problem_not_a_crash()
+    {
+        var sweep = SweepReader.Read(Sweep("name: d\nbase: deep.yaml\nseeds: [0]"), "s.yaml", _ => "a: " + new string('[', 10_000) + new string(']', 10_000));
+
+        var problem = Assert.Single(Assert.Throws<InvalidSpecException>(() => SweepCells.Expand(sweep)).Problems);
+
+        Assert.Equal("sweep.base: nests deeper than 32 levels", problem.ToString());
+    }
 }

@@ -113,6 +113,12 @@ public static class SweepCells
 
     private static YamlMappingNode? BaseMapping(string yaml, List<SpecProblem> problems)
     {
+        // A base read from its own file has not been through the sweep file's shape check.
+        if (YamlShape.Problem(yaml) is { } shape)
+        {
+            problems.Add(new SpecProblem("sweep.base", shape));
+            return null;
+        }
         try
         {
             var stream = new YamlStream();
