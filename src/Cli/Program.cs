@@ -8,6 +8,7 @@ FastBlas.Enable();
 var root = new RootCommand("SemanticMIM: masked image modeling with a proxy-token bottleneck, on TorchSharp")
 {
     RunCommand.Create(),
+    SweepCommand.Create(),
     BenchmarkCommand.Create(),
     CapacityCommand.Create(),
     SubmitCommand.Create(),

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text;
 using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Contracts.Specs;
+using SemanticMIM.Contracts.Specs.Sweeps;
 using SemanticMIM.Evaluation.Reports;
 using SemanticMIM.Pipeline;
 using SemanticMIM.Pipeline.Stages;
@@ -71,19 +72,7 @@ internal static class RunCommand
                 }
             }
         }
-        if (console.Profile.Capabilities.Interactive)
-        {
-            await console.Progress()
-                .AutoClear(false)
-                .HideCompleted(false)
-                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
-                    new ElapsedTimeColumn(), new RemainingTimeColumn())
-                .StartAsync(context => RunAllAsync(ProgressBars(context)));
-        }
-        else
-        {
-            await RunAllAsync(ProgressLines(console));
-        }
+        await WithProgressAsync(console, RunAllAsync);
         if (failure is not null)
         {
             console.MarkupLineInterpolated($"[red]{plans[followers.Count - 1].Plan.Id} {failure.Summary}[/]");
@@ -103,6 +92,24 @@ internal static class RunCommand
         }
         console.MarkupLineInterpolated($"Report: [bold]{store.LocalPath(reportKey)}[/]");
         return 0;
+    }
+
+    /// <summary>Runs <paramref name="work"/> with its progress shown as bars in a terminal, as lines otherwise.</summary>
+    internal static async Task WithProgressAsync(IAnsiConsole console, Func<Action<PipelineProgress>, Task> work)
+    {
+        if (console.Profile.Capabilities.Interactive)
+        {
+            await console.Progress()
+                .AutoClear(false)
+                .HideCompleted(false)
+                .Columns(new TaskDescriptionColumn { Alignment = Justify.Left }, new ProgressBarColumn(), new PercentageColumn(),
+                    new ElapsedTimeColumn(), new RemainingTimeColumn())
+                .StartAsync(context => work(ProgressBars(context)));
+        }
+        else
+        {
+            await work(ProgressLines(console));
+        }
     }
 
     // One bar per experiment and stage, updated in place.
@@ -168,6 +175,11 @@ internal static class RunCommand
             try
             {
                 string yaml = SpecReader.ReadText(file.FullName);
+                if (SweepReader.IsSweep(yaml))
+                {
+                    problems.Add($"{file.Name}: is a sweep file, not a spec: run it with `semanticmim sweep {file.Name}`");
+                    continue;
+                }
                 plans.Add((ExperimentPlan.Read(yaml, file.Name, limits), yaml));
             }
             catch (InvalidSpecException invalid)
@@ -212,7 +224,7 @@ internal static class RunCommand
         return notes.ToString().TrimEnd();
     }
 
-    private static void PrintTable(IAnsiConsole console, string title, string[] header, IReadOnlyList<string[]> rows)
+    internal static void PrintTable(IAnsiConsole console, string title, string[] header, IReadOnlyList<string[]> rows)
     {
         if (rows.Count == 0)
         {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Contracts.Specs;
+using SemanticMIM.Contracts.Specs.Sweeps;
 using SemanticMIM.Planning;
 using SemanticMIM.Planning.Validation;
 using SemanticMIM.Platform.Messaging;
@@ -48,6 +49,12 @@ internal static class SubmitCommand
             try
             {
                 yaml = SpecReader.ReadText(file.FullName);
+                if (SweepReader.IsSweep(yaml))
+                {
+                    Console.Error.WriteLine($"Nothing was submitted: {file.Name} is a sweep file, and the orchestrator does not take sweeps yet. "
+                        + $"Run it in this process with `semanticmim sweep {file.Name}`, or submit its cells' specs one by one.");
+                    return 2;
+                }
                 // The platform's orchestrator checks its own limits (trainer memory, data roots) when the spec arrives.
                 plan = ExperimentPlan.Read(yaml, file.Name, SpecLimits.None);
             }

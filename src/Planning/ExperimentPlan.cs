@@ -18,6 +18,23 @@ public sealed record ExperimentPlan
 
     public string Id => Spec.Name;
 
+    /// <summary>
+    /// Fingerprints what shapes the pretrained encoder (its data, targets, model and every training setting that changes
+    /// the weights), not the experiment's name nor its evaluations: runs whose ids agree pretrain the same encoder.
+    /// </summary>
+    public string PretrainingId
+    {
+        get
+        {
+            var t = Spec.Training;
+            var e = Model.Encoder;
+            return $"pretrain-{ContentHash.Of(Dataset.Id, Targets.Id, Model.Method, Model.Target, Model.VocabSize, e.ImageSize, e.InChannels, e.PatchSize,
+                e.EmbedDim, e.Depth, e.NumHeads, e.MlpDim, e.NumProxies, e.DropPathRate, e.LayerScaleInit, e.LayerNormEps, e.Flavour, Spec.Masking.Kind, Spec.Masking.Ratio, t.Steps, t.Epochs,
+                t.BatchSize, t.Accumulation, t.LearningRate, t.MinLearningRate, t.WarmupFraction, t.WeightDecay, t.Beta1, t.Beta2, t.GradClip, t.Seed,
+                t.Precision, t.Tf32)}";
+        }
+    }
+
     public bool IsSemanticMim => Spec.Method == MethodKind.SemanticMim;
 
     /// <summary>

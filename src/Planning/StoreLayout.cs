@@ -26,5 +26,8 @@ public static class StoreLayout
 
     public static string Results(string experimentId) => ObjectKey.Join("experiments", experimentId, "results");
 
+    /// <summary>A sweep's report: <c>sweeps/&lt;name&gt;/</c>.</summary>
+    public static string Sweep(string sweepName) => ObjectKey.Join("sweeps", sweepName);
+
     public static string Key(string prefix, string name) => ObjectKey.Validate($"{prefix}/{name}");
 }

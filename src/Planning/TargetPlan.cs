@@ -43,9 +43,19 @@ public sealed record TargetPlan
     /// <summary>Codebook size the BEiT head predicts.</summary>
     public int VocabSize => Spec.Tokenizer == TokenizerKind.Dalle ? new DalleEncoderConfig().VocabSize : Spec.VocabSize;
 
+    /// <summary>
+    /// The seed of the recorded views and the VQ tokenizer: <c>augmentation.seed</c>, else <c>training.seed</c> (as before
+    /// the two were apart, so the ids of such specs are unchanged). Only this seed enters the target and tokenizer ids.
+    /// </summary>
+    public static int ViewSeed(ExperimentSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        return spec.Augmentation.Seed ?? spec.Training.Seed;
+    }
+
     public static TargetPlan From(ExperimentSpec spec, DatasetPlan dataset, MimModelConfig model)
     {
-        var sampler = new ViewAugmentation(spec.Augmentation.MinScale, spec.Augmentation.MaxScale, spec.Augmentation.Flip, spec.Training.Seed);
+        var sampler = new ViewAugmentation(spec.Augmentation.MinScale, spec.Augmentation.MaxScale, spec.Augmentation.Flip, ViewSeed(spec));
         var encoder = model.Encoder;
         string views = ContentHash.Of(dataset.Id, spec.Target.Views, sampler.MinScale, sampler.MaxScale, sampler.Flip, sampler.Seed, encoder.ImageSize);
         if (spec.Target.Kind == TargetKindSpec.Hog)
@@ -65,7 +75,7 @@ public sealed record TargetPlan
         bool dalle = spec.Target.Tokenizer == TokenizerKind.Dalle;
         string tokenizer = dalle
             ? $"dalle-{ContentHash.Of(Path.GetFullPath(spec.Target.DalleWeights))}"
-            : $"vq{spec.Target.VocabSize}-{ContentHash.Of(dataset.Id, spec.Target.VocabSize, spec.Target.TokenizerSteps, encoder.GridSize, encoder.InChannels, spec.Training.Seed)}";
+            : $"vq{spec.Target.VocabSize}-{ContentHash.Of(dataset.Id, spec.Target.VocabSize, spec.Target.TokenizerSteps, encoder.GridSize, encoder.InChannels, ViewSeed(spec))}";
         return new TargetPlan
         {
             Spec = spec.Target,

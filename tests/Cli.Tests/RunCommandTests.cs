@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using Spectre.Console;
 
 namespace SemanticMIM.Cli.Tests;
 
@@ -155,31 +154,7 @@ public sealed class RunCommandTests : IDisposable
         return path;
     }
 
-    private static Task<(int Code, string Output, string Errors)> InvokeAsync(params string[] args) => InvokeAsync(null, args);
+    private static Task<(int Code, string Output, string Errors)> InvokeAsync(params string[] args) => CliInvocation.InvokeAsync(RunCommand.Create, args);
 
-    private static async Task<(int Code, string Output, string Errors)> InvokeAsync(Command? command, params string[] args)
-    {
-        var output = new StringWriter();
-        var errors = new StringWriter();
-        var console = AnsiConsole.Create(new AnsiConsoleSettings
-        {
-            Out = new AnsiConsoleOutput(output),
-            Interactive = InteractionSupport.No,
-            Ansi = AnsiSupport.No,
-            ColorSystem = ColorSystemSupport.NoColors,
-        });
-        console.Profile.Width = 200;
-        var previousError = Console.Error;
-        Console.SetError(errors);
-        try
-        {
-            var root = new RootCommand { command ?? RunCommand.Create(console) };
-            int code = await root.Parse(args).InvokeAsync();
-            return (code, output.ToString(), errors.ToString());
-        }
-        finally
-        {
-            Console.SetError(previousError);
-        }
-    }
+    private static Task<(int Code, string Output, string Errors)> InvokeAsync(Command command, params string[] args) => CliInvocation.InvokeAsync(_ => command, args);
 }

@@ -133,8 +133,8 @@ public sealed class SpecShapeTests
     public void Every_number_field_refuses_values_beyond_its_documented_maximum(string path)
     {
         var field = SpecFields.All.Single(f => f.Path == path);
-        string beyond = field.Type == typeof(int) ? ((long)field.Rule.Max + 1).ToString(CultureInfo.InvariantCulture) : "1e300";
-        bool fitsAnInt = field.Type != typeof(int) || (long)field.Rule.Max < int.MaxValue;
+        string beyond = field.ValueType == typeof(int) ? ((long)field.Rule.Max + 1).ToString(CultureInfo.InvariantCulture) : "1e300";
+        bool fitsAnInt = field.ValueType != typeof(int) || (long)field.Rule.Max < int.MaxValue;
 
         var problems = Problems(WithValue(path, beyond));
 
@@ -153,8 +153,12 @@ public sealed class SpecShapeTests
             if (field.IsNumber)
             {
                 Assert.True(double.IsFinite(field.Rule.Min) && double.IsFinite(field.Rule.Max) && field.Rule.Min < field.Rule.Max, $"{field.Path} has no range");
-                double value = Convert.ToDouble(field.Default, CultureInfo.InvariantCulture);
-                Assert.True(value >= field.Rule.Min && value <= field.Rule.Max, $"{field.Path}'s default {value} lies outside its range");
+                // A field that may stay unset (null) has no default value to check.
+                if (field.Default is not null)
+                {
+                    double value = Convert.ToDouble(field.Default, CultureInfo.InvariantCulture);
+                    Assert.True(value >= field.Rule.Min && value <= field.Rule.Max, $"{field.Path}'s default {value} lies outside its range");
+                }
             }
             if (field.IsText)
             {

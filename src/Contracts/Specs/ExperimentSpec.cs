@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using SemanticMIM.Contracts.Specs.Evaluations;
 
 namespace SemanticMIM.Contracts.Specs;
@@ -192,7 +193,7 @@ public sealed record TrainingSpec
     [SpecField("Global L2 norm the gradients are clipped to; 0 turns clipping off", Min = 0, Max = 1_000_000)]
     public double GradClip { get; init; } = 0.02;
 
-    [SpecField("Seeds the model's initialisation, the masks, the recorded views and the sample order", Min = 0, Max = int.MaxValue)]
+    [SpecField("Seeds the model's initialisation, the masks and the sample order, and the recorded views and VQ tokenizer unless augmentation.seed is set", Min = 0, Max = int.MaxValue)]
     public int Seed { get; init; }
 
     [SpecField("A checkpoint every this many steps (0 = by time only, see checkpointMinutes), and always at the end", Min = 0, Max = 100_000_000)]
@@ -231,6 +232,15 @@ public sealed record AugmentationSpec
 
     [SpecField("Flip half of the views horizontally")]
     public bool Flip { get; init; } = true;
+
+    /// <summary>
+    /// Apart from <see cref="TrainingSpec.Seed"/> so that runs differing only in their training seed share targets; left out
+    /// of the stored spec when unset, so specs written before it existed still match their claims.
+    /// </summary>
+    [SpecField("Seeds the recorded views (crops and flips) and the VQ tokenizer, which fix the targets; none = training.seed. "
+        + "A sweep sets it to its base's, so its seeds share targets", Min = 0, Max = int.MaxValue)]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? Seed { get; init; }
 }
 
 /// <summary>

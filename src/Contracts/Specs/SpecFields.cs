@@ -7,10 +7,13 @@ namespace SemanticMIM.Contracts.Specs;
 /// <summary>One field of the spec: its dotted path (<c>evaluations[].dataset.source</c>), type, rule and default.</summary>
 public sealed record SpecField(string Path, Type Type, SpecFieldAttribute Rule, object? Default)
 {
-    /// <summary>Numbers carry a range; text a length.</summary>
-    public bool IsNumber => Type == typeof(int) || Type == typeof(double);
+    /// <summary>The type a value takes when set: <see cref="Type"/> without <see cref="Nullable{T}"/> (fields that may be left unset).</summary>
+    public Type ValueType => Nullable.GetUnderlyingType(Type) ?? Type;
 
-    public bool IsText => Type == typeof(string);
+    /// <summary>Numbers carry a range; text a length.</summary>
+    public bool IsNumber => ValueType == typeof(int) || ValueType == typeof(double);
+
+    public bool IsText => ValueType == typeof(string);
 
     /// <summary>A mapping of further fields (a spec record).</summary>
     public bool IsRecord => SpecFields.IsRecord(Type);

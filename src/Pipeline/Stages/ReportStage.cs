@@ -52,6 +52,26 @@ public static class ReportStage
         return (arms, StoreLayout.Key(prefix, ReportFile));
     }
 
+    /// <summary>
+    /// Summarises a sweep whose cells completed (each cell's <c>results.json</c>) and writes its report under
+    /// <c>sweeps/&lt;name&gt;/</c>; returns the summary and the report's key.
+    /// </summary>
+    public static async Task<(SweepSummary Summary, string ReportKey)> WriteSweepReportAsync(StoreFiles files, SweepPlan sweep,
+        CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(sweep);
+        var outcomes = new List<SweepCellOutcome>();
+        foreach (var (cell, plan) in sweep.Cells)
+        {
+            var results = await files.ReadJsonAsync<List<EvaluationResult>>(ResultsKey(plan), EvaluationStage.Json, cancellation) ?? [];
+            outcomes.Add(new SweepCellOutcome(cell, plan.Targets.Id, plan.PretrainingId, results));
+        }
+        var summary = SweepSummary.Of(sweep.Sweep, outcomes);
+        string prefix = StoreLayout.Sweep(sweep.Sweep.Name);
+        await UploadAsync(files, prefix, folder => SweepReport.Write(folder, sweep.Sweep, summary), cancellation);
+        return (summary, StoreLayout.Key(prefix, ReportFile));
+    }
+
     /// <summary>An arm as the store holds it: its results, training log, and a line that says what it is.</summary>
     public static async Task<ArmOutcome> ReadArmAsync(StoreFiles files, ExperimentPlan plan, CancellationToken cancellation = default)
     {
@@ -66,11 +86,15 @@ public static class ReportStage
 
     public static string ResultsKey(ExperimentPlan plan) => StoreLayout.Key(StoreLayout.Experiment(plan.Id), StoreLayout.ResultsFile);
 
-    private static async Task WriteAsync(StoreFiles files, string prefix, string title, IReadOnlyList<ArmOutcome> arms, string notes,
-        CancellationToken cancellation)
+    private static Task WriteAsync(StoreFiles files, string prefix, string title, IReadOnlyList<ArmOutcome> arms, string notes,
+        CancellationToken cancellation) =>
+        UploadAsync(files, prefix, folder => ExperimentReport.Write(folder, title, arms, notes), cancellation);
+
+    // Written to a scratch folder, then uploaded with report.md last, so that a report whose Markdown is there is complete.
+    private static async Task UploadAsync(StoreFiles files, string prefix, Action<string> write, CancellationToken cancellation)
     {
         string scratch = files.ScratchFolder(prefix);
-        ExperimentReport.Write(scratch, title, arms, notes);
+        write(scratch);
         await files.UploadFolderAsync(scratch, prefix, ReportFile, cancellation);
         Directory.Delete(scratch, recursive: true);
     }

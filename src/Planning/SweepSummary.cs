@@ -1,0 +1,95 @@
+using System.Globalization;
+using SemanticMIM.Contracts.Results;
+using SemanticMIM.Contracts.Specs.Sweeps;
+using SemanticMIM.Planning.Statistics;
+
+namespace SemanticMIM.Planning;
+
+/// <summary>What one cell of a sweep produced: its results and the ids of the work it used.</summary>
+public sealed record SweepCellOutcome(SweepCell Cell, string TargetsId, string PretrainingId, IReadOnlyList<EvaluationResult> Results);
+
+/// <summary>One cell's number: its seed, the metric's value (null when the cell has no such result) and the shared work's ids.</summary>
+public sealed record SweepCellValue(string Name, int Seed, double? Value, int? Layer, string TargetsId, string PretrainingId);
+
+/// <summary>The cells that differ only in their seed: the arm, the axes' values, each seed's value and their summary.</summary>
+public sealed record SweepGroup(string Label, string Arm, IReadOnlyDictionary<string, string> Point, IReadOnlyList<SweepCellValue> Cells, SampleSummary? Summary);
+
+/// <summary>A group against the reference group (the first), paired by seed.</summary>
+public sealed record SweepComparison(string A, string B, IReadOnlyList<int> Seeds, PairedComparison? Paired);
+
+/// <summary>
+/// A sweep's results as its report (Markdown, JSON, plots) shows them: the metric per cell, each group's mean with a
+/// Student-t interval over its seeds, and every other group against the first, paired by seed (mean difference with a
+/// t-interval, a seeded percentile bootstrap from five pairs on, and the pairs favouring each side).
+/// </summary>
+public sealed record SweepSummary
+{
+    public required string Name { get; init; }
+
+    public required string Metric { get; init; }
+
+    public required IReadOnlyList<int> Seeds { get; init; }
+
+    /// <summary>Which seeds varied between a group's cells: training.seed alone, or the view seed too.</summary>
+    public required string VariedSeeds { get; init; }
+
+    public required IReadOnlyList<string> Axes { get; init; }
+
+    public required IReadOnlyList<SweepGroup> Groups { get; init; }
+
+    public required IReadOnlyList<SweepComparison> Comparisons { get; init; }
+
+    /// <summary>The seed of every bootstrap, so that anyone can redraw the intervals.</summary>
+    public const int BootstrapSeed = 20240601;
+
+    public static SweepSummary Of(SweepSpec sweep, IReadOnlyList<SweepCellOutcome> outcomes)
+    {
+        ArgumentNullException.ThrowIfNull(sweep);
+        ArgumentNullException.ThrowIfNull(outcomes);
+        var groups = outcomes.GroupBy(o => o.Cell.Group, StringComparer.Ordinal).Select(g =>
+        {
+            var cells = g.Select(o => Value(sweep.Metric, o)).ToList();
+            var values = cells.Where(c => c.Value is not null).Select(c => c.Value!.Value).ToList();
+            var first = g.First().Cell;
+            return new SweepGroup(g.Key.Length > 0 ? g.Key : "base", first.Arm, first.Point.ToDictionary(p => p.Path, p => p.Value, StringComparer.Ordinal),
+                cells, values.Count > 0 ? SampleSummary.Of(values) : null);
+        }).ToList();
+        var comparisons = groups.Skip(1).Select(group => Compare(group, groups[0])).ToList();
+        return new SweepSummary
+        {
+            Name = sweep.Name,
+            Metric = sweep.Metric.ToString(),
+            Seeds = sweep.Seeds,
+            VariedSeeds = sweep.ViewSeed == ViewSeedMode.PerSeed ? "training.seed and augmentation.seed (views and targets per seed)"
+                : "training.seed only (augmentation.seed fixed: every seed shares the views and targets)",
+            Axes = sweep.Axes.Select(a => a.Path).ToList(),
+            Groups = groups,
+            Comparisons = comparisons,
+        };
+    }
+
+    private static SweepComparison Compare(SweepGroup a, SweepGroup b)
+    {
+        var pairs = a.Cells.Where(c => c.Value is not null)
+            .Join(b.Cells.Where(c => c.Value is not null), c => c.Seed, c => c.Seed, (x, y) => (x.Seed, A: x.Value!.Value, B: y.Value!.Value))
+            .OrderBy(p => p.Seed).ToList();
+        var paired = pairs.Count > 0 ? PairedComparison.Of(pairs.Select(p => (p.A, p.B)).ToList(), seed: BootstrapSeed) : null;
+        return new SweepComparison(a.Label, b.Label, pairs.Select(p => p.Seed).ToList(), paired);
+    }
+
+    private static SweepCellValue Value(SweepMetric metric, SweepCellOutcome outcome)
+    {
+        var candidates = outcome.Results.Where(r => r.Encoder == EncoderKinds.Pretrained && r.Protocol == metric.Protocol
+            && r.Feature == metric.Feature && r.Metric == metric.Metric).ToList();
+        var chosen = candidates.Count == 0 ? null
+            : metric.Layer == SweepLayer.Best ? candidates.MaxBy(r => r.Value) : candidates.MaxBy(r => r.Layer);
+        return new SweepCellValue(outcome.Cell.Name, outcome.Cell.Seed, chosen?.Value, chosen?.Layer, outcome.TargetsId, outcome.PretrainingId);
+    }
+
+    /// <summary>Whether every value of an axis reads as a number, so that the metric can be plotted against it.</summary>
+    public static bool IsNumeric(SweepAxis axis)
+    {
+        ArgumentNullException.ThrowIfNull(axis);
+        return axis.Values.All(v => double.TryParse(v, NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+    }
+}
