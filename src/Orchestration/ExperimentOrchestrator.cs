@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
 using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Contracts.Specs;
 using SemanticMIM.Contracts.Storage;
@@ -21,7 +22,7 @@ namespace SemanticMIM.Orchestration;
 /// <see cref="ExperimentPhase.Failed"/>, <see cref="ExperimentPhase.Cancelled"/>, <see cref="ExperimentPhase.Rejected"/>.
 /// </summary>
 public sealed partial class ExperimentOrchestrator(ExperimentRepository repository, ExperimentOutbox outbox, IObjectStore store, ExperimentLocks locks,
-    IJobLauncher launcher, SemanticMimMetrics metrics, SpecLimits limits, ILogger<ExperimentOrchestrator> logger) :
+    IJobLauncher launcher, SemanticMimMetrics metrics, SpecLimits limits, IOptions<OrchestratorOptions> options, ILogger<ExperimentOrchestrator> logger) :
     IConsumer<StartExperiment>,
     IConsumer<ShardWritten>,
     IConsumer<DatasetSharded>,
@@ -36,13 +37,15 @@ public sealed partial class ExperimentOrchestrator(ExperimentRepository reposito
     IConsumer<RunPretraining>,
     IConsumer<RunEvaluation>,
     IConsumer<RunReport>,
+    IConsumer<RunTokens>,
     IConsumer<Fault<ShardDataset>>,
     IConsumer<Fault<WriteShard>>,
     IConsumer<Fault<CommitShards>>,
     IConsumer<Fault<ComputeTargets>>,
     IConsumer<Fault<RunPretraining>>,
     IConsumer<Fault<RunEvaluation>>,
-    IConsumer<Fault<RunReport>>
+    IConsumer<Fault<RunReport>>,
+    IConsumer<Fault<RunTokens>>
 {
     public async Task Consume(ConsumeContext<StartExperiment> context)
     {
@@ -116,16 +119,21 @@ public sealed partial class ExperimentOrchestrator(ExperimentRepository reposito
             var next = record with { PendingSplits = record.PendingSplits.Where(s => s != sharded.Split).ToList() };
             if (sharded.Split == plan.Dataset.TrainSplit)
             {
-                next = next with { PendingShards = sharded.Shards };
+                next = next with { PendingShards = sharded.Shards, TokensParts = options.Value.Tokens.PartsFor(plan.Targets, sharded.Samples) };
             }
             if (next.PendingSplits.Count > 0)
             {
                 return next;
             }
-            // A VQ tokenizer is trained by the first target unit; the other units follow once it is stored.
-            var first = NeedsTokenizer(plan) ? next.PendingShards.Take(1) : next.PendingShards;
-            decided.AddRange(first.Select(shard => new ComputeTargets { ExperimentId = record.Id, Shard = shard }));
-            return next with { Phase = ExperimentPhase.Targets };
+            // A VQ tokenizer is trained by the first target unit, on the target service; the other units (or the tokens
+            // jobs, which then find that shard done) follow once it is stored.
+            if (NeedsTokenizer(plan))
+            {
+                decided.AddRange(next.PendingShards.Take(1).Select(shard => new ComputeTargets { ExperimentId = record.Id, Shard = shard }));
+                return next with { Phase = ExperimentPhase.Targets };
+            }
+            decided.AddRange(RequestTargets(next));
+            return next with { Phase = ExperimentPhase.Targets, AllTargetsRequested = true };
         });
 
     public Task Consume(ConsumeContext<TargetsComputed> context) =>
@@ -136,17 +144,19 @@ public sealed partial class ExperimentOrchestrator(ExperimentRepository reposito
             {
                 return null;
             }
-            var pending = record.PendingShards.Where(s => s != computed.Shard).ToList();
-            if (NeedsTokenizer(plan) && computed.Shard == record.PendingShards[0] && pending.Count == record.PendingShards.Count - 1)
+            var next = record with { PendingShards = record.PendingShards.Where(s => s != computed.Shard).ToList() };
+            if (!record.AllTargetsRequested && next.PendingShards.Count > 0)
             {
-                decided.AddRange(pending.Select(shard => new ComputeTargets { ExperimentId = record.Id, Shard = shard }));
+                // The tokenizer's unit is done: the other units follow.
+                decided.AddRange(RequestTargets(next));
+                next = next with { AllTargetsRequested = true };
             }
-            if (pending.Count > 0)
+            if (next.PendingShards.Count > 0)
             {
-                return record with { PendingShards = pending };
+                return next;
             }
             decided.Add(new RunPretraining { ExperimentId = record.Id });
-            return record with { PendingShards = pending, Phase = ExperimentPhase.Pretraining };
+            return next with { Phase = ExperimentPhase.Pretraining };
         });
 
     public Task Consume(ConsumeContext<TrainingProgressed> context) =>
@@ -246,6 +256,9 @@ public sealed partial class ExperimentOrchestrator(ExperimentRepository reposito
     public Task Consume(ConsumeContext<RunReport> context) =>
         LaunchAsync(JobSpec.Report(context.Message.ExperimentId), context.CancellationToken);
 
+    public Task Consume(ConsumeContext<RunTokens> context) =>
+        LaunchAsync(JobSpec.Tokens(context.Message.ExperimentId, new ShardPart(context.Message.Part, context.Message.Parts)), context.CancellationToken);
+
     public Task Consume(ConsumeContext<Fault<ShardDataset>> context) => UnitFailedAsync(context, context.Message.Message.ExperimentId, Stages.Shard);
 
     public Task Consume(ConsumeContext<Fault<WriteShard>> context) => UnitFailedAsync(context, context.Message.Message.ExperimentId, Stages.Shard);
@@ -259,6 +272,16 @@ public sealed partial class ExperimentOrchestrator(ExperimentRepository reposito
     public Task Consume(ConsumeContext<Fault<RunEvaluation>> context) => UnitFailedAsync(context, context.Message.Message.ExperimentId, Stages.Evaluate);
 
     public Task Consume(ConsumeContext<Fault<RunReport>> context) => UnitFailedAsync(context, context.Message.Message.ExperimentId, Stages.Report);
+
+    public Task Consume(ConsumeContext<Fault<RunTokens>> context) => UnitFailedAsync(context, context.Message.Message.ExperimentId, Stages.Targets);
+
+    /// <summary>
+    /// What computes the pending shards' targets: <see cref="ExperimentRecord.TokensParts"/> tokens jobs, each over a
+    /// contiguous part of the training shards (a done shard is found and announced again), or one target-service unit per shard.
+    /// </summary>
+    public static IEnumerable<object> RequestTargets(ExperimentRecord record) => record.TokensParts > 0
+        ? Enumerable.Range(0, record.TokensParts).Select(part => new RunTokens { ExperimentId = record.Id, Part = part, Parts = record.TokensParts })
+        : record.PendingShards.Select(shard => new ComputeTargets { ExperimentId = record.Id, Shard = shard });
 
     /// <summary>
     /// Fails the experiment from the orchestrator's side (a unit that exhausted its retries, a timeout, a job that
@@ -334,6 +357,10 @@ public sealed partial class ExperimentOrchestrator(ExperimentRepository reposito
             yield return JobSpec.Evaluation(record.Id, index).Name;
         }
         yield return JobSpec.Report(record.Id).Name;
+        for (int part = 0; part < record.TokensParts; part++)
+        {
+            yield return JobSpec.Tokens(record.Id, new ShardPart(part, record.TokensParts)).Name;
+        }
     }
 
     private async Task LaunchAsync(JobSpec job, CancellationToken cancellation)

@@ -46,6 +46,15 @@ public sealed record ExperimentRecord
     /// <summary>Training shards whose targets are still to be computed (known once the training split is sharded).</summary>
     public IReadOnlyList<string> PendingShards { get; init; } = [];
 
+    /// <summary>
+    /// Whether the units of every pending shard were requested; false while a VQ tokenizer's first unit trains it
+    /// (the other units follow once it is stored).
+    /// </summary>
+    public bool AllTargetsRequested { get; init; }
+
+    /// <summary>How many tokens jobs compute the training shards' targets; 0 when the target service does.</summary>
+    public int TokensParts { get; init; }
+
     /// <summary>Evaluation indices still running.</summary>
     public IReadOnlyList<int> PendingEvaluations { get; init; } = [];
 

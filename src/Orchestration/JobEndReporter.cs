@@ -24,6 +24,7 @@ public sealed class JobEndReporter(IServiceScopeFactory scopes, IBus bus, Semant
         {
             JobKinds.Evaluation => Stages.Evaluate,
             JobKinds.Report => Stages.Report,
+            JobKinds.Tokens => Stages.Targets,
             _ => Stages.Pretrain,
         };
         await using var scope = scopes.CreateAsyncScope();

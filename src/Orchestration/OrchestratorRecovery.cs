@@ -66,7 +66,11 @@ public sealed partial class OrchestratorRecovery(ExperimentRepository repository
     public static IEnumerable<object> PendingCommands(ExperimentRecord record) => record.Phase switch
     {
         ExperimentPhase.Sharding => record.PendingSplits.Select(split => new ShardDataset { ExperimentId = record.Id, Split = split }),
-        ExperimentPhase.Targets => record.PendingShards.Select(shard => new ComputeTargets { ExperimentId = record.Id, Shard = shard }),
+        // Before the other units were requested only a VQ tokenizer's first unit was (a record written before
+        // AllTargetsRequested existed has it false: its units are requested again, as then).
+        ExperimentPhase.Targets when !record.AllTargetsRequested && record.TokensParts > 0 =>
+            record.PendingShards.Take(1).Select(shard => new ComputeTargets { ExperimentId = record.Id, Shard = shard }),
+        ExperimentPhase.Targets => ExperimentOrchestrator.RequestTargets(record),
         ExperimentPhase.Pretraining => [new RunPretraining { ExperimentId = record.Id }],
         ExperimentPhase.Evaluating => record.PendingEvaluations.Select(index => new RunEvaluation { ExperimentId = record.Id, EvaluationIndex = index }),
         ExperimentPhase.Reporting => [new RunReport { ExperimentId = record.Id }],

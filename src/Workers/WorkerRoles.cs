@@ -40,9 +40,12 @@ public static class WorkerRoles
         return builder;
     }
 
-    /// <summary>The trainer: runs pretraining jobs, one as a Kubernetes Job's container or many as a job agent.</summary>
+    /// <summary>
+    /// The trainer: runs pretraining jobs and tokens jobs (both want its GPU stack), one as a Kubernetes Job's container
+    /// or many as a job agent (queues <c>jobs-pretraining</c> and <c>jobs-tokens</c>).
+    /// </summary>
     public static IHostApplicationBuilder AddTrainer(this IHostApplicationBuilder builder) =>
-        builder.AddExperimentJobs(JobKinds.Pretraining);
+        builder.AddExperimentJobs(JobKinds.Pretraining, JobKinds.Tokens);
 
     /// <summary>The evaluator: runs evaluation and report jobs, one as a Kubernetes Job's container or many as a job agent.</summary>
     public static IHostApplicationBuilder AddEvaluator(this IHostApplicationBuilder builder) =>

@@ -24,7 +24,7 @@ public sealed class LeastPrivilegeTests
         ["orchestrator"] = ["orchestrator", "orchestrator_error", "orchestrator_skipped", "mim-semanticmim-orchestrator-6d4b9c7f5-x2x9z_semanticmimorchestrator_bus_hfbyyyy41qbe6ho5bdxin793fg"],
         ["shard"] = ["shard-dataset", "shard-dataset_error", "write-shard", "write-shard_error", "commit-shards", "commit-shards_skipped"],
         ["target"] = ["compute-targets", "compute-targets_error"],
-        ["trainer"] = ["jobs-pretraining", "jobs-pretraining_error", "vm_semanticmimtrainer_endpoint_4byoyyy41qbe9pkzbdxin79py7"],
+        ["trainer"] = ["jobs-pretraining", "jobs-pretraining_error", "jobs-tokens", "jobs-tokens_error", "vm_semanticmimtrainer_endpoint_4byoyyy41qbe9pkzbdxin79py7"],
         ["evaluator"] = ["jobs-evaluation", "jobs-report", "jobs-report_error", "vm_semanticmimevaluator_endpoint_4jyoyyy41qbe95hbbdxin79prz"],
         ["submitter"] = ["vm_semanticmim_endpoint_hfbyyyy41qbe6ho5bdxin793fg", "laptop_semanticmim_bus_4wdoyyfcnyyyyb8ybdpqjqtkbw"],
     };
@@ -32,12 +32,12 @@ public sealed class LeastPrivilegeTests
     /// <summary>Message-type exchanges each role publishes to (declare and write).</summary>
     static readonly Dictionary<string, string[]> Publishes = new()
     {
-        ["orchestrator"] = [$"{Messages}ShardDataset", $"{Messages}CommitShards", $"{Messages}ComputeTargets", $"{Messages}RunPretraining",
+        ["orchestrator"] = [$"{Messages}ShardDataset", $"{Messages}CommitShards", $"{Messages}ComputeTargets", $"{Messages}RunPretraining", $"{Messages}RunTokens",
             $"{Messages}ExperimentAccepted", $"{Messages}ExperimentRejected", $"{Messages}ExperimentCompleted", $"{Messages}ExperimentCancelled",
             $"{Agents}CancelJob", $"MassTransit:Fault--{Messages}StartExperiment--", $"MassTransit:Fault--{Messages}RunReport--"],
         ["shard"] = [$"{Messages}WriteShard", $"{Messages}ShardWritten", $"{Messages}DatasetSharded", $"MassTransit:Fault--{Messages}ShardDataset--"],
         ["target"] = [$"{Messages}TargetsComputed", $"MassTransit:Fault--{Messages}ComputeTargets--"],
-        ["trainer"] = [$"{Messages}TrainingProgressed", $"{Messages}CheckpointSaved", $"{Messages}PretrainingCompleted", $"{Messages}ExperimentFailed",
+        ["trainer"] = [$"{Messages}TrainingProgressed", $"{Messages}CheckpointSaved", $"{Messages}PretrainingCompleted", $"{Messages}TargetsComputed", $"{Messages}ExperimentFailed",
             $"MassTransit:Fault--{Agents}RunJob--"],
         ["evaluator"] = [$"{Messages}EvaluationCompleted", $"{Messages}ReportWritten", $"{Messages}ExperimentFailed"],
         ["submitter"] = [$"{Messages}StartExperiment", $"{Messages}CancelExperiment", $"{Messages}GetExperimentStatus"],

@@ -46,7 +46,8 @@ public sealed class MessageLog
 /// <summary>Records what the orchestrator publishes: its events, and the commands it sends to the workers.</summary>
 public sealed class MessageRecorder(MessageLog log) :
     IConsumer<ExperimentAccepted>, IConsumer<ExperimentRejected>, IConsumer<ExperimentCompleted>, IConsumer<ExperimentFailed>,
-    IConsumer<ExperimentCancelled>, IConsumer<ShardDataset>, IConsumer<CommitShards>, IConsumer<ComputeTargets>, IConsumer<Fault<StartExperiment>>
+    IConsumer<ExperimentCancelled>, IConsumer<ShardDataset>, IConsumer<CommitShards>, IConsumer<ComputeTargets>, IConsumer<RunTokens>,
+    IConsumer<Fault<StartExperiment>>
 {
     public Task Consume(ConsumeContext<ExperimentAccepted> context) => Record(context.Message);
 
@@ -63,6 +64,8 @@ public sealed class MessageRecorder(MessageLog log) :
     public Task Consume(ConsumeContext<CommitShards> context) => Record(context.Message);
 
     public Task Consume(ConsumeContext<ComputeTargets> context) => Record(context.Message);
+
+    public Task Consume(ConsumeContext<RunTokens> context) => Record(context.Message);
 
     /// <summary>A start the orchestrator failed to handle: MassTransit publishes it once the retries are spent.</summary>
     public Task Consume(ConsumeContext<Fault<StartExperiment>> context) => Record(context.Message);

@@ -14,6 +14,11 @@ internal static class Specs
         {{Evaluations(evaluations)}}
         """;
 
+    /// <summary><see cref="Tiny"/> with token targets: DALL-E's (weights under /data) or a VQ tokenizer trained by the first unit.</summary>
+    public static string Tokens(string name, bool vq = false) => Tiny(name).Replace("target: { kind: hog, views: 2 }", vq
+        ? "target: { kind: tokens, tokenizer: vq, vocabSize: 16, views: 2 }"
+        : "target: { kind: tokens, tokenizer: dalle, dalleWeights: /data/dalle/encoder.pkl, views: 2 }");
+
     private static string Evaluations(int count) => count == 0
         ? "evaluations: []"
         : "evaluations:\n" + string.Concat(Enumerable.Repeat("  - { protocol: linearProbe, epochs: 2, batchSize: 32 }\n", count));

@@ -340,4 +340,16 @@ watchdog (Orchestrator__StageTimeout). Documented in charts/README.md, "Job laun
 - name: Orchestrator__StageTimeout
   value: {{ . | quote }}
 {{- end }}
+{{- with .Values.jobs.tokens }}
+{{- if gt (int .gpu.count) 0 }}
+- name: Jobs__Templates__Tokens
+  value: /etc/semanticmim/jobs/tokens.yaml
+- name: Orchestrator__Tokens__Gpus
+  value: {{ int .gpu.count | quote }}
+- name: Orchestrator__Tokens__SampleThreshold
+  value: {{ int64 .sampleThreshold | quote }}
+- name: Orchestrator__Tokens__Parts
+  value: {{ int .parts | quote }}
+{{- end }}
+{{- end }}
 {{- end -}}

@@ -1,7 +1,8 @@
 {{/*
 The Job a kind of job runs as: everything but its name. The orchestrator's Kubernetes launcher reads it from
 /etc/semanticmim/jobs/<kind>.yaml, sets metadata.name (JobSpec.Name), adds the experiment's labels and the
-Job__Name, Job__ExperimentId and (for evaluations) Job__EvaluationIndex variables to the container, and creates it.
+Job__Name, Job__ExperimentId, (for evaluations) Job__EvaluationIndex and (for tokens jobs) Job__Part and Job__Parts
+variables to the container, and creates it. A kueueQueue value puts the Job in that Kueue LocalQueue.
 Usage: {{ include "semanticmim.jobTemplate" (dict "component" "trainer" "values" .Values.jobs.trainer "context" $) }}
 */}}
 {{- define "semanticmim.jobTemplate" -}}
@@ -20,6 +21,9 @@ metadata:
   namespace: {{ include "semanticmim.namespace" $ctx }}
   labels:
     {{- include "semanticmim.labels" (dict "component" $component "managedBy" "semanticmim-orchestrator" "context" $ctx) | nindent 4 }}
+    {{- with $v.kueueQueue }}
+    kueue.x-k8s.io/queue-name: {{ . | quote }}
+    {{- end }}
   {{- include "semanticmim.annotations" (dict "context" $ctx) }}
 spec:
   backoffLimit: {{ $v.backoffLimit }}

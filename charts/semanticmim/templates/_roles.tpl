@@ -30,8 +30,8 @@ Messages: SemanticMIM.Contracts.Messages:<Type>; faults: MassTransit:Fault--<mes
 {{- $agents := "SemanticMIM\\.Platform\\.Jobs\\.Agents:" -}}
 {{- $fault := "MassTransit:Fault--" -}}
 {{- $temporary := "[A-Za-z0-9_.-]*_%s_(bus|endpoint)_[a-z0-9]+" -}}
-{{- $orchestratorConsumes := "StartExperiment|ShardWritten|DatasetSharded|TargetsComputed|TrainingProgressed|PretrainingCompleted|EvaluationCompleted|ReportWritten|ExperimentFailed|CancelExperiment|GetExperimentStatus|RunPretraining|RunEvaluation|RunReport" -}}
-{{- $units := "ShardDataset|WriteShard|CommitShards|ComputeTargets|RunPretraining|RunEvaluation|RunReport" -}}
+{{- $orchestratorConsumes := "StartExperiment|ShardWritten|DatasetSharded|TargetsComputed|TrainingProgressed|PretrainingCompleted|EvaluationCompleted|ReportWritten|ExperimentFailed|CancelExperiment|GetExperimentStatus|RunPretraining|RunEvaluation|RunReport|RunTokens" -}}
+{{- $units := "ShardDataset|WriteShard|CommitShards|ComputeTargets|RunPretraining|RunEvaluation|RunReport|RunTokens" -}}
 orchestrator:
   own:
     - "orchestrator(_error|_skipped)?"
@@ -40,12 +40,12 @@ orchestrator:
     - {{ printf "%s(%s)" $messages $orchestratorConsumes | quote }}
     - {{ printf "%s%s(%s)--" $fault $messages $units | quote }}
   publishes:
-    - {{ printf "%s(ShardDataset|CommitShards|ComputeTargets|RunPretraining|RunEvaluation|RunReport|ExperimentAccepted|ExperimentRejected|ExperimentFailed|ExperimentCompleted|ExperimentCancelled)" $messages | quote }}
+    - {{ printf "%s(ShardDataset|CommitShards|ComputeTargets|RunPretraining|RunEvaluation|RunReport|RunTokens|ExperimentAccepted|ExperimentRejected|ExperimentFailed|ExperimentCompleted|ExperimentCancelled)" $messages | quote }}
     - {{ printf "%sCancelJob" $agents | quote }}
     - {{ printf "%s%s(%s)--" $fault $messages $orchestratorConsumes | quote }}
     - {{ printf "%s%s%s(%s)----" $fault $fault $messages $units | quote }}
   sendsTo:
-    - "jobs-(pretraining|evaluation|report)"
+    - "jobs-(pretraining|evaluation|report|tokens)"
     - {{ printf $temporary "semanticmim" | quote }}
 shard:
   own:
@@ -67,12 +67,12 @@ target:
     - {{ printf "%s%sComputeTargets--" $fault $messages | quote }}
 trainer:
   own:
-    - "jobs-pretraining(_error|_skipped)?"
+    - "jobs-(pretraining|tokens)(_error|_skipped)?"
     - {{ printf $temporary "semanticmimtrainer" | quote }}
   consumes:
     - {{ printf "%sCancelJob" $agents | quote }}
   publishes:
-    - {{ printf "%s(TrainingProgressed|CheckpointSaved|PretrainingCompleted|ExperimentFailed)" $messages | quote }}
+    - {{ printf "%s(TrainingProgressed|CheckpointSaved|PretrainingCompleted|TargetsComputed|ExperimentFailed)" $messages | quote }}
     - {{ printf "%s%s(RunJob|CancelJob)--" $fault $agents | quote }}
 evaluator:
   own:

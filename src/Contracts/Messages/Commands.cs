@@ -94,3 +94,16 @@ public sealed record GetExperimentStatus
 {
     public required Guid ExperimentId { get; init; }
 }
+
+/// <summary>
+/// Computes the token targets of part <see cref="Part"/> of <see cref="Parts"/> contiguous parts of an experiment's
+/// training shards as a GPU job, which announces <see cref="TargetsComputed"/> for each of its shards.
+/// </summary>
+public sealed record RunTokens
+{
+    public required Guid ExperimentId { get; init; }
+
+    public required int Part { get; init; }
+
+    public required int Parts { get; init; }
+}

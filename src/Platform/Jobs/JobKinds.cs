@@ -12,5 +12,8 @@ public static class JobKinds
     /// <summary>Writes an experiment's results file and report from its evaluations (evaluator host).</summary>
     public const string Report = "report";
 
-    public static IReadOnlyList<string> All { get; } = [Pretraining, Evaluation, Report];
+    /// <summary>Computes the token targets of a contiguous part of an experiment's training shards on a GPU (trainer host).</summary>
+    public const string Tokens = "tokens";
+
+    public static IReadOnlyList<string> All { get; } = [Pretraining, Evaluation, Report, Tokens];
 }

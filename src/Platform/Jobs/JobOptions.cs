@@ -4,7 +4,8 @@ namespace SemanticMIM.Platform.Jobs;
 
 /// <summary>
 /// The one job a trainer or evaluator host runs as a Kubernetes Job's container (configuration section <c>Job</c>,
-/// set by the launcher as <c>Job__Name</c>, <c>Job__Kind</c>, <c>Job__ExperimentId</c>, <c>Job__EvaluationIndex</c>).
+/// set by the launcher as <c>Job__Name</c>, <c>Job__Kind</c>, <c>Job__ExperimentId</c>, <c>Job__EvaluationIndex</c>, and
+/// <c>Job__Part</c> and <c>Job__Parts</c> for tokens jobs).
 /// Without it, the host is a long-running job agent.
 /// </summary>
 public sealed class JobOptions
@@ -21,13 +22,20 @@ public sealed class JobOptions
     /// <summary>Which evaluation of the spec (evaluation jobs only).</summary>
     public int? EvaluationIndex { get; set; }
 
+    /// <summary>Which part of the training shards, from 0 (tokens jobs only).</summary>
+    public int? Part { get; set; }
+
+    /// <summary>Into how many parts the training shards are split (tokens jobs only).</summary>
+    public int? Parts { get; set; }
+
     /// <summary>Whether a job is configured at all (one-job mode).</summary>
     public bool IsSet => Name.Length > 0 || Kind.Length > 0 || ExperimentId != Guid.Empty;
 
     /// <summary>The configured job; <paramref name="defaultKind"/> stands in for a missing kind.</summary>
     public JobSpec ToSpec(string defaultKind)
     {
-        var job = JobSpec.Of(Kind.Length > 0 ? Kind : defaultKind, ExperimentId, EvaluationIndex);
+        var part = Part is { } index && Parts is { } count ? new ShardPart(index, count) : null;
+        var job = JobSpec.Of(Kind.Length > 0 ? Kind : defaultKind, ExperimentId, EvaluationIndex, part);
         return Name.Length > 0 ? job with { Name = Name } : job;
     }
 }
@@ -62,6 +70,14 @@ public sealed class JobOptionsValidator(JobHostKinds kinds) : OptionsValidator<J
         if (kind != JobKinds.Evaluation && options.EvaluationIndex is not null)
         {
             yield return $"{at}:EvaluationIndex applies to evaluation jobs only.";
+        }
+        if (kind == JobKinds.Tokens && new ShardPart(options.Part ?? -1, options.Parts ?? 0) is { IsValid: false })
+        {
+            yield return $"{at}:Part and {at}:Parts must name a part of the training shards for a tokens job (0 <= Part < Parts; got '{options.Part}' of '{options.Parts}').";
+        }
+        if (kind != JobKinds.Tokens && (options.Part is not null || options.Parts is not null))
+        {
+            yield return $"{at}:Part and {at}:Parts apply to tokens jobs only.";
         }
         if (options.Name.Length > 0 && !JobSpec.IsValidName(options.Name))
         {

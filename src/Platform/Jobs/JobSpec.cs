@@ -24,6 +24,9 @@ public sealed partial record JobSpec
     /// <summary>Which evaluation of the spec (from 0); required for evaluation jobs, absent for pretraining.</summary>
     public int? EvaluationIndex { get; init; }
 
+    /// <summary>Which part of the training shards; required for tokens jobs, absent for the others.</summary>
+    public ShardPart? Part { get; init; }
+
     /// <summary>Environment variables for the job's process (names like C identifiers, dots and dashes allowed).</summary>
     public IReadOnlyDictionary<string, string> Environment { get; init; } = NoEnvironment;
 
@@ -55,10 +58,24 @@ public sealed partial record JobSpec
         Environment = environment ?? NoEnvironment,
     };
 
-    /// <summary>The job of <paramref name="kind"/> for an experiment (<paramref name="evaluationIndex"/> for evaluations only).</summary>
-    /// <exception cref="ArgumentException">An unknown kind, or an evaluation without its index.</exception>
-    public static JobSpec Of(string kind, Guid experimentId, int? evaluationIndex = null) => kind switch
+    /// <summary>Part <paramref name="part"/> of an experiment's tokens jobs, named <c>tokens-&lt;experiment id&gt;-&lt;part index&gt;</c>.</summary>
+    public static JobSpec Tokens(Guid experimentId, ShardPart part, IReadOnlyDictionary<string, string>? environment = null) => new()
     {
+        Name = $"tokens-{experimentId:N}-{part.Index}",
+        Kind = JobKinds.Tokens,
+        ExperimentId = experimentId,
+        Part = part,
+        Environment = environment ?? NoEnvironment,
+    };
+
+    /// <summary>
+    /// The job of <paramref name="kind"/> for an experiment (<paramref name="evaluationIndex"/> for evaluations only,
+    /// <paramref name="part"/> for tokens jobs only).
+    /// </summary>
+    /// <exception cref="ArgumentException">An unknown kind, an evaluation without its index or a tokens job without its part.</exception>
+    public static JobSpec Of(string kind, Guid experimentId, int? evaluationIndex = null, ShardPart? part = null) => kind switch
+    {
+        JobKinds.Tokens => Tokens(experimentId, part ?? throw new ArgumentException("a tokens job needs its part of the shards", nameof(part))),
         JobKinds.Pretraining => Pretraining(experimentId),
         JobKinds.Evaluation => Evaluation(experimentId, evaluationIndex
             ?? throw new ArgumentException("an evaluation job needs its evaluation index", nameof(evaluationIndex))),
@@ -93,9 +110,23 @@ public sealed partial record JobSpec
         {
             problems.Add("EvaluationIndex is required for an evaluation job.");
         }
-        else if (Kind is JobKinds.Pretraining or JobKinds.Report && EvaluationIndex is not null)
+        else if (Kind is JobKinds.Pretraining or JobKinds.Report or JobKinds.Tokens && EvaluationIndex is not null)
         {
             problems.Add($"EvaluationIndex must be absent for a {Kind} job.");
+        }
+
+        if (Kind == JobKinds.Tokens && Part is null)
+        {
+            problems.Add("Part is required for a tokens job.");
+        }
+        else if (Kind != JobKinds.Tokens && Part is not null)
+        {
+            problems.Add($"Part must be absent for a {Kind} job.");
+        }
+
+        if (Part is { IsValid: false })
+        {
+            problems.Add($"Part is {Part.Index} of {Part.Count}; it needs 1 or more parts and an index from 0 to the count less one.");
         }
 
         if (EvaluationIndex < 0)

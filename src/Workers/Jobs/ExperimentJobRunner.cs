@@ -20,8 +20,8 @@ namespace SemanticMIM.Workers.Jobs;
 public sealed record JobFailurePolicy(bool AnnounceFailures);
 
 /// <summary>
-/// What the trainer and evaluator jobs run: pretraining (resuming from the newest checkpoint in the store), one
-/// evaluation, or the experiment's report, reporting progress, checkpoints and completion as events. A failure fails
+/// What the trainer and evaluator jobs run: pretraining (resuming from the newest checkpoint in the store), the token
+/// targets of a part of the training shards, one evaluation, or the experiment's report, reporting progress, checkpoints and completion as events. A failure fails
 /// the job and, unless something retries it (<see cref="JobFailurePolicy"/>), is announced as <see cref="ExperimentFailed"/>;
 /// a job stops when it is cancelled or its experiment has ended (its record is checked every few seconds, off the
 /// training thread). Events go out through a <see cref="BackgroundPublisher"/>: the training loop never waits for the
@@ -41,6 +41,7 @@ public sealed class ExperimentJobRunner(ExperimentRepository repository, StoreFi
         {
             JobKinds.Pretraining => Stages.Pretrain,
             JobKinds.Report => Stages.Report,
+            JobKinds.Tokens => Stages.Targets,
             _ => Stages.Evaluate,
         };
         // The metrics' experiment label is the spec's name, as on every other series (and in the dashboards'
@@ -90,7 +91,8 @@ public sealed class ExperimentJobRunner(ExperimentRepository repository, StoreFi
         JobKinds.Pretraining => PretrainAsync(job.ExperimentId, plan, events, cancellation),
         JobKinds.Evaluation when job.EvaluationIndex is { } index => EvaluateAsync(job.ExperimentId, plan, index, events, cancellation),
         JobKinds.Report => ReportAsync(job.ExperimentId, plan, events, cancellation),
-        _ => throw new ArgumentException($"job {job.Name}: unknown kind '{job.Kind}' or missing evaluation index"),
+        JobKinds.Tokens when job.Part is { } part => TokensAsync(job.ExperimentId, plan, part, events, cancellation),
+        _ => throw new ArgumentException($"job {job.Name}: unknown kind '{job.Kind}', or a missing evaluation index or part"),
     };
 
     /// <summary>Cancels <paramref name="stop"/> once the job's experiment has ended (cancelled, failed elsewhere); ends with it.</summary>
@@ -167,6 +169,21 @@ public sealed class ExperimentJobRunner(ExperimentRepository repository, StoreFi
         }
         metrics.UnitCompleted(Stages.Evaluate, plan.Id);
         events.Enqueue(new EvaluationCompleted { ExperimentId = id, EvaluationIndex = index, Results = results.Value, Reused = results.Reused });
+    }
+
+    /// <summary>
+    /// The target units of <paramref name="part"/> of the training shards, announcing <see cref="TargetsComputed"/> for
+    /// each as the target service does; a shard done before (a retried job, the VQ tokenizer's unit) is announced again.
+    /// </summary>
+    private async Task TokensAsync(Guid id, ExperimentPlan plan, ShardPart part, BackgroundPublisher events, CancellationToken cancellation)
+    {
+        using var units = await TargetUnits.OpenAsync(files, plan, metrics, cancellation);
+        var (first, count) = part.Of(units.Train.Shards.Count).GetOffsetAndLength(units.Train.Shards.Count);
+        for (int index = first; index < first + count; index++)
+        {
+            bool reused = await units.ComputeAsync(index, cancellation);
+            events.Enqueue(new TargetsComputed { ExperimentId = id, Shard = units.Train.Shards[index].Name, Reused = reused });
+        }
     }
 
     private async Task ReportAsync(Guid id, ExperimentPlan plan, BackgroundPublisher events, CancellationToken cancellation)

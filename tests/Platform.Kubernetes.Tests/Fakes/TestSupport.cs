@@ -18,7 +18,7 @@ public static class TestSupport
     {
         Launcher = KubernetesJobsOptions.KubernetesLauncher,
         Namespace = Namespace,
-        Templates = new KubernetesJobTemplates { Pretraining = TemplatePath("pretraining"), Evaluation = TemplatePath("evaluation") },
+        Templates = new KubernetesJobTemplates { Pretraining = TemplatePath("pretraining"), Evaluation = TemplatePath("evaluation"), Tokens = TemplatePath("tokens") },
         Api = new KubernetesApiResilienceOptions
         {
             MaxRetryAttempts = 4,

@@ -46,6 +46,10 @@ public sealed class KubernetesJobLauncherTests : IAsyncLifetime
             {
                 labels["semanticmim.io/evaluation-index"] = index.ToString(System.Globalization.CultureInfo.InvariantCulture);
             }
+            if (job.Part is { } part)
+            {
+                labels["semanticmim.io/part"] = $"{part.Index}-of-{part.Count}";
+            }
         }
 
         var env = expected["spec"]!["template"]!["spec"]!["containers"]![0]!["env"]!.AsArray();
@@ -152,6 +156,46 @@ public sealed class KubernetesJobLauncherTests : IAsyncLifetime
         }
         Assert.Equal(TestSupport.Canonical(expected), TestSupport.Canonical(body));
         Assert.Equal($"report-{Experiment:N}", (string?)body["metadata"]!["name"]);
+    }
+
+    [Fact]
+    public async Task A_tokens_job_is_the_tokens_template_with_its_GPU_queue_and_part()
+    {
+        var job = JobSpec.Tokens(Experiment, new ShardPart(2, 3));
+
+        await _launcher.LaunchAsync(job, CancellationToken.None);
+
+        var body = JsonNode.Parse(SingleCreate().Body)!;
+        var expected = Expected(JobKinds.Tokens, job,
+        [
+            ("Job__Name", job.Name),
+            ("Job__Kind", JobKinds.Tokens),
+            ("Job__ExperimentId", Experiment.ToString("D")),
+            ("Job__Part", "2"),
+            ("Job__Parts", "3"),
+        ]);
+        Assert.Equal(TestSupport.Canonical(expected), TestSupport.Canonical(body));
+        Assert.Equal($"tokens-{Experiment:N}-2", (string?)body["metadata"]!["name"]);
+        Assert.Equal("gpu-batch", (string?)body["metadata"]!["labels"]!["kueue.x-k8s.io/queue-name"]);
+        Assert.Equal("2-of-3", (string?)body["spec"]!["template"]!["metadata"]!["labels"]!["semanticmim.io/part"]);
+        var pod = body["spec"]!["template"]!["spec"]!;
+        Assert.Equal("NVIDIA-L4", (string?)pod["nodeSelector"]!["nvidia.com/gpu.product"]);
+        var container = Assert.Single(pod["containers"]!.AsArray())!;
+        Assert.Equal("trainer", (string?)container["name"]);
+        Assert.Equal("1", (string?)container["resources"]!["requests"]!["nvidia.com/gpu"]);
+        Assert.Equal("1", (string?)container["resources"]!["limits"]!["nvidia.com/gpu"]);
+        Assert.Equal("mim-semanticmim-broker-trainer",
+            (string?)container["env"]!.AsArray().Single(e => (string?)e!["name"] == "Bus__RabbitMq")!["valueFrom"]!["secretKeyRef"]!["name"]);
+    }
+
+    [Fact]
+    public void Without_a_tokens_template_tokens_jobs_run_on_the_trainers()
+    {
+        var templates = new KubernetesJobTemplates { Pretraining = "/jobs/pretraining.yaml", Evaluation = "/jobs/evaluation.yaml" };
+
+        Assert.Equal("/jobs/pretraining.yaml", templates.PathOf(JobKinds.Tokens));
+        templates.Tokens = "/jobs/tokens.yaml";
+        Assert.Equal("/jobs/tokens.yaml", templates.PathOf(JobKinds.Tokens));
     }
 
     [Fact]

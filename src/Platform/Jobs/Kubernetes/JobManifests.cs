@@ -21,6 +21,9 @@ public static class JobLabels
     /// <summary>Which evaluation of the spec (evaluation jobs only).</summary>
     public const string EvaluationIndex = "semanticmim.io/evaluation-index";
 
+    /// <summary>Which part of the training shards, as <c>&lt;index&gt;-of-&lt;count&gt;</c> (tokens jobs only).</summary>
+    public const string Part = "semanticmim.io/part";
+
     /// <summary>The selector of the Jobs the watcher follows.</summary>
     public const string Selector = PartOf + "=" + PartOfValue;
 }
@@ -35,6 +38,10 @@ public static class JobEnvironment
     public const string ExperimentId = "Job__ExperimentId";
 
     public const string EvaluationIndex = "Job__EvaluationIndex";
+
+    public const string Part = "Job__Part";
+
+    public const string Parts = "Job__Parts";
 }
 
 /// <summary>Turns a chart's Job template and a <see cref="JobSpec"/> into the Job to create.</summary>
@@ -111,7 +118,7 @@ public static class JobManifests
     /// Makes <paramref name="template"/> (changed in place, and returned) the Job of <paramref name="job"/> in
     /// <paramref name="namespace"/>: its name is <see cref="JobSpec.Name"/>; the Job and its pod template get the
     /// labels of <see cref="JobLabels"/>; every container gets <c>Job__Name</c>, <c>Job__Kind</c>, <c>Job__ExperimentId</c>,
-    /// <c>Job__EvaluationIndex</c> (evaluations) and then the spec's <see cref="JobSpec.Environment"/> (a variable the
+    /// <c>Job__EvaluationIndex</c> (evaluations), <c>Job__Part</c> and <c>Job__Parts</c> (tokens jobs) and then the spec's <see cref="JobSpec.Environment"/> (a variable the
     /// template already has is replaced in place). Nothing else of the template changes.
     /// </summary>
     public static V1Job Build(V1Job template, JobSpec job, string @namespace)
@@ -143,6 +150,12 @@ public static class JobManifests
         if (job.EvaluationIndex is { } index)
         {
             environment.Add((JobEnvironment.EvaluationIndex, index.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        if (job.Part is { } part)
+        {
+            environment.Add((JobEnvironment.Part, part.Index.ToString(CultureInfo.InvariantCulture)));
+            environment.Add((JobEnvironment.Parts, part.Count.ToString(CultureInfo.InvariantCulture)));
         }
 
         environment.AddRange(job.Environment.Select(pair => (pair.Key, pair.Value)));
@@ -180,6 +193,11 @@ public static class JobManifests
         if (job.EvaluationIndex is { } index)
         {
             labels[JobLabels.EvaluationIndex] = index.ToString(CultureInfo.InvariantCulture);
+        }
+
+        if (job.Part is { } part)
+        {
+            labels[JobLabels.Part] = string.Create(CultureInfo.InvariantCulture, $"{part.Index}-of-{part.Count}");
         }
 
         return labels;

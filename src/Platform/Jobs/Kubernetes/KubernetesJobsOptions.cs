@@ -11,6 +11,13 @@ public sealed class KubernetesJobTemplates
     /// <summary>The evaluator's Job (<c>Jobs:Templates:Evaluation</c>; the chart mounts <c>/etc/semanticmim/jobs/evaluation.yaml</c>).</summary>
     public string? Evaluation { get; set; }
 
+    /// <summary>
+    /// The tokens jobs' Job (<c>Jobs:Templates:Tokens</c>; the chart mounts <c>/etc/semanticmim/jobs/tokens.yaml</c>, the
+    /// trainer's pod with the tokens jobs' GPUs, node selector, tolerations and queue). Optional: without it tokens jobs
+    /// run on the trainer's template.
+    /// </summary>
+    public string? Tokens { get; set; }
+
     /// <summary>The kinds with a template of their own; the other kinds share one of theirs (<see cref="PathOf"/>).</summary>
     public static IReadOnlyList<string> OwnTemplates { get; } = [JobKinds.Pretraining, JobKinds.Evaluation];
 
@@ -22,6 +29,7 @@ public sealed class KubernetesJobTemplates
     {
         JobKinds.Pretraining => Pretraining,
         JobKinds.Evaluation or JobKinds.Report => Evaluation,
+        JobKinds.Tokens => string.IsNullOrWhiteSpace(Tokens) ? Pretraining : Tokens,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, $"not one of: {string.Join(", ", JobKinds.All)}"),
     };
 }
@@ -41,7 +49,7 @@ public sealed class KubernetesJobWatcherOptions
 
 /// <summary>
 /// The Kubernetes job launcher's configuration, bound from the section <c>Jobs</c> (environment variables
-/// <c>Jobs__Launcher</c>, <c>Jobs__Namespace</c>, <c>Jobs__Templates__Pretraining</c>, <c>Jobs__Templates__Evaluation</c>,
+/// <c>Jobs__Launcher</c>, <c>Jobs__Namespace</c>, <c>Jobs__Templates__Pretraining</c>, <c>Jobs__Templates__Evaluation</c>, <c>Jobs__Templates__Tokens</c>,
 /// optionally <c>Jobs__Api__*</c> and <c>Jobs__Watcher__*</c>) and checked by <see cref="KubernetesJobsOptionsValidator"/>.
 /// Durations are <c>hh:mm:ss[.fff]</c>.
 /// </summary>

@@ -36,6 +36,11 @@ public sealed class KubernetesJobsOptionsValidator : OptionsValidator<Kubernetes
                     yield return problem;
                 }
             }
+
+            if (!string.IsNullOrWhiteSpace(options.Templates.Tokens) && TemplateProblem(JobKinds.Tokens, options.Templates.Tokens) is { } tokens)
+            {
+                yield return tokens;
+            }
         }
 
         if (options.Api is null)
