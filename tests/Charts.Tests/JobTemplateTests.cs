@@ -117,4 +117,37 @@ public sealed class JobTemplateTests
         Assert.Equal("cpu-highmem", evaluatorPod.NodeSelector["node-pool"]);
         Assert.Equal(1, evaluator.Spec.BackoffLimit);
     }
+
+    [Fact]
+    public async Task TokensJobsGetTheTrainersPodWithTheirOwnGpusNodesAndKueueQueue()
+    {
+        var off = await Chart.RenderAsync(RenderMatrix.Gpu);
+        var chart = await Chart.RenderAsync(RenderMatrix.Gpu, "--set", "jobs.tokens.gpu.count=1", "--set", "jobs.tokens.parts=8",
+            "--set", "jobs.tokens.sampleThreshold=100000", "--set", "jobs.tokens.nodeSelector.node-pool=gpu-inference",
+            "--set", "jobs.tokens.kueueQueue=tokens-queue");
+        var orchestrator = Assert.Single(chart.Named<V1Deployment>(RenderedChart.FullName("orchestrator")).Spec.Template.Spec.Containers);
+        var tokens = chart.JobTemplates["tokens.yaml"];
+        var trainer = chart.JobTemplates["pretraining.yaml"];
+        var pod = tokens.Spec.Template.Spec;
+        var container = Assert.Single(pod.Containers);
+
+        // Off by default: no template, and the orchestrator keeps every target on the target service.
+        Assert.DoesNotContain("tokens.yaml", off.JobTemplates.Keys);
+        Assert.Null(SecurityTests.Env(Assert.Single(off.Named<V1Deployment>(RenderedChart.FullName("orchestrator")).Spec.Template.Spec.Containers),
+            "Orchestrator__Tokens__Gpus"));
+        Assert.Equal("/etc/semanticmim/jobs/tokens.yaml", SecurityTests.Env(orchestrator, "Jobs__Templates__Tokens"));
+        Assert.Equal(("1", "100000", "8"), (SecurityTests.Env(orchestrator, "Orchestrator__Tokens__Gpus"),
+            SecurityTests.Env(orchestrator, "Orchestrator__Tokens__SampleThreshold"), SecurityTests.Env(orchestrator, "Orchestrator__Tokens__Parts")));
+        Assert.Equal("1", container.Resources.Requests["nvidia.com/gpu"].ToString());
+        Assert.Equal("1", container.Resources.Limits["nvidia.com/gpu"].ToString());
+        Assert.Equal(new Dictionary<string, string> { ["node-pool"] = "gpu-inference" }, pod.NodeSelector);
+        Assert.Equal("tokens-queue", tokens.Metadata.Labels["kueue.x-k8s.io/queue-name"]);
+        Assert.DoesNotContain("kueue.x-k8s.io/queue-name", trainer.Metadata.Labels?.Keys ?? []);
+        // The trainer's image, tolerations and credentials: a tokens job is a trainer pod.
+        var trainerContainer = Assert.Single(trainer.Spec.Template.Spec.Containers);
+        Assert.Equal(trainerContainer.Image, container.Image);
+        Assert.Equal(trainer.Spec.Template.Spec.Tolerations.Select(t => t.Key), pod.Tolerations.Select(t => t.Key));
+        Assert.Equal(trainerContainer.Env.Where(e => e.ValueFrom?.SecretKeyRef is not null).Select(e => (e.Name, e.ValueFrom.SecretKeyRef.Name)),
+            container.Env.Where(e => e.ValueFrom?.SecretKeyRef is not null).Select(e => (e.Name, e.ValueFrom.SecretKeyRef.Name)));
+    }
 }
