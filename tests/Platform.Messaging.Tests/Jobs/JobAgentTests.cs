@@ -190,6 +190,28 @@ public sealed class JobAgentTests(RabbitMqFixture broker) : IAsyncLifetime
         Assert.Equal(1, _script.Started(job.Name));
     }
 
+    [Fact]
+    public async Task A_job_that_ends_while_a_heartbeat_is_in_flight_stays_succeeded_and_is_not_relaunched()
+    {
+        // Slow job-record reads (a store far away, or busy) keep a heartbeat in flight nearly all the time, so the
+        // job's end is saved while one has read the record as running and is about to write it back.
+        await StartAgentAsync("agent-a", recordReadDelay: TimeSpan.FromMilliseconds(400));
+        var job = JobSpec.Pretraining(Guid.NewGuid());
+        _script.HoldUntilReleased(job.Name);
+        await Launcher.LaunchAsync(job, CancellationToken.None);
+        await WaitForAsync(() => _script.Started(job.Name) == 1, "the job started");
+        await Task.Delay(1000);
+
+        _script.Release(job.Name);
+        await WaitForStatusAsync(job.Name, JobRunStatus.Succeeded);
+        // Longer than the supervisor's heartbeat timeout: a record written back as running would be failed and relaunched.
+        await Task.Delay(TimeSpan.FromSeconds(5));
+
+        var record = await Records.FindAsync(job.Name);
+        Assert.Equal((JobRunStatus.Succeeded, 1, 0), (record!.Status, record.Attempt, record.Failures));
+        Assert.Equal(1, _script.Started(job.Name));
+    }
+
     const int BackoffLimit = 1;
 
     async Task<IHost> StartOrchestratorAsync()
@@ -206,7 +228,7 @@ public sealed class JobAgentTests(RabbitMqFixture broker) : IAsyncLifetime
         return await StartAsync(builder);
     }
 
-    async Task<IHost> StartAgentAsync(string name)
+    async Task<IHost> StartAgentAsync(string name, TimeSpan? recordReadDelay = null)
     {
         var builder = Builder(new()
         {
@@ -214,6 +236,10 @@ public sealed class JobAgentTests(RabbitMqFixture broker) : IAsyncLifetime
             ["JobAgent:HeartbeatInterval"] = "00:00:00.300",
             ["JobAgent:ClaimSettle"] = "00:00:00.100",
         });
+        if (recordReadDelay is { } delay)
+        {
+            builder.Services.AddSingleton<IObjectStore>(new SlowReadStore(new FolderObjectStore(_store.Path), delay));
+        }
         builder.Services.AddSingleton(_script);
         builder.Services.AddSingleton(new AgentName(name));
         builder.AddJobs<ScriptedRunner>(JobKinds.Pretraining, JobKinds.Evaluation, JobKinds.Report);
@@ -264,6 +290,30 @@ public sealed class JobAgentTests(RabbitMqFixture broker) : IAsyncLifetime
     }
 
     sealed record AgentName(string Name);
+
+    /// <summary>A store whose reads deliver what they read <paramref name="delay"/> later, as a slow network would.</summary>
+    sealed class SlowReadStore(IObjectStore inner, TimeSpan delay) : IObjectStore
+    {
+        public Task PutAsync(string key, Stream content, CancellationToken cancellationToken = default) => inner.PutAsync(key, content, cancellationToken);
+
+        public async Task<Stream> GetAsync(string key, CancellationToken cancellationToken = default)
+        {
+            var read = new MemoryStream();
+            await using (var stream = await inner.GetAsync(key, cancellationToken))
+            {
+                await stream.CopyToAsync(read, cancellationToken);
+            }
+            read.Position = 0;
+            await Task.Delay(delay, cancellationToken);
+            return read;
+        }
+
+        public Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default) => inner.ExistsAsync(key, cancellationToken);
+
+        public IAsyncEnumerable<StoredObject> ListAsync(string prefix, CancellationToken cancellationToken = default) => inner.ListAsync(prefix, cancellationToken);
+
+        public Task DeleteAsync(string key, CancellationToken cancellationToken = default) => inner.DeleteAsync(key, cancellationToken);
+    }
 
     /// <summary>What each job does when an agent runs it, per name, and what happened: runs, stops, concurrency per agent.</summary>
     sealed class JobScript

@@ -190,8 +190,12 @@ public sealed partial class JobAgent : BackgroundService
             final = run.Record with { Status = JobRunStatus.Failed, Failures = run.Record.Failures + 1, Message = error.Message };
             LogFailed(error, job.Name, error.Message);
         }
+        // A heartbeat that read the record as running before this save must not write it back after it: the run
+        // would stay "running" with no heartbeat, and the supervisor would fail and relaunch a finished job.
+        await run.RecordLock.WaitAsync(CancellationToken.None);
         try
         {
+            run.Ended = true;
             if (final is not null && await OwnsAsync(run, CancellationToken.None))
             {
                 await _records.SaveAsync(final with { EndedAt = _clock.GetUtcNow() }, CancellationToken.None);
@@ -204,6 +208,7 @@ public sealed partial class JobAgent : BackgroundService
         }
         finally
         {
+            run.RecordLock.Release();
             _runs.TryRemove(job.Name, out _);
             run.Dispose();
             _slots.Release();
@@ -217,8 +222,13 @@ public sealed partial class JobAgent : BackgroundService
     /// <summary>Refreshes a running job's heartbeat, or stops it when it was cancelled or claimed by another agent.</summary>
     private async Task HeartbeatAsync(AgentRun run, CancellationToken cancellation)
     {
+        await run.RecordLock.WaitAsync(cancellation);
         try
         {
+            if (run.Ended)
+            {
+                return;
+            }
             var record = await _records.FindAsync(run.Record.Job.Name, cancellation);
             if (record is null || record.Agent != Name || record.Attempt != run.Record.Attempt)
             {
@@ -237,6 +247,10 @@ public sealed partial class JobAgent : BackgroundService
         catch (Exception error) when (error is not OperationCanceledException)
         {
             LogHeartbeatFailed(error, run.Record.Job.Name);
+        }
+        finally
+        {
+            run.RecordLock.Release();
         }
     }
 
@@ -323,6 +337,12 @@ public sealed partial class JobAgent : BackgroundService
         public StopReason Stop { get; private set; } = StopReason.Shutdown;
 
         public CancellationToken Token => _stop.Token;
+
+        /// <summary>Held while the run's record is read and written, by a heartbeat or by the run's end.</summary>
+        public SemaphoreSlim RecordLock { get; } = new(1, 1);
+
+        /// <summary>The run's end is recorded (or being recorded): heartbeats stop writing its record.</summary>
+        public bool Ended { get; set; }
 
         public void RequestStop(StopReason reason)
         {
