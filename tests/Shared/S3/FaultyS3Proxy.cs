@@ -80,8 +80,8 @@ public sealed class FaultyS3Proxy : IAsyncDisposable
     /// <summary>The proxy's base address, to use as the S3 endpoint.</summary>
     public string Endpoint { get; }
 
-    /// <summary>The share of exchanges drawn for a fault; may change while the proxy runs (0 relays faithfully).</summary>
-    public double FaultRate { get; set; }
+    /// <summary>The share of exchanges drawn for a fault.</summary>
+    public double FaultRate { get; }
 
     /// <summary>Exchanges relayed or failed so far.</summary>
     public int Requests => Volatile.Read(ref _requests);
