@@ -87,6 +87,9 @@ public sealed class StoreFaultTests(S3rverFixture s3, ITestOutputHelper output)
             settings["Storage:Resilience:AttemptTimeout"] = "00:00:05";
             settings["Storage:Resilience:ReadIdleTimeout"] = "00:00:02";
             settings["Storage:Resilience:MaxReadResumes"] = "10";
+            // With the default 8, four failed attempts among a window's first eight (1 run in 15 at this rate) open the
+            // circuit for 15 s: survived, through the orchestrator's recovery, but slow; this case is about the faults.
+            settings["Storage:Resilience:MinimumThroughput"] = "40";
         }
         await using var recorded = await RecordedPipeline.StartAsync(settings);
         var follower = new ExperimentFollower(id, ExperimentPlan.From(SpecReader.Read(yaml)));
