@@ -14,8 +14,8 @@ namespace SemanticMIM.Workers;
 
 /// <summary>
 /// The whole platform in one process, as <c>semanticmim run</c> uses it: the orchestrator and the shard and target
-/// services on MassTransit's in-memory transport, the folder store (or a configured one), and every job run in process. It is the
-/// cluster's code path with only the adapters swapped.
+/// services on MassTransit's in-memory transport, the folder store (or a configured one), and every job run in
+/// process. It is the cluster's code path with only the adapters swapped.
 /// </summary>
 public sealed class EmbeddedPipeline : IAsyncDisposable
 {
