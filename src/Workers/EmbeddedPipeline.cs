@@ -14,8 +14,8 @@ namespace SemanticMIM.Workers;
 
 /// <summary>
 /// The whole platform in one process, as <c>semanticmim run</c> uses it: the orchestrator and the shard and target
-/// services on MassTransit's in-memory transport, the folder store, and every job run in process. It is the
-/// cluster's code path with only the adapters swapped.
+/// services on MassTransit's in-memory transport, the folder store (or a configured one), and every job run in
+/// process. It is the cluster's code path with only the adapters swapped.
 /// </summary>
 public sealed class EmbeddedPipeline : IAsyncDisposable
 {
@@ -29,7 +29,11 @@ public sealed class EmbeddedPipeline : IAsyncDisposable
 
     public ExperimentEventHub Events => _host.Services.GetRequiredService<ExperimentEventHub>();
 
-    /// <param name="settings">Configuration the services read, as keys like <c>Retry:Intervals:0</c> (tests shorten retries).</param>
+    /// <param name="runFolder">The object store (a folder), or only the cache of a store the settings configure.</param>
+    /// <param name="settings">
+    /// Configuration the services read, as keys like <c>Retry:Intervals:0</c> (tests shorten retries); with a
+    /// <c>Storage:Kind</c>, the store of that section (<see cref="ObjectStoreOptions"/>) replaces the run folder's.
+    /// </param>
     public static async Task<EmbeddedPipeline> StartAsync(string runFolder, IReadOnlyDictionary<string, string?>? settings = null,
         CancellationToken cancellation = default)
     {
@@ -39,9 +43,18 @@ public sealed class EmbeddedPipeline : IAsyncDisposable
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
         // The console belongs to the progress display: only problems are logged there.
         builder.Logging.AddSimpleConsole(options => options.SingleLine = true).SetMinimumLevel(LogLevel.Warning);
-        var store = new FolderObjectStore(runFolder);
-        builder.Services.AddSingleton<IObjectStore>(store);
-        builder.Services.AddSingleton(new StoreFiles(store, Path.Combine(runFolder, ".cache")));
+        if (builder.Configuration.GetSection(ObjectStoreOptions.SectionName)[nameof(ObjectStoreOptions.Kind)] is null)
+        {
+            var store = new FolderObjectStore(runFolder);
+            builder.Services.AddSingleton<IObjectStore>(store);
+            builder.Services.AddSingleton(new StoreFiles(store, Path.Combine(runFolder, ".cache")));
+        }
+        else
+        {
+            // A configured store (an S3 bucket, retried as in the cluster): the run folder only caches its objects.
+            builder.Services.AddSemanticMimObjectStore(builder.Configuration);
+            builder.Services.AddSingleton(provider => new StoreFiles(provider.GetRequiredService<IObjectStore>(), Path.Combine(runFolder, ".cache")));
+        }
         builder.AddOrchestrator();
         builder.AddShardService();
         builder.AddTargetService();

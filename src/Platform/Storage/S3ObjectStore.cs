@@ -34,6 +34,7 @@ public sealed partial class S3ObjectStore : IObjectStore, IDisposable
     private readonly string _bucket;
     private readonly string _keyPrefix;
     private readonly HttpClient _http;
+    private readonly HttpClient _sdkHttp;
     private readonly IMinioClient _minio;
     private readonly Lock _gate = new();
     private Task? _bucketReady;
@@ -46,18 +47,20 @@ public sealed partial class S3ObjectStore : IObjectStore, IDisposable
         _bucket = options.Bucket;
         _keyPrefix = string.IsNullOrEmpty(options.KeyPrefix) ? "" : options.KeyPrefix.TrimEnd('/') + "/";
         var endpoint = new Uri(options.Endpoint, UriKind.Absolute);
-        _http = new HttpClient(new SocketsHttpHandler
+        var sockets = new SocketsHttpHandler
         {
             ConnectTimeout = options.ConnectTimeout,
             PooledConnectionLifetime = TimeSpan.FromMinutes(5),
             AutomaticDecompression = DecompressionMethods.None,
-        });
+        };
+        _http = new HttpClient(sockets, disposeHandler: false);
+        _sdkHttp = new HttpClient(new BufferedAnswers(sockets), disposeHandler: true);
         _minio = new MinioClient()
             .WithEndpoint(endpoint.Host, endpoint.Port)
             .WithSSL(endpoint.Scheme == Uri.UriSchemeHttps)
             .WithCredentials(options.AccessKey, options.SecretKey)
             .WithRegion(options.Region)
-            .WithHttpClient(_http, disposeHttpClient: false)
+            .WithHttpClient(_sdkHttp, disposeHttpClient: false)
             .Build();
     }
 
@@ -243,6 +246,7 @@ public sealed partial class S3ObjectStore : IObjectStore, IDisposable
     {
         _minio.Dispose();
         _http.Dispose();
+        _sdkHttp.Dispose();
     }
 
     public override string ToString() => $"S3 store {_options}";
@@ -353,6 +357,29 @@ public sealed partial class S3ObjectStore : IObjectStore, IDisposable
 
     private FileNotFoundException NotFound(string key) =>
         new($"object '{key}' does not exist in {this}", key);
+
+    /// <summary>
+    /// Reads each answer to the SDK whole before the SDK sees it, under the call's cancellation token. Minio 7.0.0 reads
+    /// a body (a listing, an error) without the token, so a body that stalled mid-way blocked the call forever: the
+    /// retry pipeline's timeout cancels the token and waits for the call to notice. Its answers are small XML documents.
+    /// </summary>
+    private sealed class BufferedAnswers(HttpMessageHandler inner) : DelegatingHandler(inner)
+    {
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            var response = await base.SendAsync(request, cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await response.Content.LoadIntoBufferAsync(cancellationToken).ConfigureAwait(false);
+                return response;
+            }
+            catch
+            {
+                response.Dispose();
+                throw;
+            }
+        }
+    }
 
     /// <summary>
     /// Runs a Minio call and turns the SDK's exceptions into the store's contract: a missing object is a

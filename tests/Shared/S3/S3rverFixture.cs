@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using SemanticMIM.Platform.Storage;
 
-namespace SemanticMIM.Platform.Tests.Storage;
+namespace SemanticMIM.Tests.Shared;
 
 /// <summary>
 /// A real S3 server (s3rver) for the tests of one collection, started with deploy/local/infrastructure.sh on a
