@@ -44,12 +44,7 @@ internal static class RunCommand
         var plans = ReadPlans(specFiles, out var problems);
         if (problems.Count > 0)
         {
-            Console.Error.WriteLine("No work was started; fix these problems first:");
-            foreach (var problem in problems)
-            {
-                Console.Error.WriteLine($"  {problem}");
-            }
-            return 2;
+            return InputProblems.Refuse("No work was started", problems);
         }
         string report = reportName ?? string.Join("-vs-", plans.Select(p => p.Plan.Id));
         var store = new FolderObjectStore(runs.FullName);

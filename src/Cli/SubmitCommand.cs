@@ -60,12 +60,7 @@ internal static class SubmitCommand
             }
             catch (InvalidSpecException invalid)
             {
-                Console.Error.WriteLine("Nothing was submitted; fix these problems first:");
-                foreach (var problem in invalid.Problems)
-                {
-                    Console.Error.WriteLine($"  {file.Name}: {problem}");
-                }
-                return 2;
+                return InputProblems.Refuse("Nothing was submitted", invalid.Problems.Select(problem => $"{file.Name}: {problem}"));
             }
             catch (Exception error) when (error is IOException or UnauthorizedAccessException)
             {

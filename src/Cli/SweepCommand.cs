@@ -56,12 +56,7 @@ internal static class SweepCommand
         }
         catch (InvalidSpecException invalid)
         {
-            Console.Error.WriteLine("No work was started; fix these problems first:");
-            foreach (var problem in invalid.Problems)
-            {
-                Console.Error.WriteLine($"  {file.Name}: {problem}");
-            }
-            return 2;
+            return InputProblems.Refuse("No work was started", invalid.Problems.Select(problem => $"{file.Name}: {problem}"));
         }
         catch (Exception error) when (error is IOException or UnauthorizedAccessException)
         {

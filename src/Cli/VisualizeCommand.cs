@@ -350,13 +350,5 @@ internal static class VisualizeCommand
         return new ImageBuffer(image.Width, image.Height, 3, rgb);
     }
 
-    private static int Fail(IReadOnlyList<string> problems)
-    {
-        Console.Error.WriteLine("Nothing was drawn; fix these problems first:");
-        foreach (var problem in problems)
-        {
-            Console.Error.WriteLine($"  {problem}");
-        }
-        return 2;
-    }
+    private static int Fail(IReadOnlyList<string> problems) => InputProblems.Refuse("Nothing was drawn", problems);
 }

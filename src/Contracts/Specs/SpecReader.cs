@@ -1,7 +1,6 @@
 using System.Collections;
 using System.Globalization;
 using SemanticMIM.Contracts.Specs.Evaluations;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace SemanticMIM.Contracts.Specs;
@@ -58,19 +57,7 @@ public static class SpecReader
         ArgumentNullException.ThrowIfNull(moreRules);
         // A message read from the wire may carry no spec at all: that is an empty document, not a crash.
         yaml ??= "";
-        if (YamlShape.Problem(yaml) is { } shape)
-        {
-            throw new InvalidSpecException(source, [new SpecProblem("(document)", shape)]);
-        }
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlException ex)
-        {
-            throw new InvalidSpecException(source, [new SpecProblem("(document)", YamlShape.NotValid(ex))]);
-        }
+        var stream = YamlShape.Load(yaml, source);
         if (stream.Documents.Count != 1 || stream.Documents[0].RootNode is not YamlMappingNode root)
         {
             throw new InvalidSpecException(source, [new SpecProblem("(document)", "expected exactly one YAML mapping")]);

@@ -1,5 +1,6 @@
 using YamlDotNet.Core;
 using YamlDotNet.Core.Events;
+using YamlDotNet.RepresentationModel;
 
 namespace SemanticMIM.Contracts.Specs;
 
@@ -14,6 +15,26 @@ internal static class YamlShape
     public const int MaxCharacters = 1 << 20;
     public const int MaxDepth = 32;
     public const int MaxValues = 10_000;
+
+    /// <summary>Loads <paramref name="yaml"/> into nodes once its shape is bounded; a document too large, too deep or not YAML is one problem.</summary>
+    /// <exception cref="InvalidSpecException">The document's problem, under <c>(document)</c>.</exception>
+    public static YamlStream Load(string yaml, string source)
+    {
+        if (Problem(yaml) is { } shape)
+        {
+            throw new InvalidSpecException(source, [new SpecProblem("(document)", shape)]);
+        }
+        var stream = new YamlStream();
+        try
+        {
+            stream.Load(new StringReader(yaml));
+        }
+        catch (YamlException ex)
+        {
+            throw new InvalidSpecException(source, [new SpecProblem("(document)", NotValid(ex))]);
+        }
+        return stream;
+    }
 
     /// <summary>The first reason the document cannot be a spec, or null when it may be loaded.</summary>
     public static string? Problem(string yaml)

@@ -49,19 +49,7 @@ public static partial class SweepReader
     public static SweepSpec Read(string yaml, string source, Func<string, string>? readBase)
     {
         yaml ??= "";
-        if (YamlShape.Problem(yaml) is { } shape)
-        {
-            throw new InvalidSpecException(source, [new SpecProblem("(document)", shape)]);
-        }
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(yaml));
-        }
-        catch (YamlException ex)
-        {
-            throw new InvalidSpecException(source, [new SpecProblem("(document)", YamlShape.NotValid(ex))]);
-        }
+        var stream = YamlShape.Load(yaml, source);
         if (stream.Documents is not [{ RootNode: YamlMappingNode root }] || root.Children.Count != 1
             || root.Children.Single().Key is not YamlScalarNode { Value: Key } || root.Children.Single().Value is not YamlMappingNode sweep)
         {
