@@ -24,28 +24,25 @@ public sealed class FaultTests(InfrastructureFixture infrastructure, PlatformFix
         string yaml = TinySpecs.FashionMnist("orchestrator-every-phase", steps: 20, batchSize: 8, checkpointEvery: 2,
             target: TinySpecs.VqTokens, method: "baseline", proxies: 1, testSamples: 24);
         var id = Guid.NewGuid();
-        // The first event of each phase, seen by the test as the orchestrator sees it: the kill lands while the
-        // orchestrator handles it (or has just handled it), and the phase's remaining work is still to come.
-        var phases = new (string Phase, Func<Task> KillOnFirst)[]
+        // The first event of each phase, as the test sees it: the orchestrator is killed right after it (or, when the
+        // event came while the orchestrator was starting again, as soon as it is up), so the kill lands while the
+        // orchestrator handles the event or has just handled it, with the phase's remaining work still to come.
+        var phases = new (string Phase, Func<Task> FirstEvent)[]
         {
-            ("sharding", () => events.OnFirstAsync<ShardWritten>(id, _ => platform.Orchestrator.Kill())),
-            ("targets", () => events.OnFirstAsync<TargetsComputed>(id, _ => platform.Orchestrator.Kill())),
-            ("pretraining", () => events.OnFirstAsync<CheckpointSaved>(id, _ => platform.Orchestrator.Kill())),
-            ("evaluation", () => events.OnFirstAsync<PretrainingCompleted>(id, _ => platform.Orchestrator.Kill())),
-            ("report", () => events.OnFirstAsync<EvaluationCompleted>(id, _ => platform.Orchestrator.Kill())),
+            ("sharding", () => events.WaitForAsync<ShardWritten>(id, "the first ShardWritten", PlatformFixture.ExperimentTimeout)),
+            ("targets", () => events.WaitForAsync<TargetsComputed>(id, "the first TargetsComputed", PlatformFixture.ExperimentTimeout)),
+            ("pretraining", () => events.WaitForAsync<CheckpointSaved>(id, "the first CheckpointSaved", PlatformFixture.ExperimentTimeout)),
+            ("evaluation", () => events.WaitForAsync<PretrainingCompleted>(id, "PretrainingCompleted", PlatformFixture.ExperimentTimeout)),
+            ("report", () => events.WaitForAsync<EvaluationCompleted>(id, "EvaluationCompleted", PlatformFixture.ExperimentTimeout)),
         };
 
-        var killed = phases[0].KillOnFirst();
         await platform.Client.PublishAsync(new StartExperiment { ExperimentId = id, SpecYaml = yaml });
-        for (int i = 0; i < phases.Length; i++)
+        foreach (var (phase, firstEvent) in phases)
         {
-            await killed.WaitAsync(PlatformFixture.ExperimentTimeout);
-            output.WriteLine($"killed the orchestrator in the {phases[i].Phase} phase; events by then:\n{events.Describe(id)}");
+            await firstEvent();
+            platform.Orchestrator.Kill();
+            output.WriteLine($"killed the orchestrator in the {phase} phase; events by then:\n{events.Describe(id)}");
             Assert.Empty(events.Of<ExperimentCompleted>(id));
-            if (i + 1 < phases.Length)
-            {
-                killed = phases[i + 1].KillOnFirst();
-            }
             await platform.Orchestrator.StartAsync();
         }
         await events.WaitForAsync<ExperimentCompleted>(id, "ExperimentCompleted after five kills", PlatformFixture.ExperimentTimeout);
