@@ -203,10 +203,7 @@ public sealed record TrainingSpec
         + "that much (0 = none by time)", Min = 0, Max = 10080)]
     public double CheckpointMinutes { get; init; } = 10;
 
-    /// <summary>
-    /// TorchSharp has no autocast: with bf16 the model casts per operation as autocast would, over fp32 master weights,
-    /// optimizer moments and checkpoints; LayerNorm, the residual stream and the loss stay fp32.
-    /// </summary>
+    // TorchSharp has no autocast: with bf16 the model itself casts per operation, as autocast would.
     [SpecField("fp32 or bf16: with bf16 the linear layers, the patch convolution and attention compute in bf16 while weights, "
         + "optimizer state, checkpoints, LayerNorm and the loss stay fp32; meant for GPUs with bf16 tensor cores")]
     public PrecisionKind Precision { get; init; } = PrecisionKind.Fp32;
