@@ -22,7 +22,9 @@ public sealed class RabbitMqCollection : ICollectionFixture<RabbitMqFixture>
 /// </remarks>
 public sealed class RabbitMqFixture : IAsyncLifetime
 {
-    const string NodeName = "semanticmim-messaging-tests@localhost";
+    // A second checkout testing beside this one names its own node, so that neither stops the other's broker.
+    static readonly string NodeName = Environment.GetEnvironmentVariable("SEMANTICMIM_TEST_RABBITMQ_NODENAME") is { Length: > 0 } node
+        ? node : "semanticmim-messaging-tests@localhost";
 
     static readonly TimeSpan StartTimeout = TimeSpan.FromMinutes(4);
 
