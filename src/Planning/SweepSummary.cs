@@ -14,6 +14,9 @@ public sealed record SweepCellValue(string Name, int Seed, double? Value, int? L
 /// <summary>The cells that differ only in their seed: the arm, the axes' values, each seed's value and their summary.</summary>
 public sealed record SweepGroup(string Label, string Arm, IReadOnlyDictionary<string, string> Point, IReadOnlyList<SweepCellValue> Cells, SampleSummary? Summary);
 
+/// <summary>A group's metric at one layer: the summary over its seeds, for the per-layer plot.</summary>
+public sealed record SweepLayerPoint(string Group, int Layer, SampleSummary Summary);
+
 /// <summary>A group against the reference group (the first), paired by seed.</summary>
 public sealed record SweepComparison(string A, string B, IReadOnlyList<int> Seeds, PairedComparison? Paired);
 
@@ -39,6 +42,12 @@ public sealed record SweepSummary
 
     public required IReadOnlyList<SweepComparison> Comparisons { get; init; }
 
+    /// <summary>The metric's protocol, feature and metric at every layer each group has, over its seeds.</summary>
+    public required IReadOnlyList<SweepLayerPoint> Layers { get; init; }
+
+    /// <summary>The same summary for each of the sweep's further metrics (<see cref="SweepSpec.AlsoReport"/>).</summary>
+    public IReadOnlyList<SweepSummary> Also { get; init; } = [];
+
     /// <summary>The seed of every bootstrap, so that anyone can redraw the intervals.</summary>
     public const int BootstrapSeed = 20240601;
 
@@ -46,9 +55,17 @@ public sealed record SweepSummary
     {
         ArgumentNullException.ThrowIfNull(sweep);
         ArgumentNullException.ThrowIfNull(outcomes);
+        return Of(sweep, sweep.Metric, outcomes) with
+        {
+            Also = [.. sweep.AlsoReport.Select(metric => Of(sweep, metric, outcomes))],
+        };
+    }
+
+    private static SweepSummary Of(SweepSpec sweep, SweepMetric metric, IReadOnlyList<SweepCellOutcome> outcomes)
+    {
         var groups = outcomes.GroupBy(o => o.Cell.Group, StringComparer.Ordinal).Select(g =>
         {
-            var cells = g.Select(o => Value(sweep.Metric, o)).ToList();
+            var cells = g.Select(o => Value(metric, o)).ToList();
             var values = cells.Where(c => c.Value is not null).Select(c => c.Value!.Value).ToList();
             var first = g.First().Cell;
             return new SweepGroup(g.Key.Length > 0 ? g.Key : "base", first.Arm, first.Point.ToDictionary(p => p.Path, p => p.Value, StringComparer.Ordinal),
@@ -58,15 +75,27 @@ public sealed record SweepSummary
         return new SweepSummary
         {
             Name = sweep.Name,
-            Metric = sweep.Metric.ToString(),
+            Metric = metric.ToString(),
             Seeds = sweep.Seeds,
             VariedSeeds = sweep.ViewSeed == ViewSeedMode.PerSeed ? "training.seed and augmentation.seed (views and targets per seed)"
                 : "training.seed only (augmentation.seed fixed: every seed shares the views and targets)",
             Axes = sweep.Axes.Select(a => a.Path).ToList(),
             Groups = groups,
             Comparisons = comparisons,
+            Layers = LayerPoints(metric, outcomes),
         };
     }
+
+    private static List<SweepLayerPoint> LayerPoints(SweepMetric metric, IReadOnlyList<SweepCellOutcome> outcomes) =>
+        [.. outcomes.GroupBy(o => o.Cell.Group, StringComparer.Ordinal).SelectMany(g => g
+            .SelectMany(o => Candidates(metric, o))
+            .GroupBy(r => r.Layer)
+            .OrderBy(layer => layer.Key)
+            .Select(layer => new SweepLayerPoint(g.Key.Length > 0 ? g.Key : "base", layer.Key, SampleSummary.Of([.. layer.Select(r => r.Value)]))))];
+
+    private static List<EvaluationResult> Candidates(SweepMetric metric, SweepCellOutcome outcome) =>
+        [.. outcome.Results.Where(r => r.Encoder == EncoderKinds.Pretrained && r.Protocol == metric.Protocol
+            && r.Feature == metric.Feature && r.Metric == metric.Metric)];
 
     private static SweepComparison Compare(SweepGroup a, SweepGroup b)
     {
@@ -79,8 +108,7 @@ public sealed record SweepSummary
 
     private static SweepCellValue Value(SweepMetric metric, SweepCellOutcome outcome)
     {
-        var candidates = outcome.Results.Where(r => r.Encoder == EncoderKinds.Pretrained && r.Protocol == metric.Protocol
-            && r.Feature == metric.Feature && r.Metric == metric.Metric).ToList();
+        var candidates = Candidates(metric, outcome);
         var chosen = candidates.Count == 0 ? null
             : metric.Layer == SweepLayer.Best ? candidates.MaxBy(r => r.Value) : candidates.MaxBy(r => r.Layer);
         return new SweepCellValue(outcome.Cell.Name, outcome.Cell.Seed, chosen?.Value, chosen?.Layer, outcome.TargetsId, outcome.PretrainingId);

@@ -63,4 +63,30 @@ public sealed class SweepSummaryTests
         Assert.Null(summary.Comparisons[0].Paired!.Difference.Low);
         Assert.StartsWith("training.seed and augmentation.seed", summary.VariedSeeds, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Further_metrics_are_summarised_alike_and_every_layer_is_summarised_per_group()
+    {
+        var sweep = Sweep with { AlsoReport = [new SweepMetric { Layer = SweepLayer.Best }] };
+        var outcomes = new[]
+        {
+            Outcome("baseline", 0, (1, 0.70), (2, 0.50)), Outcome("baseline", 1, (1, 0.60), (2, 0.80)), Outcome("baseline", 2, (1, 0.65), (2, 0.62)),
+            Outcome("proxies", 0, (1, 0.75), (2, 0.55)), Outcome("proxies", 1, (1, 0.66), (2, 0.81)), Outcome("proxies", 2, (1, 0.61), (2, 0.60)),
+        };
+
+        var summary = SweepSummary.Of(sweep, outcomes);
+
+        Assert.Equal("linear-probe cls top1, last layer", summary.Metric);
+        var best = Assert.Single(summary.Also);
+        Assert.Equal("linear-probe cls top1, best layer", best.Metric);
+        Assert.Equal([0.70, 0.80, 0.65], best.Groups[0].Cells.Select(c => c.Value!.Value));
+        // Best layers 0.75, 0.81, 0.61 against 0.70, 0.80, 0.65: differences 0.05, 0.01, -0.04.
+        Assert.Equal(0.02 / 3, best.Comparisons[0].Paired!.Difference.Mean, 12);
+        Assert.Empty(best.Also);
+        // Layer 1 of the baseline: 0.70, 0.60, 0.65; mean 0.65, s = 0.05, t(0.975, 2) = 4.3026527.
+        var layer = summary.Layers.Single(p => p.Group == "baseline" && p.Layer == 1);
+        Assert.Equal(0.65, layer.Summary.Mean, 12);
+        Assert.Equal(0.65 + 4.3026527 * 0.05 / Math.Sqrt(3), layer.Summary.High!.Value, 6);
+        Assert.Equal([("baseline", 1), ("baseline", 2), ("proxies", 1), ("proxies", 2)], summary.Layers.Select(p => (p.Group, p.Layer)));
+    }
 }

@@ -197,13 +197,14 @@ public static class ExperimentReport
         plot.Title("Pretraining loss");
         plot.XLabel("step");
         plot.YLabel("loss");
-        plot.ShowLegend();
-        plot.SavePng(path, 800, 450);
+        plot.ShowLegend(ScottPlot.Edge.Right);
+        plot.SavePng(path, 1000, 450);
     }
 
     private static void PlotProbe(string path, IReadOnlyList<ArmOutcome> arms, string feature)
     {
         var plot = new ScottPlot.Plot();
+        var layers = new List<int>();
         foreach (var arm in arms)
         {
             var points = arm.Results.Where(r => r.Protocol == ProtocolNames.LinearProbe && r.Metric == ProbeMetrics.Top1 && r.Encoder == EncoderKinds.Pretrained && r.Feature == feature)
@@ -214,12 +215,14 @@ public static class ExperimentReport
             }
             var line = plot.Add.Scatter(points.Select(r => (double)r.Layer).ToArray(), points.Select(r => 100 * r.Value).ToArray());
             line.LegendText = arm.Name;
+            layers.AddRange(points.Select(r => r.Layer));
         }
+        ReportPlots.LayerTicks(plot, layers);
         plot.Title($"Linear probe top-1 per layer ({feature} feature)");
         plot.XLabel("layer");
         plot.YLabel("top-1 (%)");
-        plot.ShowLegend();
-        plot.SavePng(path, 800, 450);
+        plot.ShowLegend(ScottPlot.Edge.Right);
+        plot.SavePng(path, 1000, 450);
     }
 
     private static int EncoderRank(string encoder) => encoder switch

@@ -22,6 +22,11 @@ public static class SweepReport
 
     public static readonly JsonSerializerOptions Json = new() { WriteIndented = true, PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
 
+    /// <summary>The groups and comparisons of every metric, alone: what the README's demo table is regenerated from.</summary>
+    public const string TablesFile = "tables.md";
+
+    public const string LayersPlotFile = "metric-per-layer.png";
+
     public static void Write(string folder, SweepSpec sweep, SweepSummary summary)
     {
         ArgumentNullException.ThrowIfNull(sweep);
@@ -33,41 +38,27 @@ public static class SweepReport
         {
             Plot(Path.Combine(folder, file), summary, axis);
         }
+        bool perLayer = summary.Layers.Select(p => p.Layer).Distinct().Count() > 1;
+        if (perLayer)
+        {
+            PlotLayers(Path.Combine(folder, LayersPlotFile), summary);
+        }
+
+        var tables = new StringBuilder();
+        foreach (var metric in new[] { summary }.Concat(summary.Also))
+        {
+            WriteTables(tables, metric);
+        }
+        tables.AppendLine(CultureInfo.InvariantCulture, $"Seeds: {string.Join(", ", summary.Seeds)}; varied between a group's runs: {summary.VariedSeeds}. "
+            + $"Intervals: 95% Student-t over seeds. Differences in points (group − reference) on the same seed; bootstrap: "
+            + $"{PairedComparison.BootstrapMethod}, {PairedComparison.DefaultResamples} resamples, seed {SweepSummary.BootstrapSeed}.");
+        File.WriteAllText(Path.Combine(folder, TablesFile), tables.ToString());
 
         var text = new StringBuilder();
         text.AppendLine(CultureInfo.InvariantCulture, $"# Sweep report: {summary.Name}");
         text.AppendLine();
-        text.AppendLine(CultureInfo.InvariantCulture, $"Metric: **{summary.Metric}** of the pretrained encoder. Seeds: {string.Join(", ", summary.Seeds)}; varied between a group's runs: {summary.VariedSeeds}.");
+        text.Append(tables);
         text.AppendLine();
-        text.AppendLine("| group | n | mean | 95% t-interval | per seed |");
-        text.AppendLine("|---|---|---|---|---|");
-        foreach (var group in summary.Groups)
-        {
-            var s = group.Summary;
-            string perSeed = string.Join(", ", group.Cells.Select(c => $"{c.Seed}: {Percent(c.Value)}"));
-            string interval = s?.Low is null ? "– (one seed)" : $"[{Percent(s.Low)}, {Percent(s.High)}]";
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {group.Label} | {s?.Count ?? 0} | {Percent(s?.Mean)} | {interval} | {perSeed} |");
-        }
-        text.AppendLine();
-        if (summary.Comparisons.Count > 0)
-        {
-            text.AppendLine(CultureInfo.InvariantCulture, $"## Paired by seed, against {summary.Groups[0].Label}");
-            text.AppendLine();
-            text.AppendLine("| group | pairs | mean difference | 95% t-interval | bootstrap 95% interval | favour group / reference / tie |");
-            text.AppendLine("|---|---|---|---|---|---|");
-            foreach (var comparison in summary.Comparisons)
-            {
-                var p = comparison.Paired;
-                string t = p?.Difference.Low is null ? "–" : $"[{Points(p.Difference.Low)}, {Points(p.Difference.High)}]";
-                string bootstrap = p?.Bootstrap is { } b ? $"[{Points(b.Low)}, {Points(b.High)}]" : $"– (fewer than {PairedComparison.MinPairsForBootstrap} pairs)";
-                string sides = p is null ? "–" : $"{p.FavourA} / {p.FavourB} / {p.Ties}";
-                text.AppendLine(CultureInfo.InvariantCulture, $"| {comparison.A} | {comparison.Seeds.Count} | {Points(p?.Difference.Mean)} | {t} | {bootstrap} | {sides} |");
-            }
-            text.AppendLine();
-            text.AppendLine(CultureInfo.InvariantCulture, $"Differences in points (group − reference) on the same seed. Bootstrap: {PairedComparison.BootstrapMethod}, "
-                + $"{PairedComparison.DefaultResamples} resamples, seed {SweepSummary.BootstrapSeed}.");
-            text.AppendLine();
-        }
         foreach (var (axis, file) in plots)
         {
             text.AppendLine(CultureInfo.InvariantCulture, $"## Against {axis.Path}");
@@ -75,6 +66,15 @@ public static class SweepReport
             text.AppendLine(CultureInfo.InvariantCulture, $"![{axis.Path}]({file})");
             text.AppendLine();
             text.AppendLine(CultureInfo.InvariantCulture, $"Error bars: the 95% t-interval, drawn for points with at least {MinSeedsForErrorBars} seeds.");
+            text.AppendLine();
+        }
+        if (perLayer)
+        {
+            text.AppendLine("## Per layer");
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture, $"![per layer]({LayersPlotFile})");
+            text.AppendLine();
+            text.AppendLine(CultureInfo.InvariantCulture, $"{summary.Metric.Split(',')[0]} at every layer, mean over seeds; error bars as above.");
             text.AppendLine();
         }
         text.AppendLine("## Cells");
@@ -86,6 +86,61 @@ public static class SweepReport
             text.AppendLine(CultureInfo.InvariantCulture, $"| {cell.Name} | {cell.Seed} | {Percent(cell.Value)} | {cell.Layer?.ToString(CultureInfo.InvariantCulture) ?? "–"} | {cell.TargetsId} | {cell.PretrainingId} |");
         }
         File.WriteAllText(Path.Combine(folder, "report.md"), text.ToString());
+    }
+
+    /// <summary>One metric's table of groups (mean, t-interval, each seed) and its paired comparisons against the first group.</summary>
+    private static void WriteTables(StringBuilder text, SweepSummary summary)
+    {
+        text.AppendLine(CultureInfo.InvariantCulture, $"### {summary.Metric} of the pretrained encoder");
+        text.AppendLine();
+        text.AppendLine("| group | n | mean | 95% t-interval | per seed |");
+        text.AppendLine("|---|---|---|---|---|");
+        foreach (var group in summary.Groups)
+        {
+            var s = group.Summary;
+            string perSeed = string.Join(", ", group.Cells.Select(c => $"{c.Seed}: {Percent(c.Value)}"));
+            string interval = s?.Low is null ? "– (one seed)" : $"[{Percent(s.Low)}, {Percent(s.High)}]";
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {group.Label} | {s?.Count ?? 0} | {Percent(s?.Mean)} | {interval} | {perSeed} |");
+        }
+        text.AppendLine();
+        if (summary.Comparisons.Count == 0)
+        {
+            return;
+        }
+        text.AppendLine(CultureInfo.InvariantCulture, $"Paired by seed, against {summary.Groups[0].Label}:");
+        text.AppendLine();
+        text.AppendLine("| group | pairs | mean difference | 95% t-interval | bootstrap 95% interval | favour group / reference / tie |");
+        text.AppendLine("|---|---|---|---|---|---|");
+        foreach (var comparison in summary.Comparisons)
+        {
+            var p = comparison.Paired;
+            string t = p?.Difference.Low is null ? "–" : $"[{Points(p.Difference.Low)}, {Points(p.Difference.High)}]";
+            string bootstrap = p?.Bootstrap is { } b ? $"[{Points(b.Low)}, {Points(b.High)}]" : $"– (fewer than {PairedComparison.MinPairsForBootstrap} pairs)";
+            string sides = p is null ? "–" : $"{p.FavourA} / {p.FavourB} / {p.Ties}";
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {comparison.A} | {comparison.Seeds.Count} | {Points(p?.Difference.Mean)} | {t} | {bootstrap} | {sides} |");
+        }
+        text.AppendLine();
+    }
+
+    /// <summary>The metric at every layer, a line per group with t-interval error bars: integer layer ticks, the legend beside the data.</summary>
+    private static void PlotLayers(string path, SweepSummary summary)
+    {
+        var plot = new ScottPlot.Plot();
+        foreach (var group in summary.Layers.GroupBy(p => p.Group, StringComparer.Ordinal))
+        {
+            double[] xs = [.. group.Select(p => (double)p.Layer)];
+            double[] ys = [.. group.Select(p => 100 * p.Summary.Mean)];
+            var scatter = plot.Add.Scatter(xs, ys);
+            scatter.LegendText = group.Key;
+            var errors = plot.Add.ErrorBar(xs, ys, [.. group.Select(p => p.Summary.Count >= MinSeedsForErrorBars ? 100 * (p.Summary.HalfWidth ?? 0) : 0)]);
+            errors.Color = scatter.Color;
+        }
+        ReportPlots.LayerTicks(plot, summary.Layers.Select(p => p.Layer));
+        plot.Title($"{summary.Name}: {summary.Metric.Split(',')[0]} per layer (mean, 95% t-interval over seeds)");
+        plot.XLabel("layer");
+        plot.YLabel($"{summary.Metric.Split(',')[0]} (%)");
+        plot.ShowLegend(ScottPlot.Edge.Right);
+        plot.SavePng(path, 1000, 450);
     }
 
     private static void Plot(string path, SweepSummary summary, SweepAxis axis)

@@ -43,6 +43,9 @@ public sealed class SweepReaderTests
             viewSeed: per-seed
             concurrency: 4
             metric: { feature: patch, layer: best }
+            alsoReport:
+              - { feature: patch }
+              - { feature: cls, layer: best }
             """);
         string? asked = null;
 
@@ -59,6 +62,7 @@ public sealed class SweepReaderTests
         Assert.Equal(ViewSeedMode.PerSeed, sweep.ViewSeed);
         Assert.Equal(4, sweep.Concurrency);
         Assert.Equal(new SweepMetric { Feature = "patch", Layer = SweepLayer.Best }, sweep.Metric);
+        Assert.Equal([new SweepMetric { Feature = "patch" }, new SweepMetric { Layer = SweepLayer.Best }], sweep.AlsoReport);
     }
 
     [Fact]
@@ -77,6 +81,10 @@ public sealed class SweepReaderTests
             viewSeed: sometimes
             concurrency: lots
             metric: { protocol: probe, layer: 3, colour: red }
+            alsoReport:
+              - { layer: best }
+              - { layer: deepest }
+              - { layer: best }
             extra: 1
             """);
 
@@ -99,6 +107,8 @@ public sealed class SweepReaderTests
             "sweep.metric.'colour': unknown key",
             "sweep.metric.protocol: 'probe' is not one of linear-probe",
             "sweep.metric.layer: '3' is not one of last, best",
+            "sweep.alsoReport[1].layer: 'deepest' is not one of last, best",
+            "sweep.alsoReport[2]: repeats linear-probe cls top1, best layer",
         ];
         foreach (var problem in expected)
         {

@@ -10,7 +10,7 @@ namespace SemanticMIM.Contracts.Specs.Sweeps;
 /// Reads a sweep file: one top-level key <c>sweep</c> holding <c>name</c>, <c>base</c> (a spec file's path, relative to the
 /// sweep file, or the spec itself as a mapping), optional <c>arms</c> (a list of <c>{ name, set: { path: value } }</c>),
 /// <c>axes</c> (<c>path: [values]</c>), <c>seeds</c>, and optional <c>viewSeed</c> (fixed, perSeed), <c>concurrency</c>
-/// and <c>metric</c>. Every problem is listed with its place in the file (<c>sweep.axes.model.proxies</c>); the cells
+/// <c>metric</c> and <c>alsoReport</c> (a list of further metrics). Every problem is listed with its place in the file (<c>sweep.axes.model.proxies</c>); the cells
 /// themselves are expanded and checked by <see cref="SweepCells"/>.
 /// </summary>
 public static partial class SweepReader
@@ -19,7 +19,7 @@ public static partial class SweepReader
 
     public const int MaxCells = 1000;
 
-    private static readonly string[] Keys = ["name", "base", "arms", "axes", "seeds", "viewSeed", "concurrency", "metric"];
+    private static readonly string[] Keys = ["name", "base", "arms", "axes", "seeds", "viewSeed", "concurrency", "metric", "alsoReport"];
 
     private static readonly string[] MetricKeys = ["protocol", "feature", "metric", "layer"];
 
@@ -69,7 +69,8 @@ public static partial class SweepReader
         var seeds = Seeds(fields.GetValueOrDefault("seeds"), problems);
         var viewSeed = fields.TryGetValue("viewSeed", out var mode) ? ViewSeed(mode, problems) : ViewSeedMode.Fixed;
         int concurrency = fields.TryGetValue("concurrency", out var limit) ? Integer(limit, "sweep.concurrency", 0, 1024, problems) ?? 0 : 0;
-        var metric = fields.TryGetValue("metric", out var metricNode) ? Metric(metricNode, problems) : new SweepMetric();
+        var metric = fields.TryGetValue("metric", out var metricNode) ? Metric(metricNode, "sweep.metric", problems) : new SweepMetric();
+        var alsoReport = fields.TryGetValue("alsoReport", out var alsoNode) ? AlsoReport(alsoNode, metric, problems) : [];
 
         long cells = (long)Math.Max(arms.Count, 1) * axes.Aggregate(1L, (n, axis) => n * Math.Max(axis.Values.Count, 1)) * Math.Max(seeds.Count, 1);
         if (cells > MaxCells)
@@ -90,6 +91,7 @@ public static partial class SweepReader
             ViewSeed = viewSeed,
             Concurrency = concurrency,
             Metric = metric,
+            AlsoReport = alsoReport,
         };
     }
 
@@ -234,35 +236,35 @@ public static partial class SweepReader
         return match[0];
     }
 
-    private static SweepMetric Metric(YamlNode node, List<SpecProblem> problems)
+    private static SweepMetric Metric(YamlNode node, string at, List<SpecProblem> problems)
     {
         if (node is not YamlMappingNode mapping)
         {
-            problems.Add(new SpecProblem("sweep.metric", "expected a mapping { protocol, feature, metric, layer }"));
+            problems.Add(new SpecProblem(at, "expected a mapping { protocol, feature, metric, layer }"));
             return new SweepMetric();
         }
-        var fields = Fields(mapping, "sweep.metric", MetricKeys, problems);
+        var fields = Fields(mapping, at, MetricKeys, problems);
         var metric = new SweepMetric();
-        if (Text(fields, "protocol", "sweep.metric.protocol", problems) is { } protocol)
+        if (Text(fields, "protocol", $"{at}.protocol", problems) is { } protocol)
         {
             metric = metric with { Protocol = protocol };
             if (!ResultProtocols.Contains(protocol))
             {
-                problems.Add(new SpecProblem("sweep.metric.protocol", $"{SpecText.Quote(protocol)} is not one of {string.Join(", ", ResultProtocols)} (the names results.json uses)"));
+                problems.Add(new SpecProblem($"{at}.protocol", $"{SpecText.Quote(protocol)} is not one of {string.Join(", ", ResultProtocols)} (the names results.json uses)"));
             }
         }
         foreach (var (key, apply) in new (string, Func<string, SweepMetric>)[] { ("feature", v => metric with { Feature = v }), ("metric", v => metric with { Metric = v }) })
         {
-            if (Text(fields, key, $"sweep.metric.{key}", problems) is { } value)
+            if (Text(fields, key, $"{at}.{key}", problems) is { } value)
             {
                 if (!SafeName().IsMatch(value))
                 {
-                    problems.Add(new SpecProblem($"sweep.metric.{key}", $"{SpecText.Quote(value)} is not a result name such as cls, patch, top1, miou"));
+                    problems.Add(new SpecProblem($"{at}.{key}", $"{SpecText.Quote(value)} is not a result name such as cls, patch, top1, miou"));
                 }
                 metric = apply(value);
             }
         }
-        if (Text(fields, "layer", "sweep.metric.layer", problems) is { } layer)
+        if (Text(fields, "layer", $"{at}.layer", problems) is { } layer)
         {
             metric = layer switch
             {
@@ -272,10 +274,28 @@ public static partial class SweepReader
             };
             if (layer is not ("last" or "best"))
             {
-                problems.Add(new SpecProblem("sweep.metric.layer", $"{SpecText.Quote(layer)} is not one of last, best"));
+                problems.Add(new SpecProblem($"{at}.layer", $"{SpecText.Quote(layer)} is not one of last, best"));
             }
         }
         return metric;
+    }
+
+    private static List<SweepMetric> AlsoReport(YamlNode node, SweepMetric primary, List<SpecProblem> problems)
+    {
+        if (node is not YamlSequenceNode list)
+        {
+            problems.Add(new SpecProblem("sweep.alsoReport", "expected a list of metrics, each a mapping { protocol, feature, metric, layer }"));
+            return [];
+        }
+        var metrics = list.Children.Select((item, i) => Metric(item, $"sweep.alsoReport[{i}]", problems)).ToList();
+        foreach (var (metric, i) in metrics.Select((m, i) => (m, i)))
+        {
+            if (metric == primary || metrics.Take(i).Contains(metric))
+            {
+                problems.Add(new SpecProblem($"sweep.alsoReport[{i}]", $"repeats {metric}, which the sweep already reports"));
+            }
+        }
+        return metrics;
     }
 
     private static Dictionary<string, YamlNode> Fields(YamlMappingNode mapping, string at, string[] known, List<SpecProblem> problems)

@@ -27,7 +27,11 @@ public sealed record SweepSpec
     /// <summary>At most this many cells run at once on a platform (0 = no limit of the sweep's own).</summary>
     public int Concurrency { get; init; }
 
+    /// <summary>The number the sweep plots and compares first (and its dashboard shows).</summary>
     public SweepMetric Metric { get; init; } = new();
+
+    /// <summary>Further numbers the report summarises and compares the same way (e.g. the best layer besides the last).</summary>
+    public IReadOnlyList<SweepMetric> AlsoReport { get; init; } = [];
 }
 
 /// <summary>A named set of settings (<c>method: baseline</c>, <c>masking.ratio: 0.4</c>) that one arm applies to the base.</summary>
