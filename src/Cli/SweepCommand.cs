@@ -65,7 +65,7 @@ internal static class SweepCommand
         }
 
         console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"{sweep.Sweep.Name}: {sweep.Cells.Count} cells ({sweep.Cells.Select(c => c.Cell.Group).Distinct().Count()} groups × {sweep.Sweep.Seeds.Count} seeds), {parallel} at a time"));
+            $"{sweep.Sweep.Name}: {sweep.Cells.Count} cells ({sweep.Cells.Select(c => c.Cell.Group).Distinct().Count()} groups, seeds {string.Join(", ", sweep.Sweep.Seeds)}), {parallel} at a time"));
         var failures = new List<(string Cell, string Summary)>();
         var gate = new Lock();
         async Task RunAllAsync(Action<PipelineProgress> update)

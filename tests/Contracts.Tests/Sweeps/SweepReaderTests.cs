@@ -132,6 +132,32 @@ public sealed class SweepReaderTests
     }
 
     [Fact]
+    public void An_arm_may_run_a_subset_of_the_seeds_and_no_seed_outside_them()
+    {
+        var sweep = SweepReader.Read(Sweep($$"""
+            name: abl
+            {{Inline}}
+            arms:
+              - { name: maskfeat, set: { method: baseline, model.proxies: 1 } }
+              - { name: control, set: { masking.ratio: 0.4 }, seeds: [0, 2] }
+            seeds: [0, 1, 2]
+            """), "s.yaml", null);
+        var bad = Assert.Throws<InvalidSpecException>(() => SweepReader.Read(Sweep($$"""
+            name: abl
+            {{Inline}}
+            arms:
+              - { name: control, set: { masking.ratio: 0.4 }, seeds: [0, 7, 0] }
+            seeds: [0, 1]
+            """), "s.yaml", null));
+
+        Assert.Equal(["abl-maskfeat-s0", "abl-maskfeat-s1", "abl-maskfeat-s2", "abl-control-s0", "abl-control-s2"], SweepCells.Expand(sweep).Select(c => c.Name));
+        Assert.Equal(
+            ["sweep.arms[0].seeds: lists seed 0 2 times",
+             "sweep.arms[0].seeds: seed 7 is not among the sweep's seeds (0, 1); an arm runs a subset of them"],
+            bad.Problems.Select(p => p.ToString()));
+    }
+
+    [Fact]
     public void Cells_are_the_cross_product_of_arms_axes_and_seeds_with_each_setting_and_seed_applied()
     {
         var sweep = SweepReader.Read(Sweep($$"""

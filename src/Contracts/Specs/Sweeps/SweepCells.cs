@@ -57,7 +57,7 @@ public static class SweepCells
         {
             foreach (var point in Points(sweep.Axes))
             {
-                foreach (int seed in sweep.Seeds)
+                foreach (int seed in arm.Seeds ?? sweep.Seeds)
                 {
                     cells.Add(new SweepCell { Name = "", Arm = arm.Name, Point = point, Seed = seed, SpecYaml = "" });
                 }

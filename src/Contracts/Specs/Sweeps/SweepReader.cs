@@ -8,9 +8,10 @@ namespace SemanticMIM.Contracts.Specs.Sweeps;
 
 /// <summary>
 /// Reads a sweep file: one top-level key <c>sweep</c> holding <c>name</c>, <c>base</c> (a spec file's path, relative to the
-/// sweep file, or the spec itself as a mapping), optional <c>arms</c> (a list of <c>{ name, set: { path: value } }</c>),
-/// <c>axes</c> (<c>path: [values]</c>), <c>seeds</c>, and optional <c>viewSeed</c> (fixed, perSeed), <c>concurrency</c>
-/// <c>metric</c> and <c>alsoReport</c> (a list of further metrics). Every problem is listed with its place in the file (<c>sweep.axes.model.proxies</c>); the cells
+/// sweep file, or the spec itself as a mapping), optional <c>arms</c> (a list of <c>{ name, set: { path: value }, seeds }</c>,
+/// the seeds optional and a subset of the sweep's), <c>axes</c> (<c>path: [values]</c>), <c>seeds</c>, and optional
+/// <c>viewSeed</c> (fixed, perSeed), <c>concurrency</c>, <c>metric</c> and <c>alsoReport</c> (further metrics). Every
+/// problem is listed with its place in the file (<c>sweep.axes.model.proxies</c>); the cells
 /// themselves are expanded and checked by <see cref="SweepCells"/>.
 /// </summary>
 public static partial class SweepReader
@@ -64,15 +65,16 @@ public static partial class SweepReader
             problems.Add(new SpecProblem("sweep.name", $"{SpecText.Quote(name)} must be 1–63 lower-case letters, digits or dashes, starting and ending with a letter or digit"));
         }
         string baseYaml = Base(fields.GetValueOrDefault("base"), readBase, problems);
-        var arms = Arms(fields.GetValueOrDefault("arms"), problems);
+        var seeds = Seeds(fields.GetValueOrDefault("seeds"), "sweep.seeds", problems);
+        var arms = Arms(fields.GetValueOrDefault("arms"), seeds, problems);
         var axes = Axes(fields.GetValueOrDefault("axes"), problems);
-        var seeds = Seeds(fields.GetValueOrDefault("seeds"), problems);
         var viewSeed = fields.TryGetValue("viewSeed", out var mode) ? ViewSeed(mode, problems) : ViewSeedMode.Fixed;
         int concurrency = fields.TryGetValue("concurrency", out var limit) ? Integer(limit, "sweep.concurrency", 0, 1024, problems) ?? 0 : 0;
         var metric = fields.TryGetValue("metric", out var metricNode) ? Metric(metricNode, "sweep.metric", problems) : new SweepMetric();
         var alsoReport = fields.TryGetValue("alsoReport", out var alsoNode) ? AlsoReport(alsoNode, metric, problems) : [];
 
-        long cells = (long)Math.Max(arms.Count, 1) * axes.Aggregate(1L, (n, axis) => n * Math.Max(axis.Values.Count, 1)) * Math.Max(seeds.Count, 1);
+        long cells = (arms.Count > 0 ? arms.Sum(arm => (long)Math.Max((arm.Seeds ?? seeds).Count, 1)) : Math.Max(seeds.Count, 1))
+            * axes.Aggregate(1L, (n, axis) => n * Math.Max(axis.Values.Count, 1));
         if (cells > MaxCells)
         {
             problems.Add(new SpecProblem("sweep", $"expands to {cells} cells; a sweep has at most {MaxCells}"));
@@ -127,7 +129,7 @@ public static partial class SweepReader
         }
     }
 
-    private static List<SweepArm> Arms(YamlNode? node, List<SpecProblem> problems)
+    private static List<SweepArm> Arms(YamlNode? node, List<int> sweepSeeds, List<SpecProblem> problems)
     {
         var arms = new List<SweepArm>();
         if (node is null)
@@ -144,10 +146,10 @@ public static partial class SweepReader
             string at = $"sweep.arms[{i}]";
             if (list.Children[i] is not YamlMappingNode arm)
             {
-                problems.Add(new SpecProblem(at, "expected a mapping { name, set }"));
+                problems.Add(new SpecProblem(at, "expected a mapping { name, set, seeds }"));
                 continue;
             }
-            var fields = Fields(arm, at, ["name", "set"], problems);
+            var fields = Fields(arm, at, ["name", "set", "seeds"], problems);
             string name = Text(fields, "name", $"{at}.name", problems) ?? "";
             if (!SafeName().IsMatch(name))
             {
@@ -173,7 +175,15 @@ public static partial class SweepReader
             {
                 problems.Add(new SpecProblem($"{at}.set", "expected a mapping of spec paths to values"));
             }
-            arms.Add(new SweepArm(name, settings));
+            List<int>? seeds = null;
+            if (fields.GetValueOrDefault("seeds") is { } seedsNode)
+            {
+                seeds = Seeds(seedsNode, $"{at}.seeds", problems);
+                // A subset of the sweep's, so that every arm pairs with the others on the seeds it runs.
+                problems.AddRange(seeds.Where(seed => !sweepSeeds.Contains(seed))
+                    .Select(seed => new SpecProblem($"{at}.seeds", $"seed {seed} is not among the sweep's seeds ({string.Join(", ", sweepSeeds)}); an arm runs a subset of them")));
+            }
+            arms.Add(new SweepArm(name, settings, seeds));
         }
         return arms;
     }
@@ -209,17 +219,17 @@ public static partial class SweepReader
         return axes;
     }
 
-    private static List<int> Seeds(YamlNode? node, List<SpecProblem> problems)
+    private static List<int> Seeds(YamlNode? node, string at, List<SpecProblem> problems)
     {
         if (node is not YamlSequenceNode { Children.Count: > 0 } list)
         {
-            problems.Add(new SpecProblem("sweep.seeds", "expected a list of at least one seed (training.seed of each run), e.g. [0, 1, 2]"));
+            problems.Add(new SpecProblem(at, "expected a list of at least one seed (training.seed of each run), e.g. [0, 1, 2]"));
             return [];
         }
-        var seeds = list.Children.Select((s, i) => Integer(s, $"sweep.seeds[{i}]", 0, int.MaxValue, problems)).OfType<int>().ToList();
+        var seeds = list.Children.Select((s, i) => Integer(s, $"{at}[{i}]", 0, int.MaxValue, problems)).OfType<int>().ToList();
         foreach (var repeated in seeds.GroupBy(s => s).Where(g => g.Count() > 1))
         {
-            problems.Add(new SpecProblem("sweep.seeds", $"lists seed {repeated.Key} {repeated.Count()} times"));
+            problems.Add(new SpecProblem(at, $"lists seed {repeated.Key} {repeated.Count()} times"));
         }
         return seeds;
     }

@@ -34,8 +34,11 @@ public sealed record SweepSpec
     public IReadOnlyList<SweepMetric> AlsoReport { get; init; } = [];
 }
 
-/// <summary>A named set of settings (<c>method: baseline</c>, <c>masking.ratio: 0.4</c>) that one arm applies to the base.</summary>
-public sealed record SweepArm(string Name, IReadOnlyList<SweepSetting> Settings);
+/// <summary>
+/// A named set of settings (<c>method: baseline</c>, <c>masking.ratio: 0.4</c>) that one arm applies to the base, run on
+/// <see cref="Seeds"/> (a subset of the sweep's, for a cheaper control arm) or, when null, on every seed of the sweep.
+/// </summary>
+public sealed record SweepArm(string Name, IReadOnlyList<SweepSetting> Settings, IReadOnlyList<int>? Seeds = null);
 
 /// <summary>One spec field, by its dotted path (<c>evaluations[0].epochs</c>), set to a value as the YAML wrote it.</summary>
 public sealed record SweepSetting(string Path, string Value);
