@@ -119,12 +119,11 @@ public sealed class JobTemplateTests
     }
 
     [Fact]
-    public async Task TokensJobsGetTheTrainersPodWithTheirOwnGpusNodesAndKueueQueue()
+    public async Task TokensJobsGetTheTrainersPodWithTheirOwnGpusAndNodes()
     {
         var off = await Chart.RenderAsync(RenderMatrix.Gpu);
         var chart = await Chart.RenderAsync(RenderMatrix.Gpu, "--set", "jobs.tokens.gpu.count=1", "--set", "jobs.tokens.parts=8",
-            "--set", "jobs.tokens.sampleThreshold=100000", "--set", "jobs.tokens.nodeSelector.node-pool=gpu-inference",
-            "--set", "jobs.tokens.kueueQueue=tokens-queue");
+            "--set", "jobs.tokens.sampleThreshold=100000", "--set", "jobs.tokens.nodeSelector.node-pool=gpu-inference");
         var orchestrator = Assert.Single(chart.Named<V1Deployment>(RenderedChart.FullName("orchestrator")).Spec.Template.Spec.Containers);
         var tokens = chart.JobTemplates["tokens.yaml"];
         var trainer = chart.JobTemplates["pretraining.yaml"];
@@ -141,13 +140,59 @@ public sealed class JobTemplateTests
         Assert.Equal("1", container.Resources.Requests["nvidia.com/gpu"].ToString());
         Assert.Equal("1", container.Resources.Limits["nvidia.com/gpu"].ToString());
         Assert.Equal(new Dictionary<string, string> { ["node-pool"] = "gpu-inference" }, pod.NodeSelector);
-        Assert.Equal("tokens-queue", tokens.Metadata.Labels["kueue.x-k8s.io/queue-name"]);
-        Assert.DoesNotContain("kueue.x-k8s.io/queue-name", trainer.Metadata.Labels?.Keys ?? []);
         // The trainer's image, tolerations and credentials: a tokens job is a trainer pod.
         var trainerContainer = Assert.Single(trainer.Spec.Template.Spec.Containers);
         Assert.Equal(trainerContainer.Image, container.Image);
         Assert.Equal(trainer.Spec.Template.Spec.Tolerations.Select(t => t.Key), pod.Tolerations.Select(t => t.Key));
         Assert.Equal(trainerContainer.Env.Where(e => e.ValueFrom?.SecretKeyRef is not null).Select(e => (e.Name, e.ValueFrom.SecretKeyRef.Name)),
             container.Env.Where(e => e.ValueFrom?.SecretKeyRef is not null).Select(e => (e.Name, e.ValueFrom.SecretKeyRef.Name)));
+    }
+
+    [Theory]
+    [MemberData(nameof(RenderMatrix.All), MemberType = typeof(RenderMatrix))]
+    public async Task OnlyWithKueueAreTheJobsSuspendedAndLabelledForAQueue(string valuesFile)
+    {
+        var chart = await Chart.RenderAsync(valuesFile);
+        bool kueue = valuesFile == RenderMatrix.Kueue;
+
+        foreach (var job in chart.JobTemplates.Values)
+        {
+            Assert.Equal(kueue ? true : null, job.Spec.Suspend);
+            Assert.Equal(kueue, job.Metadata.Labels.ContainsKey("kueue.x-k8s.io/queue-name"));
+            Assert.Equal(kueue, job.Metadata.Labels.ContainsKey("kueue.x-k8s.io/priority-class"));
+            // Kueue reads the Job's labels; the pods keep only the platform's.
+            Assert.DoesNotContain(job.Spec.Template.Metadata.Labels.Keys, key => key.StartsWith("kueue.x-k8s.io/", StringComparison.Ordinal));
+        }
+    }
+
+    [Fact]
+    public async Task WithKueueEachKindOfJobGetsItsOwnQueueAndPriorityOrTheSharedOnes()
+    {
+        var chart = await Chart.RenderAsync(RenderMatrix.Kueue, "--set", "jobs.tokens.gpu.count=1");
+
+        (string?, string?, bool?) Kueue(string file)
+        {
+            var job = chart.JobTemplates[file];
+            string? Label(string key) => job.Metadata.Labels.TryGetValue(key, out var value) ? value : null;
+            return (Label("kueue.x-k8s.io/queue-name"), Label("kueue.x-k8s.io/priority-class"), job.Spec.Suspend);
+        }
+
+        Assert.Equal(["evaluation.yaml", "pretraining.yaml", "tokens.yaml"], chart.JobTemplates.Keys.Order());
+        Assert.Equal(("gpu-batch", "sweep-low", true), Kueue("pretraining.yaml"));
+        Assert.Equal(("cpu-batch", "sweep-low", true), Kueue("evaluation.yaml"));
+        Assert.Equal(("gpu-batch", "tokens-high", true), Kueue("tokens.yaml"));
+    }
+
+    [Fact]
+    public async Task WithKueueAndNoPriorityClassTheJobsCarryNoPriorityLabel()
+    {
+        var chart = await Chart.RenderAsync(null, "--set", "jobs.kueue.enabled=true", "--set", "jobs.kueue.queueName=team-a");
+
+        foreach (var job in chart.JobTemplates.Values)
+        {
+            Assert.Equal("team-a", job.Metadata.Labels["kueue.x-k8s.io/queue-name"]);
+            Assert.DoesNotContain("kueue.x-k8s.io/priority-class", job.Metadata.Labels.Keys);
+            Assert.True(job.Spec.Suspend);
+        }
     }
 }

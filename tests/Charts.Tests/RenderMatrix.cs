@@ -13,7 +13,9 @@ public static class RenderMatrix
 
     public const string LeastPrivilege = "least-privilege.yaml";
 
-    public static TheoryData<string> All => new(Defaults, External, Gpu, Monitoring, LeastPrivilege);
+    public const string Kueue = "kueue.yaml";
+
+    public static TheoryData<string> All => new(Defaults, External, Gpu, Monitoring, LeastPrivilege, Kueue);
 
     /// <summary>The roles with a broker user of their own.</summary>
     public static readonly string[] BrokerRoles = ["orchestrator", "shard", "target", "trainer", "evaluator", "submitter"];

@@ -14,6 +14,9 @@ public sealed class ValuesValidationTests
         { "invalid/insecure.yaml", ["/containerSecurityContext/readOnlyRootFilesystem", "/containerSecurityContext/allowPrivilegeEscalation", "/podSecurityContext/runAsNonRoot"] },
         { "invalid/too-many-gpus.yaml", ["/jobs/trainer/gpu/count", "maximum: got 2, want 1"] },
         { "invalid/external-without-endpoints.yaml", ["/externalRabbitmq/orchestrator/uri", "/externalRabbitmq/evaluator/existingSecret", "/externalS3/endpoint"] },
+        { "invalid/bad-kueue.yaml", ["/jobs/kueue/queueName': 'GPU_Batch' does not match pattern", "/jobs/kueue/priorityClassName': maxLength: got 67, want 63",
+            "/jobs/kueue/enabled': got string, want boolean", "/jobs/kueue': additional properties 'report' not allowed",
+            "/jobs/tokens': additional properties 'kueueQueue' not allowed"] },
         { "invalid/bad-egress.yaml", ["/networkPolicy/egress/broker/cidrs/0': 'rabbitmq.example.org' does not match pattern", "/networkPolicy/egress/broker/ports/0': maximum: got 70,000", "/networkPolicy/egress/kubernetesApi/ports': minItems: got 0, want 1"] },
     };
 
@@ -74,6 +77,10 @@ public sealed class ValuesValidationTests
     [InlineData("storage.credentials.trainer.existingSecret=s3-trainer", "storage.credentials.trainer.accessKey=AKIA", "storage.credentials.trainer: set either existingSecret or accessKey/secretKey, not both")]
     [InlineData("externalS3.endpoint=https://s3.example.org/bucket", "minio.enabled=false", "externalS3.endpoint: 'https://s3.example.org/bucket' is not an http:// or https:// address without path")]
     [InlineData("storage.bucket=Bad_Bucket", "rabbitmq.enabled=true", "storage.bucket: 'Bad_Bucket' is not an S3 bucket name")]
+    [InlineData("jobs.kueue.enabled=true", "jobs.kueue.trainer.queueName=gpu-batch",
+        "jobs.kueue.queueName: jobs.kueue.enabled is true, so name the LocalQueue the Jobs wait in (no queue for: evaluator; or set jobs.kueue.<kind>.queueName for each)")]
+    [InlineData("jobs.kueue.queueName=gpu-batch", "jobs.kueue.tokens.priorityClassName=high",
+        "jobs.kueue: jobs.kueue.queueName, jobs.kueue.tokens.priorityClassName set while jobs.kueue.enabled is false; the Jobs would not be queued (set jobs.kueue.enabled=true)")]
     [InlineData("networkPolicy.metrics.namespaceSelector=null", "networkPolicy.metrics.podSelector=null", "networkPolicy.metrics: set namespaceSelector and/or podSelector")]
     public async Task SingleProblemsAreNamedPlainly(string setting, string other, string message)
     {

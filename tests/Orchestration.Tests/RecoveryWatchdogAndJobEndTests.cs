@@ -3,6 +3,8 @@ using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.Options;
 using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Platform.Jobs;
+using SemanticMIM.Platform.Jobs.Kubernetes;
+using SemanticMIM.Platform.Kubernetes.Tests.Fakes;
 
 namespace SemanticMIM.Orchestration.Tests;
 
@@ -49,10 +51,10 @@ public sealed class RecoveryWatchdogAndJobEndTests : IAsyncLifetime
     {
         var stalled = await _harness.SaveAsync(ExperimentPhase.Pretraining, Specs.Tiny("stalled"));
         var cancelled = await _harness.SaveAsync(ExperimentPhase.Cancelled, Specs.Tiny("cancelled"));
-        var watchdog = new ExperimentWatchdog(_harness.Repository, _harness.Services.GetRequiredService<IServiceScopeFactory>(), _harness.Bus,
+        var watchdog = new ExperimentWatchdog(_harness.Repository, _harness.Launcher, _harness.Services.GetRequiredService<IServiceScopeFactory>(), _harness.Bus,
             Options.Create(new OrchestratorOptions { StageTimeout = TimeSpan.FromHours(1) }), new ShiftedClock(TimeSpan.FromHours(2)),
             NullLogger<ExperimentWatchdog>.Instance);
-        var fresh = new ExperimentWatchdog(_harness.Repository, _harness.Services.GetRequiredService<IServiceScopeFactory>(), _harness.Bus,
+        var fresh = new ExperimentWatchdog(_harness.Repository, _harness.Launcher, _harness.Services.GetRequiredService<IServiceScopeFactory>(), _harness.Bus,
             Options.Create(new OrchestratorOptions { StageTimeout = TimeSpan.FromHours(1) }), TimeProvider.System, NullLogger<ExperimentWatchdog>.Instance);
 
         Assert.Empty(await fresh.ScanAsync(CancellationToken.None));
@@ -66,6 +68,59 @@ public sealed class RecoveryWatchdogAndJobEndTests : IAsyncLifetime
         Assert.Empty(again);
         Assert.Equal(ExperimentPhase.Cancelled, (await _harness.Repository.GetAsync(cancelled)).Phase);
         Assert.Equal(ExperimentPhase.Failed, (await _harness.Repository.GetAsync(stalled)).Phase);
+    }
+
+    [Fact]
+    public async Task Time_a_job_waits_in_kueues_queue_does_not_count_and_the_stage_timeout_runs_from_its_admission()
+    {
+        await using var api = await FakeKubernetesApi.StartAsync();
+        using var client = api.CreateClient();
+        var launcher = new KubernetesJobLauncher(client, TestSupport.KueueJobsOptions());
+        var id = await _harness.SaveAsync(ExperimentPhase.Pretraining, Specs.Tiny("queued"));
+        var saved = (await _harness.Repository.GetAsync(id)).Updated;
+        var job = JobSpec.Pretraining(id);
+        await launcher.LaunchAsync(job, CancellationToken.None);
+        ExperimentWatchdog At(TimeSpan sinceSaved) => new(_harness.Repository, launcher, _harness.Services.GetRequiredService<IServiceScopeFactory>(),
+            _harness.Bus, Options.Create(new OrchestratorOptions { StageTimeout = TimeSpan.FromHours(1) }), new FixedClock(saved + sinceSaved),
+            NullLogger<ExperimentWatchdog>.Instance);
+        string jobPath = $"/apis/batch/v1/namespaces/{TestSupport.Namespace}/jobs/{job.Name}";
+        var admitted = DateTime.SpecifyKind(saved.UtcDateTime.AddHours(4), DateTimeKind.Utc);
+
+        api.ClearRequests();
+        var withinTimeout = await At(TimeSpan.FromMinutes(59)).ScanAsync(CancellationToken.None);
+        var askedWithinTimeout = api.Requests.ToList();
+        var queuedFiveHours = await At(TimeSpan.FromHours(5)).ScanAsync(CancellationToken.None);
+        var askedWhileQueued = api.Requests.ToList();
+        api.AdmitJob(TestSupport.Namespace, job.Name, admitted);
+        var halfAnHourAfterAdmission = await At(TimeSpan.FromHours(4.5)).ScanAsync(CancellationToken.None);
+        var ninetyMinutesAfterAdmission = await At(TimeSpan.FromHours(5.5)).ScanAsync(CancellationToken.None);
+        var failure = await _harness.WaitForAsync<ExperimentFailed>(id);
+
+        // Within the timeout the launcher is not asked; past it, exactly the job of the phase is read.
+        Assert.Empty(withinTimeout);
+        Assert.Empty(askedWithinTimeout);
+        Assert.Empty(queuedFiveHours);
+        var read = Assert.Single(askedWhileQueued);
+        Assert.Equal(("GET", jobPath), (read.Method, read.Path));
+        Assert.Empty(halfAnHourAfterAdmission);
+        Assert.Equal([id], ninetyMinutesAfterAdmission);
+        Assert.Equal(Stages.Timeout, failure.Stage);
+        Assert.Equal("no progress in pretraining for 90 minutes (stage timeout 01:00:00)", failure.Reason);
+    }
+
+    [Fact]
+    public void The_watchdog_asks_only_about_the_jobs_of_the_current_phase()
+    {
+        var id = Guid.NewGuid();
+        var record = new ExperimentRecord { Id = id, SpecYaml = "name: x", Name = "x", PendingEvaluations = [0, 2], TokensParts = 2 };
+
+        Assert.Empty(ExperimentWatchdog.JobsOfPhase(record with { Phase = ExperimentPhase.Sharding }));
+        Assert.Equal([JobSpec.Tokens(id, new ShardPart(0, 2)).Name, JobSpec.Tokens(id, new ShardPart(1, 2)).Name],
+            ExperimentWatchdog.JobsOfPhase(record with { Phase = ExperimentPhase.Targets }));
+        Assert.Empty(ExperimentWatchdog.JobsOfPhase(record with { Phase = ExperimentPhase.Targets, TokensParts = 0 }));
+        Assert.Equal([JobSpec.Pretraining(id).Name], ExperimentWatchdog.JobsOfPhase(record with { Phase = ExperimentPhase.Pretraining }));
+        Assert.Equal([JobSpec.Evaluation(id, 0).Name, JobSpec.Evaluation(id, 2).Name], ExperimentWatchdog.JobsOfPhase(record with { Phase = ExperimentPhase.Evaluating }));
+        Assert.Equal([JobSpec.Report(id).Name], ExperimentWatchdog.JobsOfPhase(record with { Phase = ExperimentPhase.Reporting }));
     }
 
     [Fact]
@@ -135,5 +190,10 @@ public sealed class RecoveryWatchdogAndJobEndTests : IAsyncLifetime
     private sealed class ShiftedClock(TimeSpan shift) : TimeProvider
     {
         public override DateTimeOffset GetUtcNow() => System.GetUtcNow() + shift;
+    }
+
+    private sealed class FixedClock(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
     }
 }

@@ -2,13 +2,15 @@
 The Job a kind of job runs as: everything but its name. The orchestrator's Kubernetes launcher reads it from
 /etc/semanticmim/jobs/<kind>.yaml, sets metadata.name (JobSpec.Name), adds the experiment's labels and the
 Job__Name, Job__ExperimentId, (for evaluations) Job__EvaluationIndex and (for tokens jobs) Job__Part and Job__Parts
-variables to the container, and creates it. A kueueQueue value puts the Job in that Kueue LocalQueue.
-Usage: {{ include "semanticmim.jobTemplate" (dict "component" "trainer" "values" .Values.jobs.trainer "context" $) }}
+variables to the container, and creates it. With jobs.kueue.enabled the Job is created suspended, in the LocalQueue
+(and with the WorkloadPriorityClass) of its kueueKind (trainer, evaluator or tokens; see semanticmim.kueue).
+Usage: {{ include "semanticmim.jobTemplate" (dict "component" "trainer" "values" .Values.jobs.trainer "kueueKind" "trainer" "context" $) }}
 */}}
 {{- define "semanticmim.jobTemplate" -}}
 {{- $ctx := .context -}}
 {{- $v := .values -}}
 {{- $component := .component -}}
+{{- $kueue := include "semanticmim.kueue" (dict "kind" .kueueKind "context" $ctx) | fromYaml -}}
 {{- $resources := deepCopy ($v.resources | default dict) -}}
 {{- if gt (int $v.gpu.count) 0 -}}
 {{- $gpu := dict $v.gpu.resourceName (toString (int $v.gpu.count)) -}}
@@ -21,11 +23,18 @@ metadata:
   namespace: {{ include "semanticmim.namespace" $ctx }}
   labels:
     {{- include "semanticmim.labels" (dict "component" $component "managedBy" "semanticmim-orchestrator" "context" $ctx) | nindent 4 }}
-    {{- with $v.kueueQueue }}
+    {{- with $kueue.queueName }}
     kueue.x-k8s.io/queue-name: {{ . | quote }}
+    {{- end }}
+    {{- with $kueue.priorityClassName }}
+    kueue.x-k8s.io/priority-class: {{ . | quote }}
     {{- end }}
   {{- include "semanticmim.annotations" (dict "context" $ctx) }}
 spec:
+  {{- if $kueue.enabled }}
+  # Kueue admits the Job (sets suspend to false) once its ClusterQueue has quota for it; no pod starts before.
+  suspend: true
+  {{- end }}
   backoffLimit: {{ $v.backoffLimit }}
   ttlSecondsAfterFinished: {{ $v.ttlSecondsAfterFinished }}
   {{- if not (kindIs "invalid" $v.activeDeadlineSeconds) }}
@@ -98,4 +107,17 @@ spec:
         {{- with $v.extraVolumes }}
         {{- toYaml . | nindent 8 }}
         {{- end }}
+{{- end -}}
+
+{{/*
+The Kueue settings of a kind of Job (trainer, evaluator or tokens), as YAML: enabled, and its queueName and
+priorityClassName (its own in jobs.kueue.<kind>, else the shared ones), both empty while Kueue is off.
+Usage: {{ include "semanticmim.kueue" (dict "kind" "trainer" "context" $) | fromYaml }}
+*/}}
+{{- define "semanticmim.kueue" -}}
+{{- $kueue := .context.Values.jobs.kueue -}}
+{{- $own := index $kueue .kind | default dict -}}
+enabled: {{ $kueue.enabled }}
+queueName: {{ ternary ($own.queueName | default $kueue.queueName) "" $kueue.enabled | quote }}
+priorityClassName: {{ ternary ($own.priorityClassName | default $kueue.priorityClassName) "" $kueue.enabled | quote }}
 {{- end -}}

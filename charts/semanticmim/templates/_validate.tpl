@@ -125,6 +125,41 @@ with every problem listed at once, one line each:
 {{- end -}}
 {{- end -}}
 
+{{- /* Kueue: a LocalQueue for every kind of Job rendered, and no queue settings that would be ignored */ -}}
+{{- $kueue := $v.jobs.kueue -}}
+{{- if $kueue.enabled -}}
+{{- $kinds := list "trainer" "evaluator" -}}
+{{- if gt (int $v.jobs.tokens.gpu.count) 0 -}}
+{{- $kinds = append $kinds "tokens" -}}
+{{- end -}}
+{{- $unqueued := list -}}
+{{- range $kind := $kinds -}}
+{{- if not ((index $kueue $kind | default dict).queueName | default $kueue.queueName) -}}
+{{- $unqueued = append $unqueued $kind -}}
+{{- end -}}
+{{- end -}}
+{{- if $unqueued -}}
+{{- $problems = append $problems (printf "jobs.kueue.queueName: jobs.kueue.enabled is true, so name the LocalQueue the Jobs wait in (no queue for: %s; or set jobs.kueue.<kind>.queueName for each)" (join ", " $unqueued)) -}}
+{{- end -}}
+{{- else -}}
+{{- $ignored := list -}}
+{{- range $key := list "queueName" "priorityClassName" -}}
+{{- if index $kueue $key -}}
+{{- $ignored = append $ignored (printf "jobs.kueue.%s" $key) -}}
+{{- end -}}
+{{- end -}}
+{{- range $kind := list "trainer" "evaluator" "tokens" -}}
+{{- range $key := list "queueName" "priorityClassName" -}}
+{{- if index (index $kueue $kind | default dict) $key -}}
+{{- $ignored = append $ignored (printf "jobs.kueue.%s.%s" $kind $key) -}}
+{{- end -}}
+{{- end -}}
+{{- end -}}
+{{- if $ignored -}}
+{{- $problems = append $problems (printf "jobs.kueue: %s set while jobs.kueue.enabled is false; the Jobs would not be queued (set jobs.kueue.enabled=true)" (join ", " $ignored)) -}}
+{{- end -}}
+{{- end -}}
+
 {{- /* Egress: external endpoints are reached by address */ -}}
 {{- if and $v.networkPolicy.enabled $v.networkPolicy.egress.enabled -}}
 {{- if and (not $v.rabbitmq.enabled) (not $v.networkPolicy.egress.broker.cidrs) -}}

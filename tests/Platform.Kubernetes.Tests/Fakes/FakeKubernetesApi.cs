@@ -200,12 +200,38 @@ public sealed class FakeKubernetesApi : IAsyncDisposable
     /// <summary>Marks the Job running (one active pod); watchers see MODIFIED.</summary>
     public void StartJob(string ns, string name) => UpdateJobStatus(ns, name, status => status.Active = 1);
 
-    public void UpdateJobStatus(string ns, string name, Action<V1JobStatus> update)
+    /// <summary>
+    /// Admits a suspended Job as Kueue and the Job controller do: <c>spec.suspend</c> false, <c>status.startTime</c> reset to
+    /// <paramref name="at"/> (UTC), one active pod, the <c>Suspended</c> condition false; watchers see MODIFIED.
+    /// </summary>
+    public void AdmitJob(string ns, string name, DateTime at) =>
+        UpdateJob(ns, name, job =>
+        {
+            job.Spec.Suspend = false;
+            job.Status.StartTime = at;
+            job.Status.Active = 1;
+            job.Status.Conditions = [new V1JobCondition { Type = "Suspended", Status = "False", Reason = "JobResumed" }];
+        });
+
+    /// <summary>Suspends the Job again, as Kueue does when it preempts it (its pods are deleted); watchers see MODIFIED.</summary>
+    public void PreemptJob(string ns, string name) =>
+        UpdateJob(ns, name, job =>
+        {
+            job.Spec.Suspend = true;
+            job.Status.Active = 0;
+            job.Status.Conditions = [new V1JobCondition { Type = "Suspended", Status = "True", Reason = "JobSuspended" }];
+        });
+
+    public void UpdateJobStatus(string ns, string name, Action<V1JobStatus> update) => UpdateJob(ns, name, job => update(job.Status));
+
+    /// <summary>Changes the stored Job (its status is never null here); watchers see MODIFIED.</summary>
+    public void UpdateJob(string ns, string name, Action<V1Job> update)
     {
         lock (_lock)
         {
             var job = KubernetesJson.Deserialize<V1Job>(_jobs[(ns, name)]);
-            update(job.Status ??= new V1JobStatus());
+            job.Status ??= new V1JobStatus();
+            update(job);
             StoreJob(ns, job, WatchEventType.Modified);
         }
     }

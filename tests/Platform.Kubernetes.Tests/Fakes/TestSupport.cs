@@ -34,6 +34,21 @@ public static class TestSupport
         },
     };
 
+    /// <summary>
+    /// <see cref="JobsOptions"/> with the chart's templates rendered with Kueue on (TestData/kueue-*.yaml): every Job
+    /// suspended; pretraining and tokens Jobs in LocalQueue <c>gpu-batch</c>, evaluation and report Jobs in
+    /// <c>cpu-batch</c>; WorkloadPriorityClass <c>sweep-low</c>, <c>tokens-high</c> for tokens Jobs.
+    /// </summary>
+    public static KubernetesJobsOptions KueueJobsOptions()
+    {
+        var options = JobsOptions();
+        options.Templates = new KubernetesJobTemplates
+        {
+            Pretraining = TemplatePath("kueue-pretraining"), Evaluation = TemplatePath("kueue-evaluation"), Tokens = TemplatePath("kueue-tokens"),
+        };
+        return options;
+    }
+
     /// <summary>Polls <paramref name="condition"/> until it holds or <paramref name="timeout"/> (default <see cref="Timeout"/>) passes.</summary>
     public static async Task<bool> EventuallyAsync(Func<bool> condition, TimeSpan? timeout = null)
     {

@@ -32,9 +32,9 @@ public sealed class KubernetesJobLauncherTests : IAsyncLifetime
     }
 
     /// <summary>The template as the chart renders it, with only what the launcher must change: name, namespace, labels, env.</summary>
-    static JsonNode Expected(string kind, JobSpec job, IEnumerable<(string Name, string Value)> environment)
+    static JsonNode Expected(string kind, JobSpec job, IEnumerable<(string Name, string Value)> environment, string? template = null)
     {
-        var expected = JsonNode.Parse(KubernetesJson.Serialize(KubernetesYaml.Deserialize<V1Job>(File.ReadAllText(TestSupport.TemplatePath(kind)))))!;
+        var expected = JsonNode.Parse(KubernetesJson.Serialize(KubernetesYaml.Deserialize<V1Job>(File.ReadAllText(TestSupport.TemplatePath(template ?? kind)))))!;
         expected["metadata"]!["name"] = job.Name;
         expected["metadata"]!["namespace"] = TestSupport.Namespace;
         foreach (var labels in new[] { expected["metadata"]!["labels"]!, expected["spec"]!["template"]!["metadata"]!["labels"]! })
@@ -159,7 +159,7 @@ public sealed class KubernetesJobLauncherTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_tokens_job_is_the_tokens_template_with_its_GPU_queue_and_part()
+    public async Task A_tokens_job_is_the_tokens_template_with_its_GPU_and_part()
     {
         var job = JobSpec.Tokens(Experiment, new ShardPart(2, 3));
 
@@ -176,7 +176,8 @@ public sealed class KubernetesJobLauncherTests : IAsyncLifetime
         ]);
         Assert.Equal(TestSupport.Canonical(expected), TestSupport.Canonical(body));
         Assert.Equal($"tokens-{Experiment:N}-2", (string?)body["metadata"]!["name"]);
-        Assert.Equal("gpu-batch", (string?)body["metadata"]!["labels"]!["kueue.x-k8s.io/queue-name"]);
+        Assert.Null(body["metadata"]!["labels"]!["kueue.x-k8s.io/queue-name"]);
+        Assert.Null(body["spec"]!["suspend"]);
         Assert.Equal("2-of-3", (string?)body["spec"]!["template"]!["metadata"]!["labels"]!["semanticmim.io/part"]);
         var pod = body["spec"]!["template"]!["spec"]!;
         Assert.Equal("NVIDIA-L4", (string?)pod["nodeSelector"]!["nvidia.com/gpu.product"]);
@@ -186,6 +187,90 @@ public sealed class KubernetesJobLauncherTests : IAsyncLifetime
         Assert.Equal("1", (string?)container["resources"]!["limits"]!["nvidia.com/gpu"]);
         Assert.Equal("mim-semanticmim-broker-trainer",
             (string?)container["env"]!.AsArray().Single(e => (string?)e!["name"] == "Bus__RabbitMq")!["valueFrom"]!["secretKeyRef"]!["name"]);
+    }
+
+    public static TheoryData<string, string, string, string> KueueJobs => new()
+    {
+        // kind, template, LocalQueue, WorkloadPriorityClass (as TestSupport.KueueJobsOptions renders them)
+        { JobKinds.Pretraining, JobKinds.Pretraining, "gpu-batch", "sweep-low" },
+        { JobKinds.Evaluation, JobKinds.Evaluation, "cpu-batch", "sweep-low" },
+        { JobKinds.Report, JobKinds.Evaluation, "cpu-batch", "sweep-low" },
+        { JobKinds.Tokens, JobKinds.Tokens, "gpu-batch", "tokens-high" },
+    };
+
+    [Theory]
+    [MemberData(nameof(KueueJobs))]
+    public async Task With_kueue_every_kind_of_job_is_created_suspended_with_its_queue_and_priority_labels(string kind, string template, string queue, string priority)
+    {
+        var launcher = new KubernetesJobLauncher(_client, TestSupport.KueueJobsOptions());
+        var job = kind switch
+        {
+            JobKinds.Pretraining => JobSpec.Pretraining(Experiment),
+            JobKinds.Evaluation => JobSpec.Evaluation(Experiment, 1),
+            JobKinds.Report => JobSpec.Report(Experiment),
+            _ => JobSpec.Tokens(Experiment, new ShardPart(0, 2)),
+        };
+
+        await launcher.LaunchAsync(job, CancellationToken.None);
+
+        var create = SingleCreate();
+        Assert.Equal("/apis/batch/v1/namespaces/semanticmim/jobs", create.Path);
+        var body = JsonNode.Parse(create.Body)!;
+        var environment = new List<(string Name, string Value)> { ("Job__Name", job.Name), ("Job__Kind", kind), ("Job__ExperimentId", Experiment.ToString("D")) };
+        if (job.EvaluationIndex is { } index)
+        {
+            environment.Add(("Job__EvaluationIndex", index.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        if (job.Part is { } part)
+        {
+            environment.Add(("Job__Part", part.Index.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            environment.Add(("Job__Parts", part.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+        var expected = Expected(template, job, environment, "kueue-" + template);
+        foreach (var labels in new[] { expected["metadata"]!["labels"]!, expected["spec"]!["template"]!["metadata"]!["labels"]! })
+        {
+            labels["semanticmim.io/kind"] = kind;
+        }
+        Assert.Equal(TestSupport.Canonical(expected), TestSupport.Canonical(body));
+
+        // Kueue reads the queue and priority from the Job's labels and admits it by setting suspend to false.
+        Assert.True((bool)body["spec"]!["suspend"]!);
+        var labelsOfJob = body["metadata"]!["labels"]!;
+        Assert.Equal(queue, (string?)labelsOfJob["kueue.x-k8s.io/queue-name"]);
+        Assert.Equal(priority, (string?)labelsOfJob["kueue.x-k8s.io/priority-class"]);
+        Assert.Equal(kind, (string?)labelsOfJob["semanticmim.io/kind"]);
+        Assert.Equal(JobState.Queued, await launcher.GetStateAsync(job.Name, CancellationToken.None));
+    }
+
+    [Fact]
+    public async Task A_kueue_job_is_queued_until_admitted_runs_from_its_admission_and_is_queued_again_when_preempted()
+    {
+        var launcher = new KubernetesJobLauncher(_client, TestSupport.KueueJobsOptions());
+        var job = JobSpec.Pretraining(Experiment);
+        var admitted = new DateTime(2026, 3, 1, 12, 30, 0, DateTimeKind.Utc);
+        var readmitted = admitted.AddHours(2);
+
+        await launcher.LaunchAsync(job, CancellationToken.None);
+        var queued = await launcher.GetStateAsync(job.Name, CancellationToken.None);
+        _api.ClearRequests();
+        await launcher.LaunchAsync(job, CancellationToken.None);
+        var launchedAgain = _api.Requests.Select(r => r.Method).ToList();
+        _api.AdmitJob(TestSupport.Namespace, job.Name, admitted);
+        var running = await launcher.GetStateAsync(job.Name, CancellationToken.None);
+        _api.PreemptJob(TestSupport.Namespace, job.Name);
+        var preempted = await launcher.GetStateAsync(job.Name, CancellationToken.None);
+        _api.AdmitJob(TestSupport.Namespace, job.Name, readmitted);
+        var resumed = await launcher.GetStateAsync(job.Name, CancellationToken.None);
+        _api.CompleteJob(TestSupport.Namespace, job.Name);
+
+        Assert.Equal(JobState.Queued, queued);
+        // A queued Job launched again is left in its place in the queue: refused create, one read, no delete.
+        Assert.Equal(["POST", "GET"], launchedAgain);
+        Assert.Equal(JobState.RunningFrom(new DateTimeOffset(admitted)), running);
+        Assert.Equal(JobState.Queued, preempted);
+        Assert.Equal(JobState.RunningFrom(new DateTimeOffset(readmitted)), resumed);
+        Assert.Equal(JobState.Succeeded, await launcher.GetStateAsync(job.Name, CancellationToken.None));
+        Assert.Equal(1, _api.JobCount);
     }
 
     [Fact]

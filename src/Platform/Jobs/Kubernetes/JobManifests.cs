@@ -219,7 +219,9 @@ public static class KubernetesJobStates
     /// <summary>
     /// <see cref="JobState.Succeeded"/> with a true <c>Complete</c> condition, <see cref="JobState.Failed"/> with a
     /// true <c>Failed</c> condition (with the condition's message, or its reason), otherwise
-    /// <see cref="JobState.Running"/> (pending, running, or being retried after a pod failure).
+    /// <see cref="JobState.Queued"/> while <c>spec.suspend</c> is true (waiting for Kueue to admit it, or preempted by
+    /// Kueue), otherwise <see cref="JobState.Running"/> (pending, running, or being retried after a pod failure) since its
+    /// <c>status.startTime</c> when it has one.
     /// </summary>
     public static JobState Of(V1Job job)
     {
@@ -238,8 +240,17 @@ public static class KubernetesJobStates
             return JobState.Failed(message);
         }
 
-        return JobState.Running;
+        if (job.Spec?.Suspend == true)
+        {
+            return JobState.Queued;
+        }
+
+        return job.Status?.StartTime is { } start ? JobState.RunningFrom(AsUtc(start)) : JobState.Running;
     }
+
+    // The client reads RFC 3339 times as UTC; a time without a kind is taken as UTC too, never as local time.
+    static DateTimeOffset AsUtc(DateTime time) =>
+        new(time.Kind == DateTimeKind.Local ? time.ToUniversalTime() : DateTime.SpecifyKind(time, DateTimeKind.Utc));
 
     static bool IsTrue(V1JobCondition condition) => string.Equals(condition.Status, "True", StringComparison.OrdinalIgnoreCase);
 }

@@ -8,11 +8,13 @@ namespace SemanticMIM.Platform.Jobs.Kubernetes;
 
 /// <summary>
 /// Launches each job as a Kubernetes Job built from the chart's template of its kind (<see cref="JobManifests.Build"/>)
-/// in <see cref="KubernetesJobsOptions.Namespace"/>. Idempotent by name: when the Job exists already (409), it is left
-/// alone, unless it failed, in which case it is deleted (propagation <c>Background</c>) and created again (a relaunched
-/// pretraining resumes from its newest checkpoint). Cancelling deletes the Job (propagation <c>Background</c>): its pod
-/// gets SIGTERM and its job stops, keeping its last checkpoint. Every API call goes through one Polly pipeline
-/// (<see cref="KubernetesApiResilience"/>): transient failures are retried with backoff, other 4xx are not.
+/// in <see cref="KubernetesJobsOptions.Namespace"/>, suspended when the template says so (Kueue admits it). Idempotent
+/// by name: when the Job exists already (409), it is left alone (queued, running or succeeded), unless it failed, in
+/// which case it is deleted (propagation <c>Background</c>) and created again (a relaunched pretraining resumes from its
+/// newest checkpoint). Cancelling deletes the Job (propagation <c>Background</c>), suspended or running: a queued Job
+/// leaves Kueue's queue, a running one's pod gets SIGTERM and its job stops, keeping its last checkpoint. Every API call
+/// goes through one Polly pipeline (<see cref="KubernetesApiResilience"/>): transient failures are retried with
+/// backoff, other 4xx are not.
 /// </summary>
 public sealed partial class KubernetesJobLauncher : IJobLauncher
 {
