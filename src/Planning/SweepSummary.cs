@@ -1,4 +1,5 @@
 using System.Globalization;
+using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Contracts.Results;
 using SemanticMIM.Contracts.Specs.Sweeps;
 using SemanticMIM.Planning.Statistics;
@@ -38,6 +39,12 @@ public sealed record SweepSummary
     public required IReadOnlyList<SweepGroup> Groups { get; init; }
 
     public required IReadOnlyList<SweepComparison> Comparisons { get; init; }
+
+    /// <summary>Each group's mean and interval as the sweep's events carry them.</summary>
+    public IReadOnlyList<SweepGroupResult> GroupResults() => Groups.Select(g => new SweepGroupResult
+    {
+        Label = g.Label, Count = g.Summary?.Count ?? 0, Mean = g.Summary?.Mean, Low = g.Summary?.Low, High = g.Summary?.High,
+    }).ToList();
 
     /// <summary>The seed of every bootstrap, so that anyone can redraw the intervals.</summary>
     public const int BootstrapSeed = 20240601;
@@ -79,11 +86,19 @@ public sealed record SweepSummary
 
     private static SweepCellValue Value(SweepMetric metric, SweepCellOutcome outcome)
     {
-        var candidates = outcome.Results.Where(r => r.Encoder == EncoderKinds.Pretrained && r.Protocol == metric.Protocol
-            && r.Feature == metric.Feature && r.Metric == metric.Metric).ToList();
-        var chosen = candidates.Count == 0 ? null
-            : metric.Layer == SweepLayer.Best ? candidates.MaxBy(r => r.Value) : candidates.MaxBy(r => r.Layer);
+        var chosen = Pick(metric, outcome.Results);
         return new SweepCellValue(outcome.Cell.Name, outcome.Cell.Seed, chosen?.Value, chosen?.Layer, outcome.TargetsId, outcome.PretrainingId);
+    }
+
+    /// <summary>The result that is a cell's number for <paramref name="metric"/>, or null when its results have none.</summary>
+    public static EvaluationResult? Pick(SweepMetric metric, IEnumerable<EvaluationResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(metric);
+        ArgumentNullException.ThrowIfNull(results);
+        var candidates = results.Where(r => r.Encoder == EncoderKinds.Pretrained && r.Protocol == metric.Protocol
+            && r.Feature == metric.Feature && r.Metric == metric.Metric).ToList();
+        return candidates.Count == 0 ? null
+            : metric.Layer == SweepLayer.Best ? candidates.MaxBy(r => r.Value) : candidates.MaxBy(r => r.Layer);
     }
 
     /// <summary>Whether every value of an axis reads as a number, so that the metric can be plotted against it.</summary>
