@@ -13,25 +13,19 @@ internal sealed class SweepDisplay(IAnsiConsole console)
 
     private readonly Lock _gate = new();
     private IReadOnlyList<SweepCellStatus> _cells = [];
+    private bool _shown;
 
-    /// <summary>The cells' new state (from the bus's thread).</summary>
+    /// <summary>The cells' new state (from the bus's thread); shown once <see cref="WhileRunningAsync"/> began.</summary>
     public void Update(IReadOnlyList<SweepCellStatus> cells)
     {
-        IReadOnlyList<SweepCellStatus> before;
         lock (_gate)
         {
-            before = _cells;
+            var before = _cells;
             _cells = cells;
-        }
-        if (console.Profile.Capabilities.Interactive)
-        {
-            return;
-        }
-        var previous = before.ToDictionary(c => c.Name, c => c.State, StringComparer.Ordinal);
-        foreach (var cell in cells.Where(c => previous.GetValueOrDefault(c.Name) != c.State))
-        {
-            string detail = cell.Value is not null ? SweepTables.Percent(cell.Value) : cell.Reason ?? "";
-            console.WriteLine($"{DateTime.Now:HH:mm:ss} {cell.Name} {cell.State} {detail}".TrimEnd());
+            if (_shown)
+            {
+                PrintChanges(before, cells);
+            }
         }
     }
 
@@ -40,6 +34,12 @@ internal sealed class SweepDisplay(IAnsiConsole console)
     {
         if (!console.Profile.Capabilities.Interactive)
         {
+            // What arrived while the submission was printed comes first, then each change as it arrives.
+            lock (_gate)
+            {
+                _shown = true;
+                PrintChanges([], _cells);
+            }
             return await end.WaitAsync(cancellation);
         }
         return await console.Live(Table()).StartAsync(async live =>
@@ -52,6 +52,16 @@ internal sealed class SweepDisplay(IAnsiConsole console)
             }
             return await end;
         });
+    }
+
+    private void PrintChanges(IReadOnlyList<SweepCellStatus> before, IReadOnlyList<SweepCellStatus> cells)
+    {
+        var previous = before.ToDictionary(c => c.Name, c => c.State, StringComparer.Ordinal);
+        foreach (var cell in cells.Where(c => previous.GetValueOrDefault(c.Name) != c.State))
+        {
+            string detail = cell.Value is not null ? SweepTables.Percent(cell.Value) : cell.Reason ?? "";
+            console.WriteLine($"{DateTime.Now:HH:mm:ss} {cell.Name} {cell.State} {detail}".TrimEnd());
+        }
     }
 
     private Table Table()
