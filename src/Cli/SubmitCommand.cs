@@ -7,13 +7,15 @@ using SemanticMIM.Planning;
 using SemanticMIM.Planning.Validation;
 using SemanticMIM.Platform.Messaging;
 using SemanticMIM.Workers;
+using Spectre.Console;
 
 namespace SemanticMIM.Cli;
 
 /// <summary>
 /// <c>semanticmim submit SPEC --broker amqp://…</c>: validates the spec, publishes <see cref="StartExperiment"/>
 /// to a running platform and prints the experiment id; with <c>--follow</c> it prints the experiment's events
-/// until it completes or fails. <c>semanticmim status ID</c> asks the orchestrator where an experiment stands.
+/// until it completes or fails. A sweep file is validated whole and sent as one <see cref="StartSweep"/>; with
+/// <c>--follow</c> its cells show as a table. <c>semanticmim status ID</c> asks the orchestrator where an experiment stands.
 /// </summary>
 internal static class SubmitCommand
 {
@@ -34,56 +36,105 @@ internal static class SubmitCommand
         },
     };
 
-    public static Command Create()
+    /// <param name="console">Where a sweep's table goes; the terminal unless a test captures it.</param>
+    public static Command Create(IAnsiConsole? console = null)
     {
-        var spec = new Argument<FileInfo>("spec") { Description = "Experiment spec file (YAML)" };
+        var spec = new Argument<FileInfo>("spec") { Description = "Experiment spec file, or sweep file (YAML with a top-level 'sweep' key)" };
         var broker = Broker();
-        var follow = new Option<bool>("--follow") { Description = "Print the experiment's progress until it ends" };
-        var id = new Option<Guid?>("--id") { Description = "Experiment id (default: a new one); submitting the same id again is harmless" };
-        var command = new Command("submit", "Start an experiment on a running platform") { spec, broker, follow, id };
+        var follow = new Option<bool>("--follow") { Description = "Print the experiment's progress, or the sweep's table of cells, until it ends" };
+        var id = new Option<Guid?>("--id") { Description = "Experiment or sweep id (default: a new one); submitting the same id again is harmless" };
+        var command = new Command("submit", "Start an experiment or a sweep on a running platform") { spec, broker, follow, id };
         command.SetAction(async (parse, cancellation) =>
         {
             var file = parse.GetValue(spec)!;
-            ExperimentPlan plan;
             string yaml;
             try
             {
                 yaml = SpecReader.ReadText(file.FullName);
-                if (SweepReader.IsSweep(yaml))
-                {
-                    Console.Error.WriteLine($"Nothing was submitted: {file.Name} is a sweep file, and the orchestrator does not take sweeps yet. "
-                        + $"Run it in this process with `semanticmim sweep {file.Name}`, or submit its cells' specs one by one.");
-                    return 2;
-                }
-                // The platform's orchestrator checks its own limits (trainer memory, data roots) when the spec arrives.
-                plan = ExperimentPlan.Read(yaml, file.Name, SpecLimits.None);
-            }
-            catch (InvalidSpecException invalid)
-            {
-                return InputProblems.Refuse("Nothing was submitted", invalid.Problems.Select(problem => $"{file.Name}: {problem}"));
             }
             catch (Exception error) when (error is IOException or UnauthorizedAccessException)
             {
                 Console.Error.WriteLine($"{file.Name}: {error.Message}");
                 return 2;
             }
-            var experimentId = parse.GetValue(id) ?? Guid.NewGuid();
-            await using var client = await BusClient.CreateAsync(parse.GetValue(broker)!, cancellation);
-            var follower = new ExperimentFollower(experimentId, plan, progress =>
-                Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                    $"{DateTime.Now:HH:mm:ss} {progress.Stage,-9} {progress.Done}/{(progress.Total > 0 ? progress.Total : "?")} {progress.Detail}")));
-            await using var subscription = parse.GetValue(follow) ? await client.SubscribeAsync(follower.ListenTo, cancellation) : null;
-            await client.PublishAsync(new StartExperiment { ExperimentId = experimentId, SpecYaml = yaml, RequestedBy = Environment.UserName }, cancellation);
-            Console.WriteLine(experimentId.ToString("D"));
-            if (subscription is null)
-            {
-                return 0;
-            }
-            var end = await follower.Completion.WaitAsync(cancellation);
-            Console.WriteLine($"{plan.Id} {end.Summary}");
-            return end.Succeeded ? 0 : 1;
+            var submission = new Submission(file, yaml, parse.GetValue(broker)!, parse.GetValue(id) ?? Guid.NewGuid(), parse.GetValue(follow));
+            return SweepReader.IsSweep(yaml)
+                ? await SubmitSweepAsync(console ?? AnsiConsole.Console, submission, cancellation)
+                : await SubmitExperimentAsync(submission, cancellation);
         });
         return command;
+    }
+
+    private sealed record Submission(FileInfo File, string Yaml, Uri Broker, Guid Id, bool Follow);
+
+    private static async Task<int> SubmitExperimentAsync(Submission submission, CancellationToken cancellation)
+    {
+        ExperimentPlan plan;
+        try
+        {
+            // The platform's orchestrator checks its own limits (trainer memory, data roots) when the spec arrives.
+            plan = ExperimentPlan.Read(submission.Yaml, submission.File.Name, SpecLimits.None);
+        }
+        catch (InvalidSpecException invalid)
+        {
+            return InputProblems.Refuse("Nothing was submitted", invalid.Problems.Select(problem => $"{submission.File.Name}: {problem}"));
+        }
+        await using var client = await BusClient.CreateAsync(submission.Broker, cancellation);
+        var follower = new ExperimentFollower(submission.Id, plan, progress =>
+            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                $"{DateTime.Now:HH:mm:ss} {progress.Stage,-9} {progress.Done}/{(progress.Total > 0 ? progress.Total : "?")} {progress.Detail}")));
+        await using var subscription = submission.Follow ? await client.SubscribeAsync(follower.ListenTo, cancellation) : null;
+        await client.PublishAsync(new StartExperiment { ExperimentId = submission.Id, SpecYaml = submission.Yaml, RequestedBy = Environment.UserName }, cancellation);
+        Console.WriteLine(submission.Id.ToString("D"));
+        if (subscription is null)
+        {
+            return 0;
+        }
+        var end = await follower.Completion.WaitAsync(cancellation);
+        Console.WriteLine($"{plan.Id} {end.Summary}");
+        return end.Succeeded ? 0 : 1;
+    }
+
+    /// <summary>
+    /// Validates every cell as <c>semanticmim sweep</c> does (the orchestrator checks its own limits again) and sends one
+    /// <see cref="StartSweep"/> with the base spec's text; with <c>--follow</c>, the cells' table until the sweep ends, then
+    /// each group's mean and interval and where the report is.
+    /// </summary>
+    private static async Task<int> SubmitSweepAsync(IAnsiConsole console, Submission submission, CancellationToken cancellation)
+    {
+        SweepPlan plan;
+        string? baseYaml = null;
+        try
+        {
+            string folder = submission.File.DirectoryName ?? ".";
+            plan = SweepPlan.Read(submission.Yaml, submission.File.Name, SpecLimits.None,
+                path => baseYaml = SpecReader.ReadText(Path.GetFullPath(path, folder)));
+        }
+        catch (InvalidSpecException invalid)
+        {
+            return InputProblems.Refuse("Nothing was submitted", invalid.Problems.Select(problem => $"{submission.File.Name}: {problem}"));
+        }
+        await using var client = await BusClient.CreateAsync(submission.Broker, cancellation);
+        var shown = new SweepDisplay(console);
+        var follower = new SweepFollower(submission.Id, shown.Update);
+        await using var subscription = submission.Follow ? await client.SubscribeAsync(follower.ListenTo, cancellation) : null;
+        await client.PublishAsync(new StartSweep { SweepId = submission.Id, SweepYaml = submission.Yaml, BaseSpecYaml = baseYaml, RequestedBy = Environment.UserName },
+            cancellation);
+        console.WriteLine(submission.Id.ToString("D"));
+        console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"{plan.Sweep.Name}: {plan.Cells.Count} cells, {(plan.Sweep.Concurrency > 0 ? plan.Sweep.Concurrency.ToString(CultureInfo.InvariantCulture) : "all")} at a time"));
+        if (subscription is null)
+        {
+            return 0;
+        }
+        var end = await shown.WhileRunningAsync(follower.Completion, cancellation);
+        RunCommand.PrintTable(console, plan.Sweep.Name, SweepTables.CellHeader, SweepTables.CellRows(end.Cells));
+        if (end.Completed is { } completed)
+        {
+            SweepTables.PrintGroups(console, completed.Metric, completed.Groups);
+        }
+        console.WriteLine($"{plan.Sweep.Name} {end.Summary}");
+        return end.Succeeded ? 0 : 1;
     }
 
     public static Command CreateStatus()

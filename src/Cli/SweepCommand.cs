@@ -108,15 +108,8 @@ internal static class SweepCommand
         var store = new FolderObjectStore(runs.FullName);
         var files = new StoreFiles(store, Path.Combine(runs.FullName, ".cache"));
         var (summary, reportKey) = await ReportStage.WriteSweepReportAsync(files, sweep, cancellation);
-        var rows = summary.Groups.Select(g => new[]
-        {
-            g.Label, (g.Summary?.Count ?? 0).ToString(CultureInfo.InvariantCulture), Percent(g.Summary?.Mean),
-            g.Summary?.Low is null ? "–" : $"[{Percent(g.Summary.Low)}, {Percent(g.Summary.High)}]",
-        }).ToList();
-        RunCommand.PrintTable(console, $"{summary.Metric}: mean and 95% t-interval over seeds", ["group", "seeds", "mean", "95% interval"], rows);
+        SweepTables.PrintGroups(console, summary.Metric, summary.GroupResults());
         console.MarkupLineInterpolated($"Report: [bold]{store.LocalPath(reportKey)}[/]");
         return 0;
     }
-
-    private static string Percent(double? value) => value is { } v ? (100 * v).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "–";
 }

@@ -26,25 +26,34 @@ public sealed record OutboxMessage(string Type, JsonElement Message)
     }
 }
 
+/// <summary>A durable record that keeps the messages its transitions decided until they are published.</summary>
+public interface IOutboxRecord<TRecord> where TRecord : IOutboxRecord<TRecord>
+{
+    Guid Id { get; }
+
+    IReadOnlyList<OutboxMessage> Outbox { get; }
+
+    TRecord WithOutbox(IReadOnlyList<OutboxMessage> outbox);
+}
+
 /// <summary>
-/// Delivers what a record's <see cref="ExperimentRecord.Outbox"/> holds: publishes each message in order and then
-/// saves the record without them. A failure leaves the rest in the record, where the next delivery (the event's
-/// retry, the periodic sweep, or recovery after a restart) finds them. Delivery is at least once; the consumers are
-/// idempotent by unit. The caller holds the experiment's lock.
+/// Delivers what a record's outbox holds: publishes each message in order and then saves the record without them. A
+/// failure leaves the rest in the record, where the next delivery (the event's retry, the periodic sweep, or recovery
+/// after a restart) finds them. Delivery is at least once; the consumers are idempotent by unit. The caller holds the
+/// record's lock.
 /// </summary>
-public sealed partial class ExperimentOutbox(ExperimentRepository repository, ILogger<ExperimentOutbox> logger)
+public abstract partial class RecordOutbox<TRecord>(ILogger logger) where TRecord : class, IOutboxRecord<TRecord>
 {
     /// <summary>Saves <paramref name="record"/> with <paramref name="messages"/> appended to its outbox, then delivers them.</summary>
-    public async Task<ExperimentRecord> SaveAndPublishAsync(ExperimentRecord record, IEnumerable<object> messages, IPublishEndpoint publish,
-        CancellationToken cancellation)
+    public async Task<TRecord> SaveAndPublishAsync(TRecord record, IEnumerable<object> messages, IPublishEndpoint publish, CancellationToken cancellation)
     {
-        var pending = record with { Outbox = [.. record.Outbox, .. messages.Select(OutboxMessage.Of)] };
-        await repository.SaveAsync(pending, cancellation);
+        var pending = record.WithOutbox([.. record.Outbox, .. messages.Select(OutboxMessage.Of)]);
+        await SaveAsync(pending, cancellation);
         return await DeliverAsync(pending, publish, cancellation);
     }
 
     /// <summary>Publishes the record's pending messages and saves it without them; returns the record as saved.</summary>
-    public async Task<ExperimentRecord> DeliverAsync(ExperimentRecord record, IPublishEndpoint publish, CancellationToken cancellation)
+    public async Task<TRecord> DeliverAsync(TRecord record, IPublishEndpoint publish, CancellationToken cancellation)
     {
         if (record.Outbox.Count == 0)
         {
@@ -64,14 +73,22 @@ public sealed partial class ExperimentOutbox(ExperimentRepository repository, IL
         {
             if (published > 0)
             {
-                record = record with { Outbox = record.Outbox.Skip(published).ToList() };
-                await repository.SaveAsync(record, CancellationToken.None);
+                record = record.WithOutbox(record.Outbox.Skip(published).ToList());
+                await SaveAsync(record, CancellationToken.None);
             }
         }
-        LogDelivered(record.Id, published);
+        LogDelivered(logger, typeof(TRecord).Name, record.Id, published);
         return record;
     }
 
-    [LoggerMessage(Level = LogLevel.Debug, Message = "Experiment {Id}: {Count} pending message(s) published")]
-    partial void LogDelivered(Guid id, int count);
+    protected abstract Task SaveAsync(TRecord record, CancellationToken cancellation);
+
+    [LoggerMessage(Level = LogLevel.Debug, Message = "{Kind} {Id}: {Count} pending message(s) published")]
+    private static partial void LogDelivered(ILogger logger, string kind, Guid id, int count);
+}
+
+/// <summary>The outbox of <see cref="ExperimentRecord"/>s.</summary>
+public sealed class ExperimentOutbox(ExperimentRepository repository, ILogger<ExperimentOutbox> logger) : RecordOutbox<ExperimentRecord>(logger)
+{
+    protected override Task SaveAsync(ExperimentRecord record, CancellationToken cancellation) => repository.SaveAsync(record, cancellation);
 }

@@ -26,7 +26,7 @@ public enum ExperimentPhase
 /// transition decided wait in <see cref="Outbox"/> until they are published, so none is lost with a failed publish
 /// or a crash between the save and the publish.
 /// </summary>
-public sealed record ExperimentRecord
+public sealed record ExperimentRecord : IOutboxRecord<ExperimentRecord>
 {
     public required Guid Id { get; init; }
 
@@ -81,4 +81,6 @@ public sealed record ExperimentRecord
     public DateTimeOffset Updated { get; init; }
 
     public bool IsFinished => Phase is ExperimentPhase.Completed or ExperimentPhase.Failed or ExperimentPhase.Cancelled or ExperimentPhase.Rejected;
+
+    public ExperimentRecord WithOutbox(IReadOnlyList<OutboxMessage> outbox) => this with { Outbox = outbox };
 }

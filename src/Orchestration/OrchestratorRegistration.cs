@@ -13,7 +13,8 @@ namespace SemanticMIM.Orchestration;
 public static class OrchestratorRegistration
 {
     /// <summary>
-    /// The orchestrator's role: <see cref="ExperimentOrchestrator"/> on the <c>orchestrator</c> queue, its recovery and
+    /// The orchestrator's role: <see cref="ExperimentOrchestrator"/> on the <c>orchestrator</c> queue and
+    /// <see cref="SweepOrchestrator"/> on <c>orchestrator-sweeps</c>, their recovery and
     /// watchdog (<see cref="OrchestratorOptions"/>), and the <see cref="JobEndReporter"/> that fails an experiment whose
     /// job failed for good. With <c>LeaderElection:LeaseName</c> (replicated orchestrators) only the Lease's holder
     /// consumes and runs recovery and the watchdog; the bus runs on every replica, so standbys stay ready. The host
@@ -31,17 +32,23 @@ public static class OrchestratorRegistration
         builder.Services.AddOrchestration();
         builder.Services.AddLeaderGatedHostedService<OrchestratorRecovery>();
         builder.Services.AddLeaderGatedHostedService<ExperimentWatchdog>();
+        builder.Services.AddLeaderGatedHostedService<SweepRecovery>();
         builder.Services.AddBusConsumers(bus =>
         {
             // Leader-only endpoints connect after the host starts; without an election the orchestrator consumes from
             // the start, as the embedded run's in-memory bus (which drops messages for missing endpoints) needs.
             if (leaderElection)
             {
-                bus.AddLeaderOnlyConsumers(leaderOnly => leaderOnly.AddConsumer<ExperimentOrchestrator, ExperimentOrchestratorDefinition>());
+                bus.AddLeaderOnlyConsumers(leaderOnly =>
+                {
+                    leaderOnly.AddConsumer<ExperimentOrchestrator, ExperimentOrchestratorDefinition>();
+                    leaderOnly.AddConsumer<SweepOrchestrator, SweepOrchestratorDefinition>();
+                });
             }
             else
             {
                 bus.AddConsumer<ExperimentOrchestrator, ExperimentOrchestratorDefinition>();
+                bus.AddConsumer<SweepOrchestrator, SweepOrchestratorDefinition>();
             }
         });
         return builder;
@@ -65,6 +72,8 @@ public static class OrchestratorRegistration
         services.AddSpecLimits();
         services.TryAddSingleton<ExperimentLocks>();
         services.TryAddSingleton<ExperimentOutbox>();
+        services.TryAddSingleton<SweepRepository>();
+        services.TryAddSingleton<SweepOutbox>();
         services.Replace(ServiceDescriptor.Singleton<IJobEndListener, JobEndReporter>());
         return services;
     }

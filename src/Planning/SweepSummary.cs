@@ -1,4 +1,5 @@
 using System.Globalization;
+using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Contracts.Results;
 using SemanticMIM.Contracts.Specs.Sweeps;
 using SemanticMIM.Planning.Statistics;
@@ -48,6 +49,12 @@ public sealed record SweepSummary
     /// <summary>The same summary for each of the sweep's further metrics (<see cref="SweepSpec.AlsoReport"/>).</summary>
     public IReadOnlyList<SweepSummary> Also { get; init; } = [];
 
+    /// <summary>Each group's mean and interval as the sweep's events carry them.</summary>
+    public IReadOnlyList<SweepGroupResult> GroupResults() => Groups.Select(g => new SweepGroupResult
+    {
+        Label = g.Label, Count = g.Summary?.Count ?? 0, Mean = g.Summary?.Mean, Low = g.Summary?.Low, High = g.Summary?.High,
+    }).ToList();
+
     /// <summary>The seed of every bootstrap, so that anyone can redraw the intervals.</summary>
     public const int BootstrapSeed = 20240601;
 
@@ -88,13 +95,13 @@ public sealed record SweepSummary
 
     private static List<SweepLayerPoint> LayerPoints(SweepMetric metric, IReadOnlyList<SweepCellOutcome> outcomes) =>
         [.. outcomes.GroupBy(o => o.Cell.Group, StringComparer.Ordinal).SelectMany(g => g
-            .SelectMany(o => Candidates(metric, o))
+            .SelectMany(o => Candidates(metric, o.Results))
             .GroupBy(r => r.Layer)
             .OrderBy(layer => layer.Key)
             .Select(layer => new SweepLayerPoint(g.Key.Length > 0 ? g.Key : "base", layer.Key, SampleSummary.Of([.. layer.Select(r => r.Value)]))))];
 
-    private static List<EvaluationResult> Candidates(SweepMetric metric, SweepCellOutcome outcome) =>
-        [.. outcome.Results.Where(r => r.Encoder == EncoderKinds.Pretrained && r.Protocol == metric.Protocol
+    private static List<EvaluationResult> Candidates(SweepMetric metric, IEnumerable<EvaluationResult> results) =>
+        [.. results.Where(r => r.Encoder == EncoderKinds.Pretrained && r.Protocol == metric.Protocol
             && r.Feature == metric.Feature && r.Metric == metric.Metric)];
 
     private static SweepComparison Compare(SweepGroup a, SweepGroup b)
@@ -108,10 +115,18 @@ public sealed record SweepSummary
 
     private static SweepCellValue Value(SweepMetric metric, SweepCellOutcome outcome)
     {
-        var candidates = Candidates(metric, outcome);
-        var chosen = candidates.Count == 0 ? null
-            : metric.Layer == SweepLayer.Best ? candidates.MaxBy(r => r.Value) : candidates.MaxBy(r => r.Layer);
+        var chosen = Pick(metric, outcome.Results);
         return new SweepCellValue(outcome.Cell.Name, outcome.Cell.Seed, chosen?.Value, chosen?.Layer, outcome.TargetsId, outcome.PretrainingId);
+    }
+
+    /// <summary>The result that is a cell's number for <paramref name="metric"/>, or null when its results have none.</summary>
+    public static EvaluationResult? Pick(SweepMetric metric, IEnumerable<EvaluationResult> results)
+    {
+        ArgumentNullException.ThrowIfNull(metric);
+        ArgumentNullException.ThrowIfNull(results);
+        var candidates = Candidates(metric, results);
+        return candidates.Count == 0 ? null
+            : metric.Layer == SweepLayer.Best ? candidates.MaxBy(r => r.Value) : candidates.MaxBy(r => r.Layer);
     }
 
     /// <summary>Whether every value of an axis reads as a number, so that the metric can be plotted against it.</summary>

@@ -1,5 +1,6 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
 using SemanticMIM.Orchestration;
 using SemanticMIM.Platform.Hosting;
@@ -31,12 +32,20 @@ public static class WorkerRoles
         return builder;
     }
 
-    /// <summary>The target service: one training shard's recorded views and targets per unit (and the VQ tokenizer first).</summary>
+    /// <summary>
+    /// The target service: one training shard's recorded views and targets per unit (and the VQ tokenizer first); and the
+    /// sweeps' reports, a few seconds of reading results and drawing plots that want the report code but no job of their own.
+    /// </summary>
     public static IHostApplicationBuilder AddTargetService(this IHostApplicationBuilder builder)
     {
         ArgumentNullException.ThrowIfNull(builder);
         builder.Services.AddUnitWork();
-        builder.Services.AddBusConsumers(bus => bus.AddConsumer<ComputeTargetsConsumer, ComputeTargetsConsumerDefinition>());
+        builder.Services.TryAddSingleton<SweepRepository>();
+        builder.Services.AddBusConsumers(bus =>
+        {
+            bus.AddConsumer<ComputeTargetsConsumer, ComputeTargetsConsumerDefinition>();
+            bus.AddConsumer<WriteSweepReportConsumer, WriteSweepReportConsumerDefinition>();
+        });
         return builder;
     }
 

@@ -9,7 +9,7 @@ namespace SemanticMIM.Charts.Tests;
 /// <summary>The Grafana dashboards: shipped as labelled ConfigMaps, valid, and querying only series the code emits.</summary>
 public sealed partial class DashboardTests
 {
-    static readonly string[] Titles = ["SemanticMIM experiments", "SemanticMIM services"];
+    static readonly string[] Titles = ["SemanticMIM experiments", "SemanticMIM services", "SemanticMIM sweeps"];
 
     [Theory]
     [MemberData(nameof(RenderMatrix.All), MemberType = typeof(RenderMatrix))]
@@ -19,7 +19,7 @@ public sealed partial class DashboardTests
         bool custom = valuesFile == RenderMatrix.Monitoring;
 
         var maps = chart.All<V1ConfigMap>().Where(map => map.Metadata.Labels.ContainsKey("grafana_dashboard")).ToList();
-        Assert.Equal(2, maps.Count);
+        Assert.Equal(Titles.Length, maps.Count);
         foreach (var map in maps)
         {
             Assert.Equal(custom ? "true" : "1", map.Metadata.Labels["grafana_dashboard"]);
@@ -113,6 +113,20 @@ public sealed partial class DashboardTests
     }
 
     [Fact]
+    public void TheSweepsDashboardShowsCellsByStateAndTheirResults()
+    {
+        var queries = Queries("SemanticMIM sweeps");
+        var metrics = queries.SelectMany(q => DashboardQueries.MetricNames(q.Expr)).ToHashSet();
+
+        Assert.Equal(new HashSet<string> { "semanticmim_sweep_cells", "semanticmim_sweep_cell_result" }, metrics);
+        Assert.Equal(["Cells by state", "Cells per sweep and state", "Cells ended", "Cell results", "Mean over seeds per group"], queries.Select(q => q.Panel));
+        Assert.All(queries, query => Assert.Contains("sweep=~\"$sweep\"", query.Expr, StringComparison.Ordinal));
+        Assert.All(queries, query => Assert.Contains("namespace=~\"$namespace\"", query.Expr, StringComparison.Ordinal));
+        Assert.Equal("max by (sweep, cell, arm, point, seed) (last_over_time(semanticmim_sweep_cell_result{namespace=~\"ml\", sweep=~\"s1\"}[1h]))",
+            queries.Single(q => q.Panel == "Cell results").Resolved(new Dictionary<string, string> { ["namespace"] = "ml", ["sweep"] = "s1", ["__range"] = "1h" }));
+    }
+
+    [Fact]
     public void QueriesUseOnlySeriesTheServicesEmit()
     {
         var known = KnownMetrics.All();
@@ -177,6 +191,7 @@ public sealed partial class DashboardTests
     {
         var experiments = Dashboards().Single(d => (string?)d.Dashboard["title"] == "SemanticMIM experiments").Dashboard;
         var services = Dashboards().Single(d => (string?)d.Dashboard["title"] == "SemanticMIM services").Dashboard;
+        var sweeps = Dashboards().Single(d => (string?)d.Dashboard["title"] == "SemanticMIM sweeps").Dashboard;
 
         Assert.Equal(["semanticmim_units_completed_total", "semanticmim_units_completed_total{namespace=~\"$namespace\"}"],
             DashboardQueries.ExtractVariableSelectors(experiments.ToJsonString()));
@@ -185,6 +200,8 @@ public sealed partial class DashboardTests
             DashboardQueries.ExtractVariables(experiments.ToJsonString()).Select(v => (v.Name, v.Label)));
         Assert.Equal([("namespace", "namespace"), ("job", "job")], DashboardQueries.ExtractVariables(services.ToJsonString()).Select(v => (v.Name, v.Label)));
         Assert.All(DashboardQueries.ExtractVariables(services.ToJsonString()), v => Assert.Equal("SemanticMIM services", v.Dashboard));
+        Assert.Equal(["semanticmim_sweep_cells", "semanticmim_sweep_cells{namespace=~\"$namespace\"}"], DashboardQueries.ExtractVariableSelectors(sweeps.ToJsonString()));
+        Assert.Equal([("namespace", "namespace"), ("sweep", "sweep")], DashboardQueries.ExtractVariables(sweeps.ToJsonString()).Select(v => (v.Name, v.Label)));
     }
 
     static List<DashboardQuery> Queries(string title) =>

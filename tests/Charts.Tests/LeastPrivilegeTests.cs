@@ -21,9 +21,9 @@ public sealed class LeastPrivilegeTests
     /// </summary>
     static readonly Dictionary<string, string[]> Own = new()
     {
-        ["orchestrator"] = ["orchestrator", "orchestrator_error", "orchestrator_skipped", "mim-semanticmim-orchestrator-6d4b9c7f5-x2x9z_semanticmimorchestrator_bus_hfbyyyy41qbe6ho5bdxin793fg"],
+        ["orchestrator"] = ["orchestrator", "orchestrator_error", "orchestrator_skipped", "orchestrator-sweeps", "orchestrator-sweeps_error", "mim-semanticmim-orchestrator-6d4b9c7f5-x2x9z_semanticmimorchestrator_bus_hfbyyyy41qbe6ho5bdxin793fg"],
         ["shard"] = ["shard-dataset", "shard-dataset_error", "write-shard", "write-shard_error", "commit-shards", "commit-shards_skipped"],
-        ["target"] = ["compute-targets", "compute-targets_error"],
+        ["target"] = ["compute-targets", "compute-targets_error", "write-sweep-report", "write-sweep-report_error"],
         ["trainer"] = ["jobs-pretraining", "jobs-pretraining_error", "jobs-tokens", "jobs-tokens_error", "vm_semanticmimtrainer_endpoint_4byoyyy41qbe9pkzbdxin79py7"],
         ["evaluator"] = ["jobs-evaluation", "jobs-report", "jobs-report_error", "vm_semanticmimevaluator_endpoint_4jyoyyy41qbe95hbbdxin79prz"],
         ["submitter"] = ["vm_semanticmim_endpoint_hfbyyyy41qbe6ho5bdxin793fg", "laptop_semanticmim_bus_4wdoyyfcnyyyyb8ybdpqjqtkbw"],
@@ -34,26 +34,32 @@ public sealed class LeastPrivilegeTests
     {
         ["orchestrator"] = [$"{Messages}ShardDataset", $"{Messages}CommitShards", $"{Messages}ComputeTargets", $"{Messages}RunPretraining", $"{Messages}RunTokens",
             $"{Messages}ExperimentAccepted", $"{Messages}ExperimentRejected", $"{Messages}ExperimentCompleted", $"{Messages}ExperimentCancelled",
-            $"{Agents}CancelJob", $"MassTransit:Fault--{Messages}StartExperiment--", $"MassTransit:Fault--{Messages}RunReport--"],
+            $"{Agents}CancelJob", $"MassTransit:Fault--{Messages}StartExperiment--", $"MassTransit:Fault--{Messages}RunReport--",
+            $"{Messages}StartExperiment", $"{Messages}CancelExperiment", $"{Messages}WriteSweepReport", $"{Messages}SweepAccepted", $"{Messages}SweepRejected",
+            $"{Messages}SweepProgressed", $"{Messages}SweepCompleted", $"{Messages}SweepFailed", $"{Messages}SweepCancelled", $"MassTransit:Fault--{Messages}StartSweep--"],
         ["shard"] = [$"{Messages}WriteShard", $"{Messages}ShardWritten", $"{Messages}DatasetSharded", $"MassTransit:Fault--{Messages}ShardDataset--"],
-        ["target"] = [$"{Messages}TargetsComputed", $"MassTransit:Fault--{Messages}ComputeTargets--"],
+        ["target"] = [$"{Messages}TargetsComputed", $"{Messages}SweepReportWritten", $"MassTransit:Fault--{Messages}ComputeTargets--",
+            $"MassTransit:Fault--{Messages}WriteSweepReport--"],
         ["trainer"] = [$"{Messages}TrainingProgressed", $"{Messages}CheckpointSaved", $"{Messages}PretrainingCompleted", $"{Messages}TargetsComputed", $"{Messages}ExperimentFailed",
             $"MassTransit:Fault--{Agents}RunJob--"],
         ["evaluator"] = [$"{Messages}EvaluationCompleted", $"{Messages}ReportWritten", $"{Messages}ExperimentFailed"],
-        ["submitter"] = [$"{Messages}StartExperiment", $"{Messages}CancelExperiment", $"{Messages}GetExperimentStatus"],
+        ["submitter"] = [$"{Messages}StartExperiment", $"{Messages}CancelExperiment", $"{Messages}GetExperimentStatus", $"{Messages}StartSweep", $"{Messages}CancelSweep"],
     };
 
     /// <summary>Exchanges each role binds its endpoints to (declare and read).</summary>
     static readonly Dictionary<string, string[]> Consumes = new()
     {
         ["orchestrator"] = [$"{Messages}StartExperiment", $"{Messages}CancelExperiment", $"{Messages}ShardWritten", $"{Messages}TrainingProgressed",
-            $"{Messages}GetExperimentStatus", $"MassTransit:Fault--{Messages}WriteShard--", $"MassTransit:Fault--{Messages}RunEvaluation--"],
+            $"{Messages}GetExperimentStatus", $"MassTransit:Fault--{Messages}WriteShard--", $"MassTransit:Fault--{Messages}RunEvaluation--",
+            $"{Messages}StartSweep", $"{Messages}CancelSweep", $"{Messages}SweepReportWritten", $"{Messages}ExperimentCompleted", $"{Messages}ExperimentCancelled",
+            $"{Messages}ExperimentRejected", $"MassTransit:Fault--{Messages}WriteSweepReport--"],
         ["shard"] = [$"{Messages}ShardDataset", $"{Messages}WriteShard", $"{Messages}CommitShards"],
-        ["target"] = [$"{Messages}ComputeTargets"],
+        ["target"] = [$"{Messages}ComputeTargets", $"{Messages}WriteSweepReport"],
         ["trainer"] = [$"{Agents}CancelJob"],
         ["evaluator"] = [$"{Agents}CancelJob"],
         ["submitter"] = [$"{Messages}ExperimentAccepted", $"{Messages}ExperimentRejected", $"{Messages}TrainingProgressed", $"{Messages}ExperimentCompleted",
-            $"{Messages}ExperimentFailed", $"{Messages}ExperimentCancelled"],
+            $"{Messages}ExperimentFailed", $"{Messages}ExperimentCancelled", $"{Messages}SweepRejected", $"{Messages}SweepProgressed", $"{Messages}SweepCompleted",
+            $"{Messages}SweepFailed", $"{Messages}SweepCancelled"],
     };
 
     public static TheoryData<string> BrokerRoles => new(RenderMatrix.BrokerRoles);
@@ -159,10 +165,14 @@ public sealed class LeastPrivilegeTests
             }
         }
 
-        // Starting and cancelling experiments is the submitter's alone.
-        foreach (var command in new[] { $"{Messages}StartExperiment", $"{Messages}CancelExperiment" })
+        // Starting and cancelling sweeps is the submitter's alone; experiments the orchestrator starts and cancels too, as a sweep's cells.
+        foreach (var command in new[] { $"{Messages}StartSweep", $"{Messages}CancelSweep" })
         {
             Assert.Equal(role == "submitter", Grants(write, command));
+        }
+        foreach (var command in new[] { $"{Messages}StartExperiment", $"{Messages}CancelExperiment" })
+        {
+            Assert.Equal(role is "submitter" or "orchestrator", Grants(write, command));
         }
 
         // Nothing outside the platform's names: the broker's own exchanges, the default exchange, other applications.

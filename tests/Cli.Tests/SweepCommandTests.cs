@@ -102,18 +102,22 @@ public sealed class SweepCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Run_and_submit_given_a_sweep_file_say_what_to_do_instead()
+    public async Task Run_points_a_sweep_file_to_sweep_and_submit_refuses_a_bad_sweep_whole_before_it_connects()
     {
         Write("arm.yaml", Arm);
         string sweep = Write("sweep.yaml", Sweep);
+        string bad = Write("bad.yaml", Sweep.Replace("model.proxies: [2, 4]", "model.proxies: [2, 400]", StringComparison.Ordinal));
 
         var (runCode, _, runErrors) = await CliInvocation.InvokeAsync(RunCommand.Create, "run", sweep, "--runs", _folder.File("runs"));
-        var (submitCode, _, submitErrors) = await CliInvocation.InvokeAsync(_ => SubmitCommand.Create(), "submit", sweep, "--broker", "amqp://guest:guest@127.0.0.1:1/");
+        // No broker listens on port 1: a submit that got past validation would fail differently.
+        var (submitCode, _, submitErrors) = await CliInvocation.InvokeAsync(console => SubmitCommand.Create(console), "submit", bad, "--broker", "amqp://guest:guest@127.0.0.1:1/");
 
         Assert.Equal(2, runCode);
         Assert.Contains("sweep.yaml: is a sweep file, not a spec: run it with `semanticmim sweep sweep.yaml`", runErrors, StringComparison.Ordinal);
         Assert.Equal(2, submitCode);
-        Assert.Contains("the orchestrator does not take sweeps yet", submitErrors, StringComparison.Ordinal);
+        Assert.Contains("Nothing was submitted", submitErrors, StringComparison.Ordinal);
+        Assert.Contains("bad.yaml: tiny-sweep-proxies400-s0: model.proxies: must lie in [0, 256] (got 400)", submitErrors, StringComparison.Ordinal);
+        Assert.Contains("bad.yaml: tiny-sweep-proxies400-s1: model.proxies", submitErrors, StringComparison.Ordinal);
     }
 
     private string Write(string name, string yaml)

@@ -3,14 +3,15 @@ using System.Text.RegularExpressions;
 using SemanticMIM.Charts.Tests.Dashboards;
 using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Integration.Tests.Infrastructure;
+using SemanticMIM.Planning;
 
 namespace SemanticMIM.Integration.Tests;
 
 /// <summary>
 /// The chart's Grafana dashboards, proven against the running services: a real Prometheus (Debian's) scrapes the
 /// orchestrator, shard, target, trainer and evaluator processes of this class and the broker's rabbitmq_prometheus
-/// metrics every second while a tiny experiment runs through every stage (sharding, targets, pretraining with
-/// checkpoints, an evaluation, the report) and then one target unit of it fails (a ComputeTargets for a shard its data
+/// metrics every second while a sweep of one tiny experiment runs through every stage (sharding, targets, pretraining
+/// with checkpoints, an evaluation, the report, then the sweep's report) and then one target unit of it fails (a ComputeTargets for a shard its data
 /// set does not have), so that the failure counter is real too; then every expression of every shipped dashboard must
 /// return data. The GPU
 /// panels read NVIDIA's DCGM exporter, which needs a GPU: a <see cref="FakeDcgmExporter"/> serves its series for the
@@ -31,7 +32,10 @@ namespace SemanticMIM.Integration.Tests;
 /// </remarks>
 public sealed partial class PlatformTests
 {
-    private const string DashboardExperiment = "dashboards";
+    private const string DashboardSweep = "dashboards";
+
+    /// <summary>The sweep's one cell: no arms or axes, seed 1 (the spec's own, so its targets are those the spec alone would make).</summary>
+    private const string DashboardExperiment = "dashboards-s1";
 
     /// <summary>Panels of <c>X or Y * 0</c> queries whose own series X this test causes (the others stay at their zero).</summary>
     private static readonly HashSet<string> ForcedFailurePanels = ["Units failed"];
@@ -41,6 +45,7 @@ public sealed partial class PlatformTests
     {
         ["namespace"] = [InfrastructureFixture.PrometheusNamespace],
         ["experiment"] = [DashboardExperiment],
+        ["sweep"] = [DashboardSweep],
         ["job"] = platform.Services.Select(PrometheusJob).ToArray(),
     };
 
@@ -61,27 +66,33 @@ public sealed partial class PlatformTests
             var from = DateTimeOffset.UtcNow;
 
             // A data set of its own (48 test images): its shards and targets are made in this experiment, not reused from
-            // an earlier test of the class, so the shard and target stages count units and samples for it.
-            var start = new StartExperiment
+            // an earlier test of the class, so the shard and target stages count units and samples for it. It runs as the
+            // one cell of a sweep, so that the orchestrator records the sweep's gauges too.
+            var sweep = new StartSweep
             {
-                ExperimentId = Guid.NewGuid(),
-                SpecYaml = TinySpecs.FashionMnist(DashboardExperiment, testSamples: 48),
+                SweepId = Guid.NewGuid(),
+                SweepYaml = $"sweep:\n  name: {DashboardSweep}\n  seeds: [1]\n  base:\n"
+                    + string.Join('\n', TinySpecs.FashionMnist("base", testSamples: 48).Split('\n').Select(line => "    " + line)),
                 RequestedBy = "integration-tests",
             };
-            await platform.Client.PublishAsync(start);
-            await events.WaitForAsync<ExperimentCompleted>(start.ExperimentId, "ExperimentCompleted of the dashboards experiment", PlatformFixture.ExperimentTimeout);
+            var experimentId = SweepCellIds.ExperimentId(sweep.SweepId, DashboardExperiment);
+            await platform.Client.PublishAsync(sweep);
+            await events.WaitForAsync<ExperimentCompleted>(experimentId, "ExperimentCompleted of the dashboards experiment", PlatformFixture.ExperimentTimeout);
+            var swept = await events.WaitForAsync<SweepCompleted>(sweep.SweepId, "SweepCompleted of the dashboards sweep", Short);
+            Assert.Equal(["completed"], swept.Cells.Select(c => c.State));
 
             // A unit that fails: targets of a shard the data set does not have. The target service retries it, its fault
             // reaches the orchestrator, which counts the failed unit; the experiment, already completed, stays so.
-            await platform.Client.PublishAsync(new ComputeTargets { ExperimentId = start.ExperimentId, Shard = "shard-999999.tar" });
+            await platform.Client.PublishAsync(new ComputeTargets { ExperimentId = experimentId, Shard = "shard-999999.tar" });
             await prometheus.WaitForSeriesAsync($"semanticmim_units_failed_total{{stage=\"targets\", experiment=\"{DashboardExperiment}\"}}", Short);
-            var status = await platform.Client.RequestAsync<GetExperimentStatus, ExperimentStatus>(new() { ExperimentId = start.ExperimentId });
+            var status = await platform.Client.RequestAsync<GetExperimentStatus, ExperimentStatus>(new() { ExperimentId = experimentId });
             Assert.Equal("completed", status.State);
 
             // The last unit's counter and the evaluation's results reach Prometheus with the next scrape; a few more
             // scrapes give every rate() window two samples of the series that appeared last.
             await prometheus.WaitForSeriesAsync($"semanticmim_units_completed_total{{stage=\"evaluate\", experiment=\"{DashboardExperiment}\"}}", Short);
             await prometheus.WaitForSeriesAsync($"semanticmim_evaluation_result{{experiment=\"{DashboardExperiment}\"}}", Short);
+            await prometheus.WaitForSeriesAsync($"semanticmim_sweep_cell_result{{sweep=\"{DashboardSweep}\", cell=\"{DashboardExperiment}\"}}", Short);
             await Task.Delay(TimeSpan.FromSeconds(3));
             var to = DateTimeOffset.UtcNow;
 

@@ -3,7 +3,7 @@ using SemanticMIM.Contracts.Messages;
 
 namespace SemanticMIM.Orchestration.Tests;
 
-/// <summary>Every message the recorder saw, in order of arrival.</summary>
+/// <summary>Every message the recorder saw, in order of arrival, by experiment (or sweep) id.</summary>
 public sealed class MessageLog
 {
     private readonly List<object> _messages = [];
@@ -38,16 +38,19 @@ public sealed class MessageLog
         throw new TimeoutException($"no {typeof(T).Name} of experiment {experimentId} within {patience}");
     }
 
+    // The experiment's id, or the sweep's for a sweep's messages.
     private static Guid ExperimentOf(object message) => message is Fault<StartExperiment> fault
         ? fault.Message.ExperimentId
-        : (Guid)message.GetType().GetProperty(nameof(ExperimentAccepted.ExperimentId))!.GetValue(message)!;
+        : (Guid)(message.GetType().GetProperty(nameof(ExperimentAccepted.ExperimentId)) ?? message.GetType().GetProperty(nameof(SweepAccepted.SweepId)))!
+            .GetValue(message)!;
 }
 
 /// <summary>Records what the orchestrator publishes: its events, and the commands it sends to the workers.</summary>
 public sealed class MessageRecorder(MessageLog log) :
     IConsumer<ExperimentAccepted>, IConsumer<ExperimentRejected>, IConsumer<ExperimentCompleted>, IConsumer<ExperimentFailed>,
     IConsumer<ExperimentCancelled>, IConsumer<ShardDataset>, IConsumer<CommitShards>, IConsumer<ComputeTargets>, IConsumer<RunTokens>,
-    IConsumer<Fault<StartExperiment>>
+    IConsumer<Fault<StartExperiment>>, IConsumer<StartExperiment>, IConsumer<CancelExperiment>, IConsumer<WriteSweepReport>,
+    IConsumer<SweepAccepted>, IConsumer<SweepRejected>, IConsumer<SweepProgressed>, IConsumer<SweepCompleted>, IConsumer<SweepCancelled>
 {
     public Task Consume(ConsumeContext<ExperimentAccepted> context) => Record(context.Message);
 
@@ -69,6 +72,22 @@ public sealed class MessageRecorder(MessageLog log) :
 
     /// <summary>A start the orchestrator failed to handle: MassTransit publishes it once the retries are spent.</summary>
     public Task Consume(ConsumeContext<Fault<StartExperiment>> context) => Record(context.Message);
+
+    public Task Consume(ConsumeContext<StartExperiment> context) => Record(context.Message);
+
+    public Task Consume(ConsumeContext<CancelExperiment> context) => Record(context.Message);
+
+    public Task Consume(ConsumeContext<WriteSweepReport> context) => Record(context.Message);
+
+    public Task Consume(ConsumeContext<SweepAccepted> context) => Record(context.Message);
+
+    public Task Consume(ConsumeContext<SweepRejected> context) => Record(context.Message);
+
+    public Task Consume(ConsumeContext<SweepProgressed> context) => Record(context.Message);
+
+    public Task Consume(ConsumeContext<SweepCompleted> context) => Record(context.Message);
+
+    public Task Consume(ConsumeContext<SweepCancelled> context) => Record(context.Message);
 
     private Task Record(object message)
     {

@@ -21,11 +21,13 @@ public sealed class OrchestratorHarness : IAsyncDisposable
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(30);
 
     private readonly TempDirectory _folder;
+    private readonly bool _ownsFolder;
     private readonly IHost _host;
 
-    private OrchestratorHarness(TempDirectory folder, IHost host)
+    private OrchestratorHarness(TempDirectory folder, bool ownsFolder, IHost host)
     {
         _folder = folder;
+        _ownsFolder = ownsFolder;
         _host = host;
     }
 
@@ -39,16 +41,25 @@ public sealed class OrchestratorHarness : IAsyncDisposable
 
     public MessageLog Messages => Services.GetRequiredService<MessageLog>();
 
+    public SweepRepository Sweeps => Services.GetRequiredService<SweepRepository>();
+
+    public IObjectStore Store => Services.GetRequiredService<IObjectStore>();
+
     /// <param name="workers">Consumers that play a worker's part (one that fails, for example).</param>
     /// <param name="settings">Configuration the orchestrator reads, as keys like <c>Data:Roots:0</c>.</param>
     /// <param name="rabbitMq">A real broker's address; the in-memory bus when null.</param>
+    /// <param name="store">The store's folder, when it outlives this orchestrator (a restart); a folder of its own when null.</param>
+    /// <param name="roles">Other roles the host runs beside the orchestrator (the target service, for a sweep's report).</param>
     public static async Task<OrchestratorHarness> StartAsync(Action<IBusRegistrationConfigurator>? workers = null,
-        IReadOnlyDictionary<string, string?>? settings = null, Uri? rabbitMq = null)
+        IReadOnlyDictionary<string, string?>? settings = null, Uri? rabbitMq = null, TempDirectory? store = null,
+        Action<IHostApplicationBuilder>? roles = null)
     {
-        var folder = new TempDirectory();
+        var folder = store ?? new TempDirectory();
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Configuration.AddInMemoryCollection(settings ?? new Dictionary<string, string?>());
-        builder.Services.AddSingleton<IObjectStore>(new FolderObjectStore(folder.Path));
+        var objects = new FolderObjectStore(folder.Path);
+        builder.Services.AddSingleton<IObjectStore>(objects);
+        builder.Services.AddSingleton(new StoreFiles(objects, Path.Combine(folder.Path, ".cache")));
         builder.Services.AddSingleton<RecordingJobLauncher>();
         builder.Services.AddSingleton<IJobLauncher>(provider => provider.GetRequiredService<RecordingJobLauncher>());
         builder.AddOrchestrator();
@@ -58,18 +69,34 @@ public sealed class OrchestratorHarness : IAsyncDisposable
         {
             builder.Services.AddBusConsumers(workers);
         }
+        roles?.Invoke(builder);
         builder.AddBus(rabbitMq is null
             ? new BusOptions { Transport = BusOptions.InMemoryTransport }
             : new BusOptions { Transport = BusOptions.RabbitMqTransport, RabbitMq = rabbitMq.ToString() });
         var host = builder.Build();
         await host.StartAsync();
-        return new OrchestratorHarness(folder, host);
+        return new OrchestratorHarness(folder, store is null, host);
     }
 
     public Task PublishAsync<T>(T message) where T : class => Bus.Publish(message);
 
     /// <summary>The first <typeparamref name="T"/> of an experiment, waiting for it.</summary>
     public Task<T> WaitForAsync<T>(Guid id) where T : class => Messages.WaitForAsync<T>(id, Patience);
+
+    /// <summary>Waits until the sweep record of <paramref name="id"/> satisfies <paramref name="condition"/>.</summary>
+    public async Task<SweepRecord> WaitForSweepAsync(Guid id, Func<SweepRecord, bool> condition)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (DateTime.UtcNow < deadline)
+        {
+            if (await Sweeps.FindAsync(id) is { } record && condition(record))
+            {
+                return record;
+            }
+            await Task.Delay(20);
+        }
+        throw new TimeoutException($"the record of sweep {id} did not reach the expected state within {Patience}");
+    }
 
     /// <summary>Waits until the record of <paramref name="id"/> satisfies <paramref name="condition"/>.</summary>
     public async Task<ExperimentRecord> WaitForRecordAsync(Guid id, Func<ExperimentRecord, bool> condition)
@@ -103,10 +130,19 @@ public sealed class OrchestratorHarness : IAsyncDisposable
         return id;
     }
 
+    /// <summary>
+    /// Stops the orchestrator as a crash or a rollout would, keeping its store for the next one. It is disposed later: a
+    /// disposed host takes the logger factory MassTransit's next bus in this process would still use.
+    /// </summary>
+    public Task StopAsync() => _host.StopAsync();
+
     public async ValueTask DisposeAsync()
     {
         await _host.StopAsync();
         _host.Dispose();
-        _folder.Dispose();
+        if (_ownsFolder)
+        {
+            _folder.Dispose();
+        }
     }
 }

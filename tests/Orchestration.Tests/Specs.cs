@@ -19,6 +19,18 @@ internal static class Specs
         ? "target: { kind: tokens, tokenizer: vq, vocabSize: 16, views: 2 }"
         : "target: { kind: tokens, tokenizer: dalle, dalleWeights: /data/dalle/encoder.pkl, views: 2 }");
 
+    /// <summary>A sweep over <see cref="Tiny"/> (inline): <c>model.proxies</c> 2 and 4 × seeds 0 and 1, so four cells in that order.</summary>
+    public static string Sweep(string name, int concurrency) => $$"""
+        sweep:
+          name: {{name}}
+          concurrency: {{concurrency}}
+          base:
+        {{string.Join('\n', Tiny("base").Split('\n').Select(line => "    " + line))}}
+          axes:
+            model.proxies: [2, 4]
+          seeds: [0, 1]
+        """;
+
     private static string Evaluations(int count) => count == 0
         ? "evaluations: []"
         : "evaluations:\n" + string.Concat(Enumerable.Repeat("  - { protocol: linearProbe, epochs: 2, batchSize: 32 }\n", count));

@@ -3,7 +3,7 @@ Least privilege: one broker user and one S3 credential per role, each in a Secre
 pods read. See README.md, "Least privilege".
 */}}
 
-{{/* The roles with a broker user: the five workloads, and whoever starts or cancels experiments. */}}
+{{/* The roles with a broker user: the five workloads, and whoever starts or cancels experiments and sweeps. */}}
 {{- define "semanticmim.brokerRoles" -}}
 orchestrator,shard,target,trainer,evaluator,submitter
 {{- end -}}
@@ -23,6 +23,7 @@ list_exchanges/list_queues/list_bindings; tests/Charts.Tests/BrokerPermissionTes
 - publishes: message-type exchanges it publishes to, faults of what it consumes included (declare and write);
 - sendsTo: endpoints of other roles it sends to directly (declare and write), e.g. the orchestrator's answers to the
   submitter's request client and its job requests to the job agents' queues (which binding them also makes it read).
+The orchestrator starts and cancels a sweep's cells as experiments, so it publishes StartExperiment and CancelExperiment too.
 Messages: SemanticMIM.Contracts.Messages:<Type>; faults: MassTransit:Fault--<message type>--.
 */}}
 {{- define "semanticmim.brokerTopology" -}}
@@ -30,17 +31,18 @@ Messages: SemanticMIM.Contracts.Messages:<Type>; faults: MassTransit:Fault--<mes
 {{- $agents := "SemanticMIM\\.Platform\\.Jobs\\.Agents:" -}}
 {{- $fault := "MassTransit:Fault--" -}}
 {{- $temporary := "[A-Za-z0-9_.-]*_%s_(bus|endpoint)_[a-z0-9]+" -}}
-{{- $orchestratorConsumes := "StartExperiment|ShardWritten|DatasetSharded|TargetsComputed|TrainingProgressed|PretrainingCompleted|EvaluationCompleted|ReportWritten|ExperimentFailed|CancelExperiment|GetExperimentStatus|RunPretraining|RunEvaluation|RunReport|RunTokens" -}}
-{{- $units := "ShardDataset|WriteShard|CommitShards|ComputeTargets|RunPretraining|RunEvaluation|RunReport|RunTokens" -}}
+{{- $orchestratorConsumes := "StartExperiment|ShardWritten|DatasetSharded|TargetsComputed|TrainingProgressed|PretrainingCompleted|EvaluationCompleted|ReportWritten|ExperimentFailed|CancelExperiment|GetExperimentStatus|RunPretraining|RunEvaluation|RunReport|RunTokens|StartSweep|CancelSweep|SweepReportWritten|ExperimentCompleted|ExperimentCancelled|ExperimentRejected" -}}
+{{- $units := "ShardDataset|WriteShard|CommitShards|ComputeTargets|RunPretraining|RunEvaluation|RunReport|RunTokens|WriteSweepReport" -}}
 orchestrator:
   own:
-    - "orchestrator(_error|_skipped)?"
+    - "orchestrator(-sweeps)?(_error|_skipped)?"
     - {{ printf $temporary "semanticmimorchestrator" | quote }}
   consumes:
     - {{ printf "%s(%s)" $messages $orchestratorConsumes | quote }}
     - {{ printf "%s%s(%s)--" $fault $messages $units | quote }}
   publishes:
     - {{ printf "%s(ShardDataset|CommitShards|ComputeTargets|RunPretraining|RunEvaluation|RunReport|RunTokens|ExperimentAccepted|ExperimentRejected|ExperimentFailed|ExperimentCompleted|ExperimentCancelled)" $messages | quote }}
+    - {{ printf "%s(StartExperiment|CancelExperiment|WriteSweepReport|SweepAccepted|SweepRejected|SweepProgressed|SweepCompleted|SweepFailed|SweepCancelled)" $messages | quote }}
     - {{ printf "%sCancelJob" $agents | quote }}
     - {{ printf "%s%s(%s)--" $fault $messages $orchestratorConsumes | quote }}
     - {{ printf "%s%s%s(%s)----" $fault $fault $messages $units | quote }}
@@ -58,13 +60,13 @@ shard:
     - {{ printf "%s%s(ShardDataset|WriteShard|CommitShards)--" $fault $messages | quote }}
 target:
   own:
-    - "compute-targets(_error|_skipped)?"
+    - "(compute-targets|write-sweep-report)(_error|_skipped)?"
     - {{ printf $temporary "semanticmimtarget" | quote }}
   consumes:
-    - {{ printf "%sComputeTargets" $messages | quote }}
+    - {{ printf "%s(ComputeTargets|WriteSweepReport)" $messages | quote }}
   publishes:
-    - {{ printf "%sTargetsComputed" $messages | quote }}
-    - {{ printf "%s%sComputeTargets--" $fault $messages | quote }}
+    - {{ printf "%s(TargetsComputed|SweepReportWritten)" $messages | quote }}
+    - {{ printf "%s%s(ComputeTargets|WriteSweepReport)--" $fault $messages | quote }}
 trainer:
   own:
     - "jobs-(pretraining|tokens)(_error|_skipped)?"
@@ -88,8 +90,9 @@ submitter:
     - {{ printf $temporary "semanticmim" | quote }}
   consumes:
     - {{ printf "%s(ExperimentAccepted|ExperimentRejected|ShardWritten|DatasetSharded|TargetsComputed|TrainingProgressed|PretrainingCompleted|EvaluationCompleted|ReportWritten|ExperimentCompleted|ExperimentFailed|ExperimentCancelled)" $messages | quote }}
+    - {{ printf "%s(SweepRejected|SweepProgressed|SweepCompleted|SweepFailed|SweepCancelled)" $messages | quote }}
   publishes:
-    - {{ printf "%s(StartExperiment|CancelExperiment|GetExperimentStatus)" $messages | quote }}
+    - {{ printf "%s(StartExperiment|CancelExperiment|GetExperimentStatus|StartSweep|CancelSweep)" $messages | quote }}
 {{- end -}}
 
 {{/*

@@ -17,6 +17,10 @@ namespace SemanticMIM.Platform.Telemetry;
 /// <description>counters with a <c>stage</c> label (<see cref="Contracts.Messages.Stages"/>)</description></item>
 /// <item><term><c>semanticmim_evaluation_result</c></term>
 /// <description>gauge with <c>protocol</c>, <c>encoder</c>, <c>feature</c>, <c>layer</c>, <c>metric</c> labels</description></item>
+/// <item><term><c>semanticmim_sweep_cells</c></term>
+/// <description>gauge: a sweep's cells in each state (labels <c>sweep</c>, <c>state</c>; no <c>experiment</c>)</description></item>
+/// <item><term><c>semanticmim_sweep_cell_result</c></term>
+/// <description>gauge: a finished cell's metric (labels <c>sweep</c>, <c>cell</c>, <c>arm</c>, <c>point</c>, <c>seed</c>)</description></item>
 /// </list>
 /// </summary>
 public sealed class SemanticMimMetrics
@@ -37,6 +41,8 @@ public sealed class SemanticMimMetrics
     readonly Counter<long> _unitsCompleted;
     readonly Counter<long> _unitsFailed;
     readonly Gauge<double> _evaluation;
+    readonly Gauge<long> _sweepCells;
+    readonly Gauge<double> _sweepCellResult;
 
     /// <summary>Creates the meter through the host's <see cref="IMeterFactory"/> (the DI registration does this).</summary>
     public SemanticMimMetrics(IMeterFactory meterFactory)
@@ -70,6 +76,9 @@ public sealed class SemanticMimMetrics
         _unitsFailed = meter.CreateCounter<long>("semanticmim.units.failed", description: "Work units that failed.");
         _evaluation = meter.CreateGauge<double>("semanticmim.evaluation.result",
             description: "Evaluation results (top-1 accuracy, mIoU, …) per protocol, encoder, feature, layer and metric.");
+        _sweepCells = meter.CreateGauge<long>("semanticmim.sweep.cells", description: "Cells of a sweep in each state (queued, running, completed, failed, cancelled).");
+        _sweepCellResult = meter.CreateGauge<double>("semanticmim.sweep.cell_result",
+            description: "The sweep's metric (e.g. linear-probe top-1) of each completed cell.");
     }
 
     public Meter Meter { get; }
@@ -130,6 +139,30 @@ public sealed class SemanticMimMetrics
             { "metric", Required(metric, nameof(metric)) },
         };
         _evaluation.Record(value, tags);
+    }
+
+    /// <summary>Reports how many of a sweep's cells are in each state; every state is reported, zero included.</summary>
+    public void RecordSweepCells(string sweep, IReadOnlyDictionary<string, int> cellsByState)
+    {
+        ArgumentNullException.ThrowIfNull(cellsByState);
+        foreach (var (state, count) in cellsByState)
+        {
+            _sweepCells.Record(count, new TagList { { "sweep", Required(sweep, nameof(sweep)) }, { "state", Required(state, nameof(state)) } });
+        }
+    }
+
+    /// <summary>Reports a completed cell's metric; <paramref name="arm"/> and <paramref name="point"/> read "none" where the sweep has none.</summary>
+    public void RecordSweepCellResult(string sweep, string cell, string arm, string point, int seed, double value)
+    {
+        var tags = new TagList
+        {
+            { "sweep", Required(sweep, nameof(sweep)) },
+            { "cell", Required(cell, nameof(cell)) },
+            { "arm", arm.Length > 0 ? arm : "none" },
+            { "point", point.Length > 0 ? point : "none" },
+            { "seed", seed.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+        };
+        _sweepCellResult.Record(value, tags);
     }
 
     static Meter CreateMeter(IMeterFactory meterFactory)

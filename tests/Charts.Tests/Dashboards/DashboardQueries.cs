@@ -46,6 +46,7 @@ public static partial class DashboardQueries
     {
         ["namespace"] = ".*",
         ["experiment"] = ".*",
+        ["sweep"] = ".*",
         ["job"] = ".*",
         ["__rate_interval"] = "1m",
         ["__interval"] = "15s",

@@ -8,7 +8,7 @@ using SemanticMIM.Platform.Messaging;
 namespace SemanticMIM.Integration.Tests.Infrastructure;
 
 /// <summary>
-/// Every experiment event published while it lives, received on a <see cref="BusClient"/> subscription (a temporary
+/// Every experiment event (and a sweep's end) published while it lives, received on a <see cref="BusClient"/> subscription (a temporary
 /// queue, as <c>semanticmim submit --follow</c> uses), with bounded waits for the ones a test needs.
 /// </summary>
 public sealed class EventRecorder : IAsyncDisposable
@@ -42,7 +42,8 @@ public sealed class EventRecorder : IAsyncDisposable
             .On<ReportWritten>(recorder.Add)
             .On<ExperimentCompleted>(recorder.Add)
             .On<ExperimentFailed>(recorder.Add)
-            .On<ExperimentCancelled>(recorder.Add), cancellation);
+            .On<ExperimentCancelled>(recorder.Add)
+            .On<SweepCompleted>(recorder.Add), cancellation);
         return recorder;
     }
 
@@ -144,6 +145,7 @@ public sealed class EventRecorder : IAsyncDisposable
         ExperimentCompleted m => m.ExperimentId,
         ExperimentFailed m => m.ExperimentId,
         ExperimentCancelled m => m.ExperimentId,
+        SweepCompleted m => m.SweepId,
         _ => null,
     };
 
