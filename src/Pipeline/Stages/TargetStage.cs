@@ -9,13 +9,18 @@ namespace SemanticMIM.Pipeline.Stages;
 /// <summary>
 /// Computes the targets of every training shard into <c>targets/&lt;dataset&gt;/&lt;target&gt;/</c>, one file per shard,
 /// then the manifest. Idempotent per shard (a unit of work): a shard whose target file already names the same
-/// shard content is kept, so a restarted or second worker finishes the set without redoing or corrupting it.
+/// shard content is kept, so a restarted or second worker finishes the set without redoing or corrupting it. With
+/// <c>target.views: 0</c> the trainer computes the targets online: this stage stores nothing.
 /// </summary>
 public static class TargetStage
 {
     public static async Task<StageResult<TargetManifest>> RunAsync(StoreFiles files, TargetPlan plan, DatasetPlan dataset,
         ShardManifest train, IVisualTokenizer? tokenizer, Action<int>? shardsDone = null, CancellationToken cancellation = default)
     {
+        if (plan.Views == 0)
+        {
+            return new(new TargetManifest(plan.Id, plan.IsHog ? "hog" : "tokens", 0, dataset.Id, []), Reused: false);
+        }
         string prefix = StoreLayout.Targets(dataset.Id, plan.Id);
         var existing = await ReadVerifiedAsync(files, prefix, train, cancellation);
         if (existing is not null)
