@@ -36,6 +36,9 @@ public sealed class OnlineTargetTests : IDisposable
         using var recorded = new ShardedBatchSource(await ShardPart.ListAsync(_files, stored, train, targets), stored.Dataset, 28, seed: 5, workers: 2);
         using var onlineTargets = await OnlineTargets.ForPlanAsync(_files, online, CPU);
         using var computed = await OnlineSourceAsync(online, train, onlineTargets!);
+        var (bytes, seconds) = await TargetStage.CostAsync(_files, stored.Targets, stored.Dataset);
+        Assert.Equal(targets.Files.Sum(f => f.Bytes), bytes);
+        Assert.True(seconds > 0, $"computing the stored targets took {seconds} s");
 
         // Epoch 0 of an online run draws view 0 of every sample, the one view the stored plan recorded: the same pixels.
         for (int step = 0; step < 96 / BatchSize; step++)
@@ -94,6 +97,10 @@ public sealed class OnlineTargetTests : IDisposable
         Assert.Equal(3, resumed.ResumedFromStep);
         Assert.Equal(losses, resumed.Log.Select(p => p.Loss));
         Assert.Equal(await File.ReadAllBytesAsync(otherStore.LocalPath(uninterrupted.EncoderKey)), await File.ReadAllBytesAsync(_store.LocalPath(resumed.EncoderKey)));
+        // What a sweep's report shows of it: no stored targets, nothing spent computing them, the logged step times.
+        var cost = await ReportStage.CostAsync(_files, plan);
+        Assert.Equal((6, 0L, 0.0), (cost.Steps, cost.TargetBytes, cost.TargetSeconds));
+        Assert.Equal(resumed.Log.Sum(p => 16 / p.ImagesPerSecond), cost.TrainingSeconds, 9);
     }
 
     [Fact]
