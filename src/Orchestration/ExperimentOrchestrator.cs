@@ -125,6 +125,12 @@ public sealed partial class ExperimentOrchestrator(ExperimentRepository reposito
             {
                 return next;
             }
+            if (plan.Targets.Views == 0)
+            {
+                // Online targets (target.views: 0): no target units; pretraining trains or loads a VQ tokenizer itself.
+                decided.Add(new RunPretraining { ExperimentId = record.Id });
+                return next with { Phase = ExperimentPhase.Pretraining, PendingShards = [] };
+            }
             // A VQ tokenizer is trained by the first target unit, on the target service; the other units (or the tokens
             // jobs, which then find that shard done) follow once it is stored.
             if (NeedsTokenizer(plan))

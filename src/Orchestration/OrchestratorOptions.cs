@@ -38,9 +38,12 @@ public sealed class TokensJobsOptions
     /// <summary>Upper bound of <see cref="Parts"/>: the part index travels in the Job's name, which must stay a short DNS label.</summary>
     public const int MaxParts = 256;
 
-    /// <summary>How many tokens jobs compute the targets of <paramref name="targets"/> for <paramref name="trainSamples"/> samples; 0: the target service does.</summary>
+    /// <summary>
+    /// How many tokens jobs compute the targets of <paramref name="targets"/> for <paramref name="trainSamples"/> samples; 0: the
+    /// target service does, or nothing is stored (<c>target.views: 0</c>).
+    /// </summary>
     public int PartsFor(Planning.TargetPlan targets, long trainSamples) =>
-        Gpus > 0 && !targets.IsHog && trainSamples > SampleThreshold ? Parts : 0;
+        Gpus > 0 && !targets.IsHog && targets.Views > 0 && trainSamples > SampleThreshold ? Parts : 0;
 }
 
 public sealed class OrchestratorOptionsValidator : OptionsValidator<OrchestratorOptions>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using SemanticMIM.Pipeline.Loading;
 using SemanticMIM.Pipeline.Stages;
+using SemanticMIM.Pipeline.Targets;
 using SemanticMIM.Planning;
 using SemanticMIM.Platform.Storage;
 using SemanticMIM.Training;
@@ -16,7 +17,7 @@ public sealed record BenchmarkResult(
 /// <summary>
 /// Measures, for a spec, how fast the loader alone produces batches and how fast training steps run with it
 /// (after warm-up steps), and the process's working set around the timed steps. Uses the spec's shards and
-/// targets, computing them first if needed; no checkpoint is written.
+/// targets, computing them first if needed (with <c>target.views: 0</c> each batch's, online); no checkpoint is written.
 /// </summary>
 public static class TrainingBenchmark
 {
@@ -32,10 +33,11 @@ public static class TrainingBenchmark
         var train = (await ShardStage.RunAsync(files, plan.Dataset, plan.Dataset.TrainSplit, cancellation: cancellation)).Value;
         var targets = (await TargetStage.RunAsync(files, plan.Targets, plan.Dataset, train, null, cancellation: cancellation)).Value;
         var parts = await ShardPart.ListAsync(files, plan, train, targets, cancellation);
+        using var online = await OnlineTargets.ForPlanAsync(files, plan, CPU, cancellation);
         var config = plan.Training(train.TotalSamples) with { Steps = steps + WarmupSteps, CheckpointInterval = 0 };
 
         double loaderRate;
-        using (var loader = new ShardedBatchSource(parts, plan.Dataset, plan.Model.Encoder.ImageSize, config.Seed))
+        using (var loader = new ShardedBatchSource(parts, plan.Dataset, plan.Model.Encoder.ImageSize, config.Seed, online: online))
         {
             using (var scope = NewDisposeScope())
             {
@@ -50,7 +52,7 @@ public static class TrainingBenchmark
             loaderRate = steps * config.BatchSize / clock.Elapsed.TotalSeconds;
         }
 
-        using var batches = new ShardedBatchSource(parts, plan.Dataset, plan.Model.Encoder.ImageSize, config.Seed);
+        using var batches = new ShardedBatchSource(parts, plan.Dataset, plan.Model.Encoder.ImageSize, config.Seed, online: online);
         using var engine = PretrainingEngine.Start(plan.Model, config, batches);
         for (int i = 0; i < WarmupSteps; i++)
         {

@@ -121,7 +121,8 @@ public sealed record ExperimentPlan
         var encoder = Model.Encoder;
         var training = Training(trainSamples);
         string method = IsSemanticMim ? $"SemanticMIM ({encoder.NumProxies} proxies)" : $"baseline ({encoder.NumProxies} CLS)";
-        string targets = Targets.IsHog ? "MaskFeat (HOG)" : $"BEiT ({(Spec.Target.Tokenizer == TokenizerKind.Dalle ? "DALL-E" : "VQ")} tokens, {Targets.VocabSize} codes)";
+        string online = Targets.Views == 0 ? ", computed online" : "";
+        string targets = Targets.IsHog ? $"MaskFeat (HOG{online})" : $"BEiT ({(Spec.Target.Tokenizer == TokenizerKind.Dalle ? "DALL-E" : "VQ")} tokens, {Targets.VocabSize} codes{online})";
         return string.Create(CultureInfo.InvariantCulture,
             $"{targets}, {method}, mask ratio {Spec.Masking.Ratio:0.##}; ViT {encoder.ImageSize}/{encoder.PatchSize}, dim {encoder.EmbedDim}, depth {encoder.Depth}; "
             + $"{training.Steps} steps × {training.EffectiveBatchSize} on {trainSamples} images");

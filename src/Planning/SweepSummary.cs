@@ -6,11 +6,35 @@ using SemanticMIM.Planning.Statistics;
 
 namespace SemanticMIM.Planning;
 
-/// <summary>What one cell of a sweep produced: its results and the ids of the work it used.</summary>
-public sealed record SweepCellOutcome(SweepCell Cell, string TargetsId, string PretrainingId, IReadOnlyList<EvaluationResult> Results);
+/// <summary>What one cell of a sweep produced: its results, the ids of the work it used and what that work cost.</summary>
+public sealed record SweepCellOutcome(SweepCell Cell, string TargetsId, string PretrainingId, IReadOnlyList<EvaluationResult> Results, SweepCellCost Cost);
 
-/// <summary>One cell's number: its seed, the metric's value (null when the cell has no such result) and the shared work's ids.</summary>
-public sealed record SweepCellValue(string Name, int Seed, double? Value, int? Layer, string TargetsId, string PretrainingId);
+/// <summary>
+/// What a cell's targets and pretraining cost: its optimizer steps and the seconds they took (the sum of the training log's
+/// step times, which include waiting for data but not checkpoints), the bytes of its stored targets and the seconds
+/// computing them took (null when not recorded; both 0 for targets computed online). Cells sharing a target set each
+/// show its whole cost.
+/// </summary>
+public sealed record SweepCellCost(int Steps, double TrainingSeconds, long TargetBytes, double? TargetSeconds)
+{
+    public double? StepsPerSecond => TrainingSeconds > 0 ? Steps / TrainingSeconds : null;
+
+    /// <summary>Computing the targets and training on them.</summary>
+    public double? TotalSeconds => TargetSeconds + TrainingSeconds;
+
+    /// <param name="imagesPerStep">Images per optimizer step, which each log point's images per second are of.</param>
+    public static SweepCellCost Of(IReadOnlyList<TrainingPoint> log, int imagesPerStep, long targetBytes, double? targetSeconds)
+    {
+        ArgumentNullException.ThrowIfNull(log);
+        return new SweepCellCost(log.Count, log.Where(p => p.ImagesPerSecond > 0).Sum(p => imagesPerStep / p.ImagesPerSecond), targetBytes, targetSeconds);
+    }
+}
+
+/// <summary>
+/// One cell's number: its seed, the metric's value (null when the cell has no such result), the shared work's ids and
+/// what the cell's targets and pretraining cost.
+/// </summary>
+public sealed record SweepCellValue(string Name, int Seed, double? Value, int? Layer, string TargetsId, string PretrainingId, SweepCellCost Cost);
 
 /// <summary>The cells that differ only in their seed: the arm, the axes' values, each seed's value and their summary.</summary>
 public sealed record SweepGroup(string Label, string Arm, IReadOnlyDictionary<string, string> Point, IReadOnlyList<SweepCellValue> Cells, SampleSummary? Summary);
@@ -116,7 +140,7 @@ public sealed record SweepSummary
     private static SweepCellValue Value(SweepMetric metric, SweepCellOutcome outcome)
     {
         var chosen = Pick(metric, outcome.Results);
-        return new SweepCellValue(outcome.Cell.Name, outcome.Cell.Seed, chosen?.Value, chosen?.Layer, outcome.TargetsId, outcome.PretrainingId);
+        return new SweepCellValue(outcome.Cell.Name, outcome.Cell.Seed, chosen?.Value, chosen?.Layer, outcome.TargetsId, outcome.PretrainingId, outcome.Cost);
     }
 
     /// <summary>The result that is a cell's number for <paramref name="metric"/>, or null when its results have none.</summary>

@@ -62,6 +62,16 @@ public sealed class SweepCommandTests : IDisposable
         Assert.All(values, v => Assert.Equal(2, v.GetProperty("layer").GetInt32()));
         Assert.Single(values.Select(v => v.GetProperty("targetsId").GetString()).Distinct());
         Assert.Equal(4, values.Select(v => v.GetProperty("pretrainingId").GetString()).Distinct().Count());
+        // Each cell's cost: its 4 steps and their time, and the one shared target set's bytes and compute time.
+        string targetSet = Directory.GetDirectories(Directory.GetDirectories(Path.Combine(runs, "targets")).Single()).Single();
+        using var manifest = JsonDocument.Parse(File.ReadAllText(Path.Combine(targetSet, "manifest.json")));
+        long targetBytes = manifest.RootElement.GetProperty("files").EnumerateArray().Sum(f => f.GetProperty("bytes").GetInt64());
+        Assert.All(values.Select(v => v.GetProperty("cost")), cost =>
+        {
+            Assert.Equal((4, targetBytes), (cost.GetProperty("steps").GetInt32(), cost.GetProperty("targetBytes").GetInt64()));
+            Assert.True(cost.GetProperty("stepsPerSecond").GetDouble() > 0 && cost.GetProperty("targetSeconds").GetDouble() > 0);
+            Assert.Equal(cost.GetProperty("trainingSeconds").GetDouble() + cost.GetProperty("targetSeconds").GetDouble(), cost.GetProperty("totalSeconds").GetDouble(), 9);
+        });
         foreach (var group in groups)
         {
             var summary = group.GetProperty("summary");
@@ -77,6 +87,7 @@ public sealed class SweepCommandTests : IDisposable
         Assert.Equal(JsonValueKind.Null, paired.GetProperty("bootstrap").ValueKind); // two pairs: too few to bootstrap
         Assert.Equal(2, paired.GetProperty("favourA").GetInt32() + paired.GetProperty("favourB").GetInt32() + paired.GetProperty("ties").GetInt32());
         Assert.Contains("model.proxies=4", File.ReadAllText(Path.Combine(report, "report.md")), StringComparison.Ordinal);
+        Assert.Contains("| steps/s | training | computing targets | stored targets | total |", File.ReadAllText(Path.Combine(report, "report.md")), StringComparison.Ordinal);
         Assert.Contains("95% interval", output, StringComparison.Ordinal);
     }
 

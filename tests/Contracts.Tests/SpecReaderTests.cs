@@ -71,6 +71,14 @@ public sealed class SpecReaderTests
             p => p.ToString() == "training.precision: 7 is not one of fp32, bf16");
     }
 
+    [Fact]
+    public void Zero_views_are_accepted_for_targets_computed_online()
+    {
+        var spec = SpecReader.Read("name: x\ntarget: { kind: tokens, views: 0 }\ntraining: { steps: 1 }");
+
+        Assert.Equal((TargetKindSpec.Tokens, 0), (spec.Target.Kind, spec.Target.Views));
+    }
+
     public static TheoryData<string, string[]> BadSpecs() => new()
     {
         { "name: Bad/Name\ntraining: { steps: 1 }", ["name: 'Bad/Name'"] },
@@ -103,7 +111,8 @@ public sealed class SpecReaderTests
         { "name: x\ndataset: { kind: imageNet, source: /data/in, imageSize: 224, channels: 3 }\ntraining: { steps: 1 }\nevaluations:\n  - protocol: segmentationProbe\n"
             + "    dataset: { kind: pascalVoc, source: /data/voc, imageSize: 448, channels: 3 }\n  - protocol: linearProbe\n    recipe: paper",
             ["evaluations[1].recipe: the LinearProbe protocol has no named recipes (got 'paper')"] },
-        { "name: x\ntarget: { tokenizerSteps: 0, views: 0 }\ntraining: { steps: 1 }", ["target.tokenizerSteps: must lie in [1, 1000000] (got 0)", "target.views: must lie in [1, 64]"] },
+        { "name: x\ntarget: { tokenizerSteps: 0, views: -1 }\ntraining: { steps: 1 }", ["target.tokenizerSteps: must lie in [1, 1000000] (got 0)", "target.views: must lie in [0, 64] (got -1)"] },
+        { "name: x\ntarget: { views: 65 }\ntraining: { steps: 1 }", ["target.views: must lie in [0, 64] (got 65)"] },
         { "name: x\ntraining: { steps: 1, precision: fp16, tf32: maybe }",
             ["training.precision: 'fp16' is not one of fp32, bf16", "training.tf32: 'maybe' is not true or false"] },
         { "name: x\ntraining: [1, 2]", ["training: expected a mapping"] },

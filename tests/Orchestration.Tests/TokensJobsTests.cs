@@ -127,6 +127,28 @@ public sealed class TokensJobsTests : IAsyncLifetime
         Assert.Equal([.. Enumerable.Range(0, 3).Select(part => new RunTokens { ExperimentId = id, Part = part, Parts = 3 })], commands);
     }
 
+    [Theory]
+    [InlineData("online-hog", "target: { kind: hog, views: 0 }")]
+    [InlineData("online-vq", "target: { kind: tokens, tokenizer: vq, vocabSize: 16, views: 0 }")]
+    public async Task Online_targets_have_no_target_units_so_sharding_is_followed_by_pretraining(string name, string target)
+    {
+        var id = Guid.NewGuid();
+        await _harness.PublishAsync(new StartExperiment { ExperimentId = id, SpecYaml = Specs.Tiny(name).Replace("target: { kind: hog, views: 2 }", target) });
+        await _harness.WaitForRecordAsync(id, r => r.Phase == ExperimentPhase.Sharding);
+        await _harness.PublishAsync(new DatasetSharded { ExperimentId = id, Split = "train", Samples = 128, Shards = Shards });
+        await _harness.PublishAsync(new DatasetSharded { ExperimentId = id, Split = "test", Samples = 32, Shards = ["shard-000000.tar"] });
+
+        var record = await _harness.WaitForRecordAsync(id, r => r.Phase == ExperimentPhase.Pretraining);
+        await WaitForAsync(() => _harness.Launcher.Launched.Count, 1);
+
+        Assert.Empty(record.PendingShards);
+        Assert.Equal(0, record.TokensParts);
+        Assert.All(_harness.Launcher.Launched, job => Assert.Equal(JobSpec.Pretraining(id), job));
+        Assert.Empty(_harness.Messages.Of<ComputeTargets>(id));
+        Assert.Empty(_harness.Messages.Of<RunTokens>(id));
+        Assert.Equal([new RunPretraining { ExperimentId = id }], OrchestratorRecovery.PendingCommands(record));
+    }
+
     private Task<Guid> ShardedAsync(string yaml, int samples) => ShardedAsync(_harness, yaml, samples);
 
     /// <summary>Starts an experiment and announces its training split (4 shards of <paramref name="samples"/> in all) and test split.</summary>

@@ -89,6 +89,20 @@ public sealed class SweepPlanTests
     }
 
     [Fact]
+    public void A_sweep_over_target_views_gives_online_targets_their_own_id_and_pretraining_but_the_same_tokenizer()
+    {
+        var cells = Read(Sweep.Replace("epochs: [1, 2]", "epochs: [1]", StringComparison.Ordinal)
+            .Replace("axes:\n", "axes:\n    target.views: [0, 2]\n", StringComparison.Ordinal)).Cells;
+
+        var (online, stored) = (cells[0].Plan, cells[2].Plan);
+        Assert.Equal(["seeds-views0-epochs1-s0", "seeds-views0-epochs1-s1", "seeds-views2-epochs1-s0", "seeds-views2-epochs1-s1"], cells.Select(c => c.Cell.Name));
+        Assert.Equal((0, 2), (online.Targets.Views, stored.Targets.Views));
+        Assert.NotEqual(online.Targets.Id, stored.Targets.Id);
+        Assert.NotEqual(online.PretrainingId, stored.PretrainingId);
+        Assert.Equal(online.Targets.TokenizerId, stored.Targets.TokenizerId);
+    }
+
+    [Fact]
     public void Every_shipped_sweep_is_valid_for_a_cluster_whose_data_lies_under_data()
     {
         var limits = new SpecLimits { TrainerMemoryBytes = 80L << 30, DataRoots = ["/data"] };

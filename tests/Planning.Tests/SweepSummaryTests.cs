@@ -20,7 +20,7 @@ public sealed class SweepSummaryTests
             [
                 .. probe.Select(p => new EvaluationResult { Protocol = ProtocolNames.LinearProbe, Encoder = EncoderKinds.Pretrained, Layer = p.Layer, Feature = "cls", Metric = "top1", Value = p.Value }),
                 new EvaluationResult { Protocol = ProtocolNames.LinearProbe, Encoder = EncoderKinds.RandomInit, Layer = 2, Feature = "cls", Metric = "top1", Value = 0.99 },
-            ]);
+            ], new SweepCellCost(4, 2.0, 1000, 3.0));
 
     [Fact]
     public void Groups_summarise_their_seeds_and_are_compared_with_the_first_pair_by_pair()
@@ -45,6 +45,25 @@ public sealed class SweepSummaryTests
         Assert.Equal((4, 1, 0), (paired.FavourA, paired.FavourB, paired.Ties));
         Assert.Equal((PairedComparison.DefaultResamples, SweepSummary.BootstrapSeed), (paired.Bootstrap!.Resamples, paired.Bootstrap.Seed));
         Assert.StartsWith("training.seed only", summary.VariedSeeds, StringComparison.Ordinal);
+        Assert.All(summary.Groups.SelectMany(g => g.Cells), c => Assert.Equal(new SweepCellCost(4, 2.0, 1000, 3.0), c.Cost));
+    }
+
+    [Fact]
+    public void A_cells_cost_adds_up_its_logged_step_times_and_its_targets()
+    {
+        // Steps of 32 images at 16, 32 and 64 images/s: 2 + 1 + 0.5 seconds.
+        TrainingPoint[] log = [new(1, 1.0, 1e-3, 0.1, 16), new(2, 0.9, 1e-3, 0.1, 32), new(3, 0.8, 1e-3, 0.1, 64)];
+
+        var stored = SweepCellCost.Of(log, imagesPerStep: 32, targetBytes: 4096, targetSeconds: 1.5);
+        var online = SweepCellCost.Of(log, imagesPerStep: 32, targetBytes: 0, targetSeconds: 0);
+        var unknown = SweepCellCost.Of(log, imagesPerStep: 32, targetBytes: 4096, targetSeconds: null);
+
+        Assert.Equal(new SweepCellCost(3, 3.5, 4096, 1.5), stored);
+        Assert.Equal(3 / 3.5, stored.StepsPerSecond!.Value, 12);
+        Assert.Equal(5.0, stored.TotalSeconds);
+        Assert.Equal(3.5, online.TotalSeconds);
+        Assert.Null(unknown.TotalSeconds);
+        Assert.Null(SweepCellCost.Of([], 32, 0, 0).StepsPerSecond);
     }
 
     [Fact]

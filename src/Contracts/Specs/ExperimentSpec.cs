@@ -111,7 +111,8 @@ public sealed record TargetSpec
     [SpecField("Training steps of the VQ tokenizer, trained once per data set before the targets are computed", Min = 1, Max = 1_000_000)]
     public int TokenizerSteps { get; init; } = 300;
 
-    [SpecField("Augmented views recorded per sample (spec (c)/(e)); the trainer cycles through them", Min = 1, Max = 64)]
+    [SpecField("Augmented views recorded per sample (spec (c)/(e)), their targets precomputed and stored; the trainer cycles through them. "
+        + "0 = none stored: every step renders a fresh view of each sample and computes its targets online, as the official code does", Min = 0, Max = 64)]
     public int Views { get; init; } = 2;
 }
 

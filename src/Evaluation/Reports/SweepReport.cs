@@ -79,12 +79,19 @@ public static class SweepReport
         }
         text.AppendLine("## Cells");
         text.AppendLine();
-        text.AppendLine("| cell | seed | value | layer | targets | pretraining |");
-        text.AppendLine("|---|---|---|---|---|---|");
+        text.AppendLine("| cell | seed | value | layer | steps/s | training | computing targets | stored targets | total | targets | pretraining |");
+        text.AppendLine("|---|---|---|---|---|---|---|---|---|---|---|");
         foreach (var cell in summary.Groups.SelectMany(g => g.Cells))
         {
-            text.AppendLine(CultureInfo.InvariantCulture, $"| {cell.Name} | {cell.Seed} | {Percent(cell.Value)} | {cell.Layer?.ToString(CultureInfo.InvariantCulture) ?? "–"} | {cell.TargetsId} | {cell.PretrainingId} |");
+            var cost = cell.Cost;
+            text.AppendLine(CultureInfo.InvariantCulture, $"| {cell.Name} | {cell.Seed} | {Percent(cell.Value)} | {cell.Layer?.ToString(CultureInfo.InvariantCulture) ?? "–"} | "
+                + $"{Number(cost.StepsPerSecond, "0.00")} | {Seconds(cost.TrainingSeconds)} | {Seconds(cost.TargetSeconds)} | {Bytes(cost.TargetBytes)} | {Seconds(cost.TotalSeconds)} | "
+                + $"{cell.TargetsId} | {cell.PretrainingId} |");
         }
+        text.AppendLine();
+        text.AppendLine("Steps/s and training: the optimizer steps over the sum of their times in the training log (waiting for data included, "
+            + "checkpoints not). Computing targets and stored targets: the cell's target set (0 with target.views: 0, whose targets are computed "
+            + "on every step); cells sharing a set each show all of it. Total: both times.");
         File.WriteAllText(Path.Combine(folder, "report.md"), text.ToString());
     }
 
@@ -172,6 +179,12 @@ public static class SweepReport
 
     private static string PlotName(string path) =>
         string.Join('-', string.Concat(path.Select(c => char.IsAsciiLetterOrDigit(c) ? char.ToLowerInvariant(c) : '-')).Split('-', StringSplitOptions.RemoveEmptyEntries));
+
+    private static string Number(double? value, string format) => value is { } v ? v.ToString(format, CultureInfo.InvariantCulture) : "–";
+
+    private static string Seconds(double? value) => value is { } v ? v.ToString("0.0", CultureInfo.InvariantCulture) + " s" : "–";
+
+    private static string Bytes(long bytes) => (bytes / 1048576.0).ToString("0.00", CultureInfo.InvariantCulture) + " MiB";
 
     private static string Percent(double? value) => value is { } v ? (100 * v).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "–";
 

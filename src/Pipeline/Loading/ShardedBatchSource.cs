@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using SemanticMIM.Data.Shards;
+using SemanticMIM.Data.Tensors;
 using SemanticMIM.Pipeline.Targets;
 using SemanticMIM.Planning;
 using SemanticMIM.Training;
@@ -12,7 +13,8 @@ namespace SemanticMIM.Pipeline.Loading;
 /// Streams training batches from shards and their target files. A background thread decodes, renders and normalises
 /// the recorded views of a batch on <c>workers</c> threads and gathers its targets, up to <c>prefetch</c> batches ahead
 /// on a bounded queue; the caller's thread only wraps the ready values in tensors, so the step waits on I/O only
-/// when the CPU is saturated.
+/// when the CPU is saturated. With <see cref="OnlineTargets"/> (<c>target.views: 0</c>) there are no target files: each
+/// sample gets a fresh view per epoch, and the caller's thread computes the batch's targets on the training device.
 /// What a batch holds depends on its position alone (<see cref="SampleOrder"/>), so resume is exact.
 /// </summary>
 public sealed class ShardedBatchSource : IBatchSource, IDisposable
@@ -25,20 +27,36 @@ public sealed class ShardedBatchSource : IBatchSource, IDisposable
     private readonly ParallelOptions _decoding;
     private readonly Stopwatch _waiting = new();
     private readonly ConcurrentDictionary<string, ShardReader> _readers = new(StringComparer.Ordinal);
+    private readonly OnlineTargets? _online;
+    private readonly long[] _firstIndex;
     private Producer? _producer;
 
     /// <param name="workers">Threads decoding a batch's images; by default one per core.</param>
+    /// <param name="online">Computes every step's targets from its own views; then the parts have no target files.</param>
     public ShardedBatchSource(IReadOnlyList<ShardPart> parts, DatasetPlan dataset, int imageSize, long seed, int shardsPerGroup = 2, int prefetch = 4,
-        int? workers = null)
+        int? workers = null, OnlineTargets? online = null)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(prefetch);
         _decoding = new ParallelOptions { MaxDegreeOfParallelism = workers ?? Environment.ProcessorCount };
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(_decoding.MaxDegreeOfParallelism, nameof(workers));
+        if (parts.Any(p => (p.TargetPath is null) != (online is not null)))
+        {
+            throw new ArgumentException(online is null
+                ? "a shard without a target file needs online targets"
+                : "with online targets, shards have no target files", nameof(parts));
+        }
         _parts = parts;
         _dataset = dataset;
         _imageSize = imageSize;
         _prefetch = prefetch;
+        _online = online;
         _order = new SampleOrder(parts.Select(p => p.Shard.Samples).ToArray(), seed, shardsPerGroup);
+        // The global index of each shard's first sample, which seeds its samples' views as in the target stage.
+        _firstIndex = new long[parts.Count];
+        for (int i = 1; i < parts.Count; i++)
+        {
+            _firstIndex[i] = _firstIndex[i - 1] + parts[i - 1].Shard.Samples;
+        }
     }
 
     public long Position { get; private set; }
@@ -62,6 +80,12 @@ public sealed class ShardedBatchSource : IBatchSource, IDisposable
         _waiting.Stop();
         Position += batchSize;
         var images = tensor(prepared.Pixels, [batchSize, _dataset.Channels, _imageSize, _imageSize]);
+        if (_online is not null)
+        {
+            int side = _online.TokenizerInputSize;
+            var tokenizerInput = prepared.TokenizerPixels is { } values ? tensor(values, [batchSize, _dataset.Channels, side, side]) : null;
+            return _online.Batch(images, tokenizerInput);
+        }
         var targets = prepared.Hog is not null
             ? tensor(prepared.Hog, [batchSize, prepared.Patches, prepared.FeatureDim])
             : tensor(prepared.Tokens!, [batchSize, prepared.Patches]);
@@ -79,10 +103,14 @@ public sealed class ShardedBatchSource : IBatchSource, IDisposable
     /// <summary>One reader per shard folder for the whole run, so each shard file is hashed once, not every epoch.</summary>
     private ShardReader Reader(string folder) => _readers.GetOrAdd(folder, f => new ShardReader(f));
 
-    /// <summary>A batch ready for tensors: normalised pixels (B·C·S·S) and the targets of its views.</summary>
-    private sealed record PreparedBatch(float[] Pixels, float[]? Hog, long[]? Tokens, int Patches, int FeatureDim);
+    /// <summary>
+    /// A batch ready for tensors: normalised pixels (B·C·S·S) and the stored targets of its views, or, online, for
+    /// token targets the same crops at the tokenizer's input size (B·C·T·T, in [0, 1]).
+    /// </summary>
+    private sealed record PreparedBatch(float[] Pixels, float[]? Hog, long[]? Tokens, float[]? TokenizerPixels, int Patches, int FeatureDim);
 
-    private sealed record LoadedShard(IReadOnlyList<ShardSample> Samples, ShardTargets Targets);
+    /// <summary>A shard's samples and, unless targets are online, its target file.</summary>
+    private sealed record LoadedShard(IReadOnlyList<ShardSample> Samples, ShardTargets? Targets);
 
     /// <summary>One background run from a start position; replaced whenever the caller seeks or changes batch size.</summary>
     private sealed class Producer : IDisposable
@@ -153,30 +181,45 @@ public sealed class ShardedBatchSource : IBatchSource, IDisposable
 
         private PreparedBatch Prepare(long position)
         {
-            int imageValues = _source._dataset.Channels * _source._imageSize * _source._imageSize;
+            var online = _source._online;
+            var dataset = _source._dataset;
+            int imageValues = dataset.Channels * _source._imageSize * _source._imageSize;
+            int tokenizerValues = online is { Targets.IsHog: false } ? dataset.Channels * online.TokenizerInputSize * online.TokenizerInputSize : 0;
             var pixels = new float[BatchSize * imageValues];
-            var picks = new (ShardSample Sample, ShardTargets Targets, int Index, int View)[BatchSize];
+            var tokenizerPixels = tokenizerValues > 0 ? new float[BatchSize * tokenizerValues] : null;
+            var picks = new (ShardSample Sample, ShardTargets? Targets, long SampleIndex, int Index, int View)[BatchSize];
             for (int i = 0; i < BatchSize; i++)
             {
                 var (shard, index, epoch) = _source._order.At(position + i);
                 var loaded = Load(shard, position + i);
-                picks[i] = (loaded.Samples[index], loaded.Targets, index, (int)(epoch % loaded.Targets.Views));
+                // Stored targets cycle through their recorded views; online, every epoch has its own view.
+                int view = loaded.Targets is { } stored ? (int)(epoch % stored.Views) : checked((int)epoch);
+                picks[i] = (loaded.Samples[index], loaded.Targets, _source._firstIndex[shard] + index, index, view);
             }
             // Decoding, rendering and normalising dominate; each image lands in its own slice, so the batch does not depend on the threads.
             Parallel.For(0, BatchSize, _source._decoding, i =>
             {
-                var (sample, targets, index, view) = picks[i];
-                var image = ModelInput.RenderView(ModelInput.Decode(sample, _source._dataset), targets.View(index, view), _source._imageSize);
-                ModelInput.WriteNormalized(image, _source._dataset, pixels.AsSpan(i * imageValues, imageValues));
+                var (sample, targets, sampleIndex, index, view) = picks[i];
+                var image = ModelInput.Decode(sample, dataset);
+                var crop = targets?.View(index, view) ?? online!.Sampler.Sample(image.Width, image.Height, sampleIndex, view);
+                ModelInput.WriteNormalized(ModelInput.RenderView(image, crop, _source._imageSize), dataset, pixels.AsSpan(i * imageValues, imageValues));
+                if (tokenizerPixels is not null)
+                {
+                    BatchTensors.WritePlanes(online!.Targets.RenderTokenizerInput(image, crop), null, null, tokenizerPixels.AsSpan(i * tokenizerValues, tokenizerValues));
+                }
             });
-            var first = picks[0].Targets;
+            if (online is not null)
+            {
+                return new PreparedBatch(pixels, null, null, tokenizerPixels, 0, 0);
+            }
+            var first = picks[0].Targets!;
             int width = first.ValuesPerView;
             float[]? hog = first.Hog is not null ? new float[BatchSize * width] : null;
             long[]? tokens = first.Hog is null ? new long[BatchSize * width] : null;
             for (int i = 0; i < BatchSize; i++)
             {
-                var (_, targets, index, view) = picks[i];
-                int offset = (index * targets.Views + view) * width;
+                var (_, targets, _, index, view) = picks[i];
+                int offset = (index * targets!.Views + view) * width;
                 if (hog is not null)
                 {
                     for (int j = 0; j < width; j++)
@@ -192,7 +235,7 @@ public sealed class ShardedBatchSource : IBatchSource, IDisposable
                     }
                 }
             }
-            return new PreparedBatch(pixels, hog, tokens, first.Patches, first.FeatureDim);
+            return new PreparedBatch(pixels, hog, tokens, null, first.Patches, first.FeatureDim);
         }
 
         private LoadedShard Load(int shard, long position)
@@ -208,8 +251,8 @@ public sealed class ShardedBatchSource : IBatchSource, IDisposable
             }
             var part = _source._parts[shard];
             var samples = _source.Reader(part.ShardFolder).ReadShard(part.Shard).ToList();
-            var targets = ShardTargets.Load(part.TargetPath);
-            if (targets.ShardSha256 != part.Shard.Sha256 || !samples.Select(s => s.Key).SequenceEqual(targets.Keys))
+            var targets = part.TargetPath is null ? null : ShardTargets.Load(part.TargetPath);
+            if (targets is not null && (targets.ShardSha256 != part.Shard.Sha256 || !samples.Select(s => s.Key).SequenceEqual(targets.Keys)))
             {
                 throw new InvalidDataException($"{part.TargetPath} does not belong to shard {part.Shard.Name}: its shard checksum or sample keys differ");
             }

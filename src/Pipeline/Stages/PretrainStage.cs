@@ -24,7 +24,8 @@ public sealed record PretrainOutcome(string CheckpointKey, string EncoderKey, IR
     IReadOnlyList<SkippedCheckpoint> SkippedCheckpoints);
 
 /// <summary>
-/// Pretrains the plan's model on the sharded training set and its recorded targets, checkpointing into
+/// Pretrains the plan's model on the sharded training set and its recorded targets (or, with <c>target.views: 0</c>, targets
+/// computed on every step from its own views, <see cref="OnlineTargets"/>), checkpointing into
 /// <c>experiments/&lt;id&gt;/checkpoints/step-…/</c> (each uploaded with its manifest last). Started again, it resumes
 /// from the newest checkpoint in the store whose files match its manifest, bit-identically on the CPU; a newer one that
 /// is corrupt or truncated is passed over, logged and listed in the outcome, and training resumes from the previous good
@@ -56,8 +57,10 @@ public static partial class PretrainStage
                 Reused: true);
         }
 
+        var device = ComputeDevice.Default;
         var parts = await ShardPart.ListAsync(files, plan, train, targets, cancellation);
-        using var batches = new ShardedBatchSource(parts, plan.Dataset, plan.Model.Encoder.ImageSize, config.Seed);
+        using var online = await OnlineTargets.ForPlanAsync(files, plan, device, cancellation);
+        using var batches = new ShardedBatchSource(parts, plan.Dataset, plan.Model.Encoder.ImageSize, config.Seed, online: online);
         string localRoot = files.ScratchFolder(checkpoints);
         var log = new List<TrainingPoint>();
         var report = new SyncProgress<TrainingProgress>(step =>
@@ -65,7 +68,6 @@ public static partial class PretrainStage
             log.Add(new TrainingPoint(step.Step, step.Loss, step.LearningRate, step.GradientNorm, step.ImagesPerSecond));
             progress?.Invoke(step);
         });
-        var device = ComputeDevice.Default;
         var skipped = new List<SkippedCheckpoint>();
         PretrainingEngine? resumed = null;
         (int Step, string Key)? resumedFrom = null;

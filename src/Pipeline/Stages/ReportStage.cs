@@ -64,7 +64,7 @@ public static class ReportStage
         foreach (var (cell, plan) in sweep.Cells)
         {
             var results = await files.ReadJsonAsync<List<EvaluationResult>>(ResultsKey(plan), EvaluationStage.Json, cancellation) ?? [];
-            outcomes.Add(new SweepCellOutcome(cell, plan.Targets.Id, plan.PretrainingId, results));
+            outcomes.Add(new SweepCellOutcome(cell, plan.Targets.Id, plan.PretrainingId, results, await CostAsync(files, plan, cancellation)));
         }
         var summary = SweepSummary.Of(sweep.Sweep, outcomes);
         string prefix = StoreLayout.Sweep(sweep.Sweep.Name);
@@ -82,6 +82,16 @@ public static class ReportStage
         string manifest = await files.ReadTextAsync(manifestKey, cancellation)
             ?? throw new InvalidDataException($"the training manifest of {plan.Id} is missing at {manifestKey}");
         return new ArmOutcome(plan.Id, plan.Describe(ShardManifest.FromJson(manifest).TotalSamples), log, results);
+    }
+
+    /// <summary>What an experiment's targets and pretraining cost, from its training log and its target set in the store.</summary>
+    public static async Task<SweepCellCost> CostAsync(StoreFiles files, ExperimentPlan plan, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var log = await files.ReadJsonAsync<List<TrainingPoint>>(StoreLayout.Key(StoreLayout.Experiment(plan.Id), PretrainStage.LogFile), PretrainStage.LogJson,
+            cancellation) ?? [];
+        var (bytes, seconds) = await TargetStage.CostAsync(files, plan.Targets, plan.Dataset, cancellation);
+        return SweepCellCost.Of(log, plan.Spec.Training.BatchSize * plan.Spec.Training.Accumulation, bytes, seconds);
     }
 
     public static string ResultsKey(ExperimentPlan plan) => StoreLayout.Key(StoreLayout.Experiment(plan.Id), StoreLayout.ResultsFile);

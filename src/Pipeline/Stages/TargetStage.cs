@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using SemanticMIM.Data.Shards;
 using SemanticMIM.Model.Targets;
 using SemanticMIM.Pipeline.Targets;
@@ -9,13 +10,18 @@ namespace SemanticMIM.Pipeline.Stages;
 /// <summary>
 /// Computes the targets of every training shard into <c>targets/&lt;dataset&gt;/&lt;target&gt;/</c>, one file per shard,
 /// then the manifest. Idempotent per shard (a unit of work): a shard whose target file already names the same
-/// shard content is kept, so a restarted or second worker finishes the set without redoing or corrupting it.
+/// shard content is kept, so a restarted or second worker finishes the set without redoing or corrupting it. With
+/// <c>target.views: 0</c> the trainer computes the targets online: this stage stores nothing.
 /// </summary>
 public static class TargetStage
 {
     public static async Task<StageResult<TargetManifest>> RunAsync(StoreFiles files, TargetPlan plan, DatasetPlan dataset,
         ShardManifest train, IVisualTokenizer? tokenizer, Action<int>? shardsDone = null, CancellationToken cancellation = default)
     {
+        if (plan.Views == 0)
+        {
+            return new(new TargetManifest(plan.Id, plan.IsHog ? "hog" : "tokens", 0, dataset.Id, []), Reused: false);
+        }
         string prefix = StoreLayout.Targets(dataset.Id, plan.Id);
         var existing = await ReadVerifiedAsync(files, prefix, train, cancellation);
         if (existing is not null)
@@ -53,14 +59,43 @@ public static class TargetStage
                 return new(Describe(shard, path), Reused: true);
             }
         }
+        var clock = Stopwatch.StartNew();
         var targets = computer.Compute(shard, reader.ReadShard(shard), firstIndex);
         string scratch = files.ScratchFolder(prefix + "/" + Path.GetFileNameWithoutExtension(shard.Name));
         string file = Path.Combine(scratch, TargetFileInfo.NameFor(shard.Name));
         targets.Save(file);
+        var timing = new TargetTiming(clock.Elapsed.TotalSeconds);
         var info = Describe(shard, file);
         await files.UploadFileAsync(file, key, cancellation);
+        await files.WriteJsonAsync(StoreLayout.Key(prefix, TargetTiming.NameFor(shard.Name)), timing, TargetManifest.Json, cancellation);
         Directory.Delete(scratch, recursive: true);
         return new(info, Reused: false);
+    }
+
+    /// <summary>
+    /// What a stored target set cost: the bytes of its files and the seconds computing them took (the sum of their
+    /// <see cref="TargetTiming"/>, null when one was not recorded). Targets computed online cost neither; a set that is
+    /// not in the store has no bytes and an unknown time.
+    /// </summary>
+    public static async Task<(long Bytes, double? Seconds)> CostAsync(StoreFiles files, TargetPlan plan, DatasetPlan dataset, CancellationToken cancellation = default)
+    {
+        if (plan.Views == 0)
+        {
+            return (0, 0);
+        }
+        string prefix = StoreLayout.Targets(dataset.Id, plan.Id);
+        var manifest = await files.ReadJsonAsync<TargetManifest>(StoreLayout.Key(prefix, TargetManifest.FileName), TargetManifest.Json, cancellation);
+        if (manifest is null)
+        {
+            return (0, null);
+        }
+        double? seconds = 0;
+        foreach (var file in manifest.Files)
+        {
+            var timing = await files.ReadJsonAsync<TargetTiming>(StoreLayout.Key(prefix, TargetTiming.NameFor(file.Shard)), TargetManifest.Json, cancellation);
+            seconds += timing?.Seconds;
+        }
+        return (manifest.Files.Sum(file => file.Bytes), seconds);
     }
 
     /// <summary>The manifest under <paramref name="prefix"/> when it covers exactly these shards and every file verifies.</summary>

@@ -10,24 +10,34 @@ namespace SemanticMIM.Pipeline.Targets;
 
 /// <summary>
 /// Computes one shard's targets: for every sample, <see cref="TargetPlan.Views"/> views drawn by the plan's
-/// sampler from (seed, global sample index, view index), then HOG of the normalised model input or the
-/// tokenizer's ids of the same crop at the tokenizer's input size (spec (c)).
+/// sampler from (seed, global sample index, view index), then their targets (<see cref="ViewTargets"/>: HOG of the
+/// normalised model input or the tokenizer's ids of the same crop at the tokenizer's input size, spec (c)).
 /// </summary>
-public sealed class TargetComputer(TargetPlan plan, DatasetPlan dataset, IVisualTokenizer? tokenizer)
+public sealed class TargetComputer
 {
     private const int SamplesPerBatch = 128;
 
-    private readonly ViewSampler _sampler = ViewSampler.For(plan.Augmentation);
+    private readonly TargetPlan _plan;
+    private readonly DatasetPlan _dataset;
+    private readonly ViewSampler _sampler;
+    private readonly ViewTargets _targets;
 
-    private readonly HogTargetGenerator? _hog = plan.Hog is { } config ? new HogTargetGenerator(config) : null;
+    public TargetComputer(TargetPlan plan, DatasetPlan dataset, IVisualTokenizer? tokenizer)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        if (plan.Views == 0)
+        {
+            throw new InvalidOperationException($"target {plan.Id} has views: 0: the trainer computes its targets online, and none are stored");
+        }
+        _plan = plan;
+        _dataset = dataset;
+        _sampler = ViewSampler.For(plan.Augmentation);
+        _targets = new ViewTargets(plan, tokenizer);
+    }
 
     /// <param name="firstIndex">Global index of the shard's first sample in its split, which seeds its views.</param>
     public ShardTargets Compute(ShardInfo shard, IEnumerable<ShardSample> samples, long firstIndex)
     {
-        if (_hog is null && tokenizer is null)
-        {
-            throw new InvalidOperationException("token targets need a tokenizer");
-        }
         var keys = new List<string>();
         var boxes = new List<int>();
         var hog = new List<byte>();
@@ -35,36 +45,29 @@ public sealed class TargetComputer(TargetPlan plan, DatasetPlan dataset, IVisual
         int featureDim = 0;
         foreach (var chunk in samples.Chunk(SamplesPerBatch))
         {
-            var rendered = new List<ImageBuffer>(chunk.Length * plan.Views);
+            var rendered = new List<ImageBuffer>(chunk.Length * _plan.Views);
             foreach (var sample in chunk)
             {
-                var image = ModelInput.Decode(sample, dataset);
+                var image = ModelInput.Decode(sample, _dataset);
                 long index = firstIndex + keys.Count;
                 keys.Add(sample.Key);
-                for (int v = 0; v < plan.Views; v++)
+                for (int v = 0; v < _plan.Views; v++)
                 {
                     var view = _sampler.Sample(image.Width, image.Height, index, v);
                     boxes.AddRange(view.ToArray());
-                    rendered.Add(_hog is not null
-                        ? ModelInput.RenderView(image, view, plan.ImageSize)
-                        : ViewRenderer.Render(image, view, plan.TokenizerInputSize, ResizeFilter.Lanczos));
+                    rendered.Add(_targets.IsHog ? ModelInput.RenderView(image, view, _plan.ImageSize) : _targets.RenderTokenizerInput(image, view));
                 }
             }
             using var scope = NewDisposeScope();
-            if (_hog is not null)
+            if (_targets.IsHog)
             {
-                var features = _hog.Compute(ModelInput.Normalized(rendered, dataset));
+                var features = _targets.Hog(ModelInput.Normalized(rendered, _dataset));
                 featureDim = (int)features.shape[2];
                 hog.AddRange(ShardTargets.HogCodes(features));
             }
             else
             {
-                var pixels = BatchTensors.Images(rendered);
-                if (pixels.shape[1] == 1 && tokenizer is DalleEncoder)
-                {
-                    pixels = pixels.expand(-1, 3, -1, -1);
-                }
-                tokens.AddRange(tokenizer!.Tokenize(pixels).to_type(ScalarType.Int32).data<int>().ToArray());
+                tokens.AddRange(_targets.Tokens(BatchTensors.Images(rendered)).to_type(ScalarType.Int32).data<int>().ToArray());
             }
         }
         return new ShardTargets
@@ -72,12 +75,12 @@ public sealed class TargetComputer(TargetPlan plan, DatasetPlan dataset, IVisual
             Shard = shard.Name,
             ShardSha256 = shard.Sha256,
             Keys = keys,
-            Views = plan.Views,
-            Patches = plan.GridSize * plan.GridSize,
+            Views = _plan.Views,
+            Patches = _plan.GridSize * _plan.GridSize,
             FeatureDim = featureDim,
             ViewBoxes = boxes.ToArray(),
-            Hog = _hog is not null ? hog.ToArray() : null,
-            Tokens = _hog is null ? tokens.ToArray() : null,
+            Hog = _targets.IsHog ? hog.ToArray() : null,
+            Tokens = _targets.IsHog ? null : tokens.ToArray(),
         };
     }
 }

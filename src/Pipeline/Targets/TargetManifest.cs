@@ -31,3 +31,12 @@ public sealed record TargetFileInfo(
     /// <summary>The target file of a shard: <c>shard-000000.targets</c> (a zlib-compressed safetensors file, <see cref="ShardTargets"/>).</summary>
     public static string NameFor(string shardName) => Path.ChangeExtension(shardName, ".targets");
 }
+
+/// <summary>
+/// How long computing one shard's target file took, beside it (<c>shard-000000.timing.json</c>), so that a sweep's report
+/// can weigh precomputed targets against online ones. Kept out of the target file, which stays reproducible byte for byte.
+/// </summary>
+public sealed record TargetTiming([property: JsonPropertyName("seconds")] double Seconds)
+{
+    public static string NameFor(string shardName) => Path.ChangeExtension(shardName, ".timing.json");
+}

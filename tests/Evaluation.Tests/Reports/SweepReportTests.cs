@@ -26,7 +26,7 @@ public sealed class SweepReportTests : IDisposable
             [
                 new EvaluationResult { Protocol = ProtocolNames.LinearProbe, Encoder = EncoderKinds.Pretrained, Layer = 1, Feature = "cls", Metric = "top1", Value = layer1 },
                 new EvaluationResult { Protocol = ProtocolNames.LinearProbe, Encoder = EncoderKinds.Pretrained, Layer = 2, Feature = "cls", Metric = "top1", Value = layer2 },
-            ]);
+            ], new SweepCellCost(Steps: 10, TrainingSeconds: 5, TargetBytes: 1000, TargetSeconds: 2));
 
     [Fact]
     public void Every_metric_gets_its_groups_and_paired_table_and_the_layers_their_plot()
