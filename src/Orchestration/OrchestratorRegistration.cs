@@ -65,6 +65,7 @@ public static class OrchestratorRegistration
         services.AddSpecLimits();
         services.TryAddSingleton<ExperimentLocks>();
         services.TryAddSingleton<ExperimentOutbox>();
+        services.TryAddSingleton<PretrainingClaims>();
         services.Replace(ServiceDescriptor.Singleton<IJobEndListener, JobEndReporter>());
         return services;
     }
