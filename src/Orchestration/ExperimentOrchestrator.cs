@@ -274,7 +274,10 @@ public sealed partial class ExperimentOrchestrator(ExperimentRepository reposito
                     cancellation);
                 break;
             case PretrainingClaim.HeldBy(var holder):
-                LogPretrainingHeld(id, plan.PretrainingId, holder.Id);
+                if (record.WaitingForPretrainingOf != holder.Id)
+                {
+                    LogPretrainingHeld(id, plan.PretrainingId, holder.Id);
+                }
                 await AdvanceAsync(context, id, ExperimentPhase.Pretraining, (current, _, _) => WaitFor(current, holder));
                 break;
             default:
