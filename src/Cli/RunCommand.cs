@@ -199,7 +199,7 @@ internal static class RunCommand
         {
             var pretraining = follower.Pretraining;
             string training = pretraining is null || pretraining.Reused
-                ? "pretraining was already complete"
+                ? $"pretraining {plan.PretrainingId} was already complete"
                 : string.Create(CultureInfo.InvariantCulture, $"the training step waited on data for {pretraining.DataWaitShare:P1} of its time")
                   + (pretraining.ResumedFromStep > 0 ? $"; resumed from step {pretraining.ResumedFromStep}" : "");
             string reused = follower.ReusedStages.Count > 0 ? $"; reused: {string.Join(", ", StageOrder(follower.ReusedStages))}" : "";

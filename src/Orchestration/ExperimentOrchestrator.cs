@@ -22,7 +22,7 @@ namespace SemanticMIM.Orchestration;
 /// <see cref="ExperimentPhase.Failed"/>, <see cref="ExperimentPhase.Cancelled"/>, <see cref="ExperimentPhase.Rejected"/>.
 /// </summary>
 public sealed partial class ExperimentOrchestrator(ExperimentRepository repository, ExperimentOutbox outbox, IObjectStore store, ExperimentLocks locks,
-    IJobLauncher launcher, SemanticMimMetrics metrics, SpecLimits limits, IOptions<OrchestratorOptions> options, ILogger<ExperimentOrchestrator> logger) :
+    PretrainingClaims pretrainings, IJobLauncher launcher, SemanticMimMetrics metrics, SpecLimits limits, IOptions<OrchestratorOptions> options, ILogger<ExperimentOrchestrator> logger) :
     IConsumer<StartExperiment>,
     IConsumer<ShardWritten>,
     IConsumer<DatasetSharded>,
@@ -175,6 +175,9 @@ public sealed partial class ExperimentOrchestrator(ExperimentRepository reposito
             var next = record with
             {
                 EncoderKey = context.Message.EncoderKey,
+                PretrainingId = plan.PretrainingId,
+                PretrainingReused = context.Message.Reused,
+                WaitingForPretrainingOf = null,
                 Step = record.TotalSteps,
                 PendingEvaluations = Enumerable.Range(0, plan.Spec.Evaluations.Count).ToList(),
             };
@@ -253,8 +256,52 @@ public sealed partial class ExperimentOrchestrator(ExperimentRepository reposito
     public async Task Consume(ConsumeContext<GetExperimentStatus> context) =>
         await context.RespondAsync(Status(context.Message.ExperimentId, await repository.FindAsync(context.Message.ExperimentId, context.CancellationToken)));
 
-    public Task Consume(ConsumeContext<RunPretraining> context) =>
-        LaunchAsync(JobSpec.Pretraining(context.Message.ExperimentId), context.CancellationToken);
+    /// <summary>
+    /// The pretraining phase (<see cref="PretrainingClaims"/>): a pretraining complete in the store (trained by another
+    /// experiment with the same <see cref="ExperimentPlan.PretrainingId"/>, or before) is announced as reused and launches
+    /// no job; one that another unfinished experiment trains is waited for, and asked about again by the outbox sweep
+    /// (<see cref="RecheckWaitingPretrainingAsync"/>); otherwise the experiment claims it and its trainer job runs.
+    /// </summary>
+    public async Task Consume(ConsumeContext<RunPretraining> context)
+    {
+        var id = context.Message.ExperimentId;
+        var cancellation = context.CancellationToken;
+        if (await repository.FindAsync(id, cancellation) is not { IsFinished: false } record)
+        {
+            LogNotLaunched(JobSpec.Pretraining(id).Name);
+            return;
+        }
+        var plan = ExperimentPlan.From(SpecReader.Read(record.SpecYaml, $"experiment {id}"));
+        switch (await pretrainings.ClaimAsync(plan, id, cancellation))
+        {
+            case PretrainingClaim.Complete:
+                LogPretrainingReused(id, plan.PretrainingId);
+                await context.Publish(new PretrainingCompleted { ExperimentId = id, EncoderKey = StoreLayout.PretrainingEncoder(plan.PretrainingId), Reused = true },
+                    cancellation);
+                break;
+            case PretrainingClaim.HeldBy(var holder):
+                if (record.WaitingForPretrainingOf != holder.Id)
+                {
+                    LogPretrainingHeld(id, plan.PretrainingId, holder.Id);
+                }
+                await AdvanceAsync(context, id, ExperimentPhase.Pretraining, (current, _, _) => WaitFor(current, holder));
+                break;
+            default:
+                await AdvanceAsync(context, id, ExperimentPhase.Pretraining,
+                    (current, _, _) => current.WaitingForPretrainingOf is null ? null : current with { WaitingForPretrainingOf = null });
+                await launcher.LaunchAsync(JobSpec.Pretraining(id), cancellation);
+                break;
+        }
+    }
+
+    /// <summary>Asks again about the shared pretraining an experiment waits for: its holder may have completed it, or ended.</summary>
+    public async Task RecheckWaitingPretrainingAsync(Guid id, IPublishEndpoint publish, CancellationToken cancellation)
+    {
+        if (await repository.FindAsync(id, cancellation) is { Phase: ExperimentPhase.Pretraining, WaitingForPretrainingOf: not null })
+        {
+            await publish.Publish(new RunPretraining { ExperimentId = id }, cancellation);
+        }
+    }
 
     public Task Consume(ConsumeContext<RunEvaluation> context) =>
         LaunchAsync(JobSpec.Evaluation(context.Message.ExperimentId, context.Message.EvaluationIndex), context.CancellationToken);
@@ -337,6 +384,8 @@ public sealed partial class ExperimentOrchestrator(ExperimentRepository reposito
         {
             ExperimentPhase.Sharding => $"sharding {string.Join(", ", record.PendingSplits)}",
             ExperimentPhase.Targets => $"{record.PendingShards.Count} shards of targets to go",
+            ExperimentPhase.Pretraining when record.WaitingForPretrainingOf is { } holder =>
+                $"step {record.Step} of {record.TotalSteps}, the shared pretraining trained by experiment {holder:D}",
             ExperimentPhase.Pretraining => $"step {record.Step} of {record.TotalSteps}",
             ExperimentPhase.Evaluating => $"{record.PendingEvaluations.Count} evaluations to go",
             ExperimentPhase.Reporting => "writing the report",
@@ -396,6 +445,13 @@ public sealed partial class ExperimentOrchestrator(ExperimentRepository reposito
     /// <summary>The experiment's name, as every other series labels it; its id when it has none (a rejected spec).</summary>
     public async Task<string> MetricLabelAsync(Guid experimentId, CancellationToken cancellation) =>
         await repository.FindAsync(experimentId, cancellation) is { Name.Length: > 0 } record ? record.Name : experimentId.ToString("D");
+
+    // A waiting experiment shows its holder's steps; saved as they advance, its record also stays clear of the watchdog
+    // for as long as the holder's does.
+    private static ExperimentRecord? WaitFor(ExperimentRecord record, ExperimentRecord holder) =>
+        record.WaitingForPretrainingOf == holder.Id && record.Step >= holder.Step
+            ? null
+            : record with { WaitingForPretrainingOf = holder.Id, Step = Math.Max(record.Step, holder.Step), TotalSteps = holder.TotalSteps };
 
     private static ExperimentRecord Report(ExperimentRecord record, List<object> decided)
     {
@@ -472,6 +528,12 @@ public sealed partial class ExperimentOrchestrator(ExperimentRepository reposito
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Experiment {Id}: publishing {Count} message(s) left in its outbox")]
     partial void LogDeliveringPending(Guid id, int count);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Experiment {Id}: pretraining {PretrainingId} is complete in the store and is reused; no trainer job")]
+    partial void LogPretrainingReused(Guid id, string pretrainingId);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Experiment {Id}: pretraining {PretrainingId} is being trained by experiment {Holder}; it waits for it")]
+    partial void LogPretrainingHeld(Guid id, string pretrainingId, Guid holder);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Job {Name} not launched: its experiment has ended")]
     partial void LogNotLaunched(string name);

@@ -64,6 +64,15 @@ public sealed record ExperimentRecord : IOutboxRecord<ExperimentRecord>
 
     public string? EncoderKey { get; init; }
 
+    /// <summary>The pretraining the experiment evaluated (<c>pretraining/&lt;id&gt;/</c>), once it is complete.</summary>
+    public string? PretrainingId { get; init; }
+
+    /// <summary>The pretraining was found complete in the store (trained before, by this experiment or another), not trained now.</summary>
+    public bool PretrainingReused { get; init; }
+
+    /// <summary>The experiment that trains the shared pretraining this one waits for (<see cref="PretrainingClaims"/>); null when none.</summary>
+    public Guid? WaitingForPretrainingOf { get; init; }
+
     /// <summary>Object-store keys of <c>results.json</c> and of the report, once the report job wrote them.</summary>
     public string? ResultsKey { get; init; }
 

@@ -13,7 +13,10 @@ public sealed class OrchestratorOptions
     /// <summary>How often the watchdog looks for stalled experiments.</summary>
     public TimeSpan ScanInterval { get; set; } = TimeSpan.FromMinutes(1);
 
-    /// <summary>How often every record's outbox is checked for messages a failed publish left behind.</summary>
+    /// <summary>
+    /// How often every record's outbox is checked for messages a failed publish left behind, and each shared pretraining an
+    /// experiment waits for is asked about again.
+    /// </summary>
     public TimeSpan OutboxSweepInterval { get; set; } = TimeSpan.FromSeconds(30);
 
     /// <summary>When token targets are computed by GPU tokens jobs rather than the target service (<c>Orchestrator:Tokens</c>).</summary>

@@ -12,7 +12,8 @@ namespace SemanticMIM.Orchestration;
 /// re-issues the pending work of every unfinished experiment: the units are idempotent, so work that was done is
 /// found and reported again, work lost with a message never sent is done now, and a job that still runs is adopted
 /// by its launcher, not started twice. Then, every <see cref="OrchestratorOptions.OutboxSweepInterval"/>, it publishes
-/// what any record's outbox holds, finished experiments' included (a lost <c>ExperimentCompleted</c> is sent again).
+/// what any record's outbox holds, finished experiments' included (a lost <c>ExperimentCompleted</c> is sent again), and
+/// asks again about each shared pretraining an experiment waits for (<see cref="PretrainingClaims"/>).
 /// </summary>
 public sealed partial class OrchestratorRecovery(ExperimentRepository repository, IServiceScopeFactory scopes, IBus bus,
     IOptions<OrchestratorOptions> options, TimeProvider clock, ILogger<OrchestratorRecovery> logger) : BackgroundService
@@ -52,7 +53,7 @@ public sealed partial class OrchestratorRecovery(ExperimentRepository repository
         }
     }
 
-    /// <summary>Publishes what the outbox of every record holds.</summary>
+    /// <summary>Publishes what the outbox of every record holds, and asks again about every shared pretraining waited for.</summary>
     public async Task SweepOutboxesAsync(CancellationToken cancellation)
     {
         await using var scope = scopes.CreateAsyncScope();
@@ -60,6 +61,7 @@ public sealed partial class OrchestratorRecovery(ExperimentRepository repository
         await foreach (var id in repository.ListAsync(cancellation))
         {
             await orchestrator.DeliverPendingAsync(id, bus, cancellation);
+            await orchestrator.RecheckWaitingPretrainingAsync(id, bus, cancellation);
         }
     }
 

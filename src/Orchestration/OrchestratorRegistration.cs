@@ -74,6 +74,7 @@ public static class OrchestratorRegistration
         services.TryAddSingleton<ExperimentOutbox>();
         services.TryAddSingleton<SweepRepository>();
         services.TryAddSingleton<SweepOutbox>();
+        services.TryAddSingleton<PretrainingClaims>();
         services.Replace(ServiceDescriptor.Singleton<IJobEndListener, JobEndReporter>());
         return services;
     }

@@ -290,6 +290,8 @@ public sealed class LeastPrivilegeTests
         // Only the shard service (and the evaluator, which shards evaluation data sets) writes data sets.
         Assert.Equal(["evaluator", "shard"], RenderMatrix.Workloads.Where(role => WrittenPrefixes(role).Contains("arn:aws:s3:::semanticmim/datasets/*")).Order());
         Assert.Equal(["orchestrator"], RenderMatrix.Workloads.Where(role => WrittenPrefixes(role).Contains("arn:aws:s3:::semanticmim/orchestrator/*")));
+        // The trainer writes a shared pretraining; the orchestrator only its claim.
+        Assert.Equal(["orchestrator", "trainer"], RenderMatrix.Workloads.Where(role => WrittenPrefixes(role).Contains("arn:aws:s3:::semanticmim/pretraining/*")).Order());
     }
 
     static List<string?> WrittenPrefixes(string role)

@@ -1,5 +1,6 @@
 using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Integration.Tests.Infrastructure;
+using SemanticMIM.Planning;
 using SemanticMIM.Platform.Jobs;
 using SemanticMIM.Platform.Jobs.Agents;
 
@@ -42,14 +43,19 @@ public sealed class JobAgentTests(InfrastructureFixture infrastructure, Platform
         Assert.Single(events.Of<ExperimentCompleted>(id));
         await StoreChecks.VerifyOutcomeAsync(platform.Store, StoreChecks.Plan(yaml));
 
-        // The same spec under another name, never interrupted: the resumed run's encoder is the same to the bit.
+        // The same spec under another name, never interrupted: the resumed run's encoder is the same to the bit. It would
+        // share the resumed pretraining, so that is removed first and trained again from the start.
+        byte[] resumedEncoder = await platform.Store.ReadBytesAsync(pretrained.EncoderKey);
+        foreach (var item in await platform.Store.ListAllAsync(StoreLayout.Pretraining(StoreChecks.Plan(yaml).PretrainingId) + "/"))
+        {
+            await platform.Store.DeleteAsync(item.Key);
+        }
         string uninterruptedYaml = TinySpecs.FashionMnist("trainer-uninterrupted", steps: steps, batchSize: 8, checkpointEvery: 2);
         var uninterruptedId = Guid.NewGuid();
         await platform.Client.PublishAsync(new StartExperiment { ExperimentId = uninterruptedId, SpecYaml = uninterruptedYaml });
         var uninterrupted = await events.WaitForAsync<PretrainingCompleted>(uninterruptedId, "the uninterrupted PretrainingCompleted",
             PlatformFixture.ExperimentTimeout);
-        Assert.Equal(0, uninterrupted.ResumedFromStep);
-        byte[] resumedEncoder = await platform.Store.ReadBytesAsync(pretrained.EncoderKey);
+        Assert.Equal((false, 0), (uninterrupted.Reused, uninterrupted.ResumedFromStep));
         byte[] uninterruptedEncoder = await platform.Store.ReadBytesAsync(uninterrupted.EncoderKey);
         Assert.True(resumedEncoder.AsSpan().SequenceEqual(uninterruptedEncoder),
             $"the encoder resumed after a SIGKILL ({pretrained.EncoderKey}) differs from the uninterrupted run's ({uninterrupted.EncoderKey})");

@@ -49,7 +49,7 @@ public sealed class MessageLog
 public sealed class MessageRecorder(MessageLog log) :
     IConsumer<ExperimentAccepted>, IConsumer<ExperimentRejected>, IConsumer<ExperimentCompleted>, IConsumer<ExperimentFailed>,
     IConsumer<ExperimentCancelled>, IConsumer<ShardDataset>, IConsumer<CommitShards>, IConsumer<ComputeTargets>, IConsumer<RunTokens>,
-    IConsumer<Fault<StartExperiment>>, IConsumer<StartExperiment>, IConsumer<CancelExperiment>, IConsumer<WriteSweepReport>,
+    IConsumer<PretrainingCompleted>, IConsumer<Fault<StartExperiment>>, IConsumer<StartExperiment>, IConsumer<CancelExperiment>, IConsumer<WriteSweepReport>,
     IConsumer<SweepAccepted>, IConsumer<SweepRejected>, IConsumer<SweepProgressed>, IConsumer<SweepCompleted>, IConsumer<SweepCancelled>
 {
     public Task Consume(ConsumeContext<ExperimentAccepted> context) => Record(context.Message);
@@ -69,6 +69,9 @@ public sealed class MessageRecorder(MessageLog log) :
     public Task Consume(ConsumeContext<ComputeTargets> context) => Record(context.Message);
 
     public Task Consume(ConsumeContext<RunTokens> context) => Record(context.Message);
+
+    /// <summary>Announced by the orchestrator itself when an experiment's pretraining is found complete (or by a test).</summary>
+    public Task Consume(ConsumeContext<PretrainingCompleted> context) => Record(context.Message);
 
     /// <summary>A start the orchestrator failed to handle: MassTransit publishes it once the retries are spent.</summary>
     public Task Consume(ConsumeContext<Fault<StartExperiment>> context) => Record(context.Message);

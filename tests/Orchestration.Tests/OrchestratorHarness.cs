@@ -113,6 +113,20 @@ public sealed class OrchestratorHarness : IAsyncDisposable
         throw new TimeoutException($"the record of {id} did not reach the expected state within {Patience}");
     }
 
+    /// <summary>Waits until the launcher was asked to launch the job <paramref name="name"/>.</summary>
+    public async Task WaitForLaunchAsync(string name)
+    {
+        var deadline = DateTime.UtcNow + Patience;
+        while (!Launcher.Launched.Any(job => job.Name == name))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new TimeoutException($"job {name} was not launched within {Patience}");
+            }
+            await Task.Delay(20);
+        }
+    }
+
     public async Task<ExperimentStatus> StatusAsync(Guid id)
     {
         var client = Bus.CreateRequestClient<GetExperimentStatus>();

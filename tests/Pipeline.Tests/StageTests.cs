@@ -220,7 +220,7 @@ public sealed class StageTests : IDisposable
         using var stop = new CancellationTokenSource();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             PretrainStage.RunAsync(_files, plan, train, targets, step => { if (step.Step == 3) stop.Cancel(); }, stop.Token));
-        var latest = await PretrainStage.LatestCheckpointAsync(_files, StoreLayout.Checkpoints(plan.Id));
+        var latest = await PretrainStage.LatestCheckpointAsync(_files, StoreLayout.PretrainingCheckpoints(plan.PretrainingId));
         var resumed = await PretrainStage.RunAsync(_files, plan, train, targets);
         var again = await PretrainStage.RunAsync(_files, plan, train, targets);
 
@@ -249,7 +249,7 @@ public sealed class StageTests : IDisposable
         using var stop = new CancellationTokenSource();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
             PretrainStage.RunAsync(_files, plan, train, targets, step => { if (step.Step == 5) stop.Cancel(); }, stop.Token));
-        string newest = StoreLayout.Key(StoreLayout.Checkpoints(plan.Id), "step-00000005");
+        string newest = StoreLayout.Key(StoreLayout.PretrainingCheckpoints(plan.PretrainingId), "step-00000005");
         string path = Path.Combine(_store.LocalPath(newest), file);
         byte[] bytes = await File.ReadAllBytesAsync(path);
         if (damage == "truncated")
@@ -270,7 +270,7 @@ public sealed class StageTests : IDisposable
         Assert.Contains(file, skipped.Reason);
         Assert.Contains(damage, skipped.Reason);
         Assert.Equal(4, resumed.Value.ResumedFromStep);
-        Assert.Contains(logger.Messages, m => m.Contains("training resumes from experiments/fallback/checkpoints/step-00000004", StringComparison.Ordinal));
+        Assert.Contains(logger.Messages, m => m.Contains($"training resumes from pretraining/{plan.PretrainingId}/checkpoints/step-00000004", StringComparison.Ordinal));
         Assert.Equal(Enumerable.Range(1, 6), resumed.Value.Log.Select(p => p.Step));
         Assert.Equal(
             await File.ReadAllBytesAsync(new FolderObjectStore(otherFolder.Path).LocalPath(uninterrupted.Value.EncoderKey)),

@@ -1,8 +1,10 @@
 using System.Diagnostics.Metrics;
+using Microsoft.Extensions.DependencyInjection;
 using System.Text.Json;
 using SemanticMIM.Contracts.Messages;
 using SemanticMIM.Contracts.Results;
 using SemanticMIM.Contracts.Specs;
+using SemanticMIM.Orchestration;
 using SemanticMIM.Planning;
 using SemanticMIM.Platform.Telemetry;
 
@@ -35,9 +37,9 @@ public sealed class EmbeddedPipelineTests : IAsyncLifetime
         // The report is written again: it reads the results of both runs' stages.
         Assert.Equal([Stages.Shard, Stages.Targets, Stages.Pretrain, Stages.Evaluate],
             secondFollower.ReusedStages.Order(Comparer<string>.Create((a, b) => Rank(a) - Rank(b))));
-        foreach (var key in new[] { "experiments/embedded/results.json", "experiments/embedded/encoder.safetensors",
-                     "experiments/embedded/checkpoints/step-00000004/manifest.json", "experiments/embedded/report/report.md",
-                     "experiments/embedded/training-log.json" })
+        string pretraining = StoreLayout.Pretraining(Plan(yaml).PretrainingId);
+        foreach (var key in new[] { "experiments/embedded/results.json", "experiments/embedded/report/report.md", $"{pretraining}/encoder.safetensors",
+                     $"{pretraining}/checkpoints/step-00000004/manifest.json", $"{pretraining}/training-log.json", $"{pretraining}/done.json" })
         {
             Assert.True(File.Exists(Path.Combine(_recorded.Folder, key)), $"{key} is missing");
         }
@@ -48,6 +50,46 @@ public sealed class EmbeddedPipelineTests : IAsyncLifetime
         Assert.Contains(results, r => r.Encoder == EncoderKinds.RawPixels);
         Assert.Contains(results, r => r.Encoder == EncoderKinds.RandomInit && r.Layer == 2);
         Assert.Equal(results, Assert.Single(Events<EvaluationCompleted>(second.ExperimentId)).Results);
+    }
+
+    [Fact]
+    public async Task Experiments_apart_only_in_evaluation_settings_share_one_pretraining_and_another_seed_trains_its_own()
+    {
+        string yaml = TinySpecYaml.FashionMnist("probe-2-epochs");
+        string otherEpochs = TinySpecYaml.FashionMnist("probe-1-epoch").Replace("epochs: 2, batchSize: 32", "epochs: 1, batchSize: 32", StringComparison.Ordinal);
+        string otherSeed = TinySpecYaml.FashionMnist("seed-2").Replace("seed: 1", "seed: 2", StringComparison.Ordinal);
+
+        var (first, _) = await RunAsync(yaml);
+        var (second, secondFollower) = await RunAsync(otherEpochs);
+        var (third, _) = await RunAsync(otherSeed);
+
+        Assert.All([first, second, third], end => Assert.True(end.Succeeded, end.Summary));
+        string shared = Plan(yaml).PretrainingId;
+        var trained = Assert.Single(Events<PretrainingCompleted>(first.ExperimentId));
+        var reused = Assert.Single(Events<PretrainingCompleted>(second.ExperimentId));
+        Assert.Equal((false, true), (trained.Reused, reused.Reused));
+        // The second trained no step, and both probed the one encoder, stored once under the pretraining's id.
+        Assert.Empty(Events<TrainingProgressed>(second.ExperimentId));
+        Assert.Empty(Events<CheckpointSaved>(second.ExperimentId));
+        Assert.Equal([StoreLayout.PretrainingEncoder(shared)], new[] { trained.EncoderKey, reused.EncoderKey }.Distinct());
+        Assert.Equal([StoreLayout.PretrainingEncoder(shared)], new[] { first, second }
+            .SelectMany(end => Assert.Single(Events<EvaluationCompleted>(end.ExperimentId)).Results)
+            .Where(r => r.Encoder == EncoderKinds.Pretrained).Select(r => r.Checkpoint).Distinct());
+        Assert.Contains(Stages.Pretrain, secondFollower.ReusedStages);
+        var repository = Pipeline.Services.GetRequiredService<ExperimentRepository>();
+        var (firstRecord, secondRecord) = (await repository.GetAsync(first.ExperimentId), await repository.GetAsync(second.ExperimentId));
+        Assert.Equal((shared, false), (firstRecord.PretrainingId, firstRecord.PretrainingReused));
+        Assert.Equal((shared, true), (secondRecord.PretrainingId, secondRecord.PretrainingReused));
+        Assert.Contains($"pretraining {shared}, reused from probe-2-epochs",
+            await File.ReadAllTextAsync(Path.Combine(_recorded.Folder, "experiments", "probe-1-epoch", "report", "report.md")), StringComparison.Ordinal);
+        // Another training seed shapes another encoder: a pretraining of its own, trained in full.
+        string own = Plan(otherSeed).PretrainingId;
+        var seeded = Assert.Single(Events<PretrainingCompleted>(third.ExperimentId));
+        Assert.NotEqual(shared, own);
+        Assert.Equal((false, StoreLayout.PretrainingEncoder(own)), (seeded.Reused, seeded.EncoderKey));
+        Assert.Equal(4, Events<TrainingProgressed>(third.ExperimentId).Max(p => p.Step));
+        Assert.Equal(new[] { shared, own }.Order(StringComparer.Ordinal),
+            Directory.GetDirectories(Path.Combine(_recorded.Folder, "pretraining")).Select(Path.GetFileName).Order(StringComparer.Ordinal));
     }
 
     [Fact]
@@ -194,6 +236,8 @@ public sealed class EmbeddedPipelineTests : IAsyncLifetime
     }
 
     private List<T> Events<T>(Guid id) => _recorded.Events<T>(id);
+
+    private static ExperimentPlan Plan(string yaml) => ExperimentPlan.From(SpecReader.Read(yaml));
 
     private static int Rank(string stage) =>
         Stages.InOrder.ToList().IndexOf(stage);

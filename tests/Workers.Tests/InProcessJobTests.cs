@@ -1,7 +1,9 @@
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging.Abstractions;
 using SemanticMIM.Contracts.Messages;
+using SemanticMIM.Contracts.Specs;
 using SemanticMIM.Orchestration;
+using SemanticMIM.Planning;
 using SemanticMIM.Platform.Jobs;
 using SemanticMIM.Platform.Storage;
 using SemanticMIM.Platform.Telemetry;
@@ -64,7 +66,7 @@ public sealed class InProcessJobTests : IAsyncLifetime
         Assert.Equal("enough", (await WaitForAsync<ExperimentCancelled>(id, StopWithin)).Reason);
         Assert.Equal(stepsAtStop, LastStep(id));
         Assert.Empty(Events<PretrainingCompleted>(id));
-        string checkpoints = Path.Combine(_recorded.Folder, "experiments", "cancel-pretraining", "checkpoints");
+        string checkpoints = Path.Combine(_recorded.Folder, StoreLayout.PretrainingCheckpoints(ExperimentPlan.From(SpecReader.Read(yaml)).PretrainingId));
         Assert.Contains($"step-{checkpoint.Step:D8}", Directory.GetDirectories(checkpoints).Select(Path.GetFileName));
         Assert.Equal(ExperimentPhase.Cancelled, (await Pipeline.Services.GetRequiredService<ExperimentRepository>().GetAsync(id)).Phase);
     }

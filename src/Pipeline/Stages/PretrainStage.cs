@@ -24,19 +24,22 @@ public sealed record PretrainOutcome(string CheckpointKey, string EncoderKey, IR
     IReadOnlyList<SkippedCheckpoint> SkippedCheckpoints);
 
 /// <summary>
+/// A pretraining's completion marker (<see cref="StoreLayout.PretrainingDone"/>): its final checkpoint and encoder, and the
+/// experiment that trained it (another than the one reading it when the pretraining was shared).
+/// </summary>
+public sealed record PretrainingDone(string PretrainingId, string TrainedBy, int Steps, string CheckpointKey, string EncoderKey);
+
+/// <summary>
 /// Pretrains the plan's model on the sharded training set and its recorded targets (or, with <c>target.views: 0</c>, targets
-/// computed on every step from its own views, <see cref="OnlineTargets"/>), checkpointing into
-/// <c>experiments/&lt;id&gt;/checkpoints/step-…/</c> (each uploaded with its manifest last). Started again, it resumes
-/// from the newest checkpoint in the store whose files match its manifest, bit-identically on the CPU; a newer one that
-/// is corrupt or truncated is passed over, logged and listed in the outcome, and training resumes from the previous good
-/// one (or from the start). Finished, it is not redone. The encoder kept after pretraining goes to
-/// <c>experiments/&lt;id&gt;/encoder.safetensors</c>.
+/// computed on every step from its own views, <see cref="OnlineTargets"/>), under <c>pretraining/&lt;PretrainingId&gt;/</c>:
+/// every experiment whose encoder-shaping settings agree shares it. Checkpoints go to <c>checkpoints/step-…/</c> (each
+/// uploaded with its manifest last). Started again, it resumes from the newest checkpoint in the store whose files match
+/// its manifest, bit-identically on the CPU; a newer one that is corrupt or truncated is passed over, logged and listed in
+/// the outcome, and training resumes from the previous good one (or from the start). Finished, it stores
+/// <c>encoder.safetensors</c> and then its completion marker <c>done.json</c>; while the marker is there, it is not redone.
 /// </summary>
 public static partial class PretrainStage
 {
-    public const string EncoderFile = "encoder.safetensors";
-    public const string LogFile = "training-log.json";
-
     public static readonly JsonSerializerOptions LogJson = new() { WriteIndented = false };
 
     public static async Task<StageResult<PretrainOutcome>> RunAsync(StoreFiles files, ExperimentPlan plan, ShardManifest train,
@@ -44,18 +47,16 @@ public static partial class PretrainStage
         Action<int, string>? checkpointSaved = null, ILogger? logger = null)
     {
         logger ??= NullLogger.Instance;
+        if (await FindCompleteAsync(files, plan, cancellation) is { } complete)
+        {
+            return complete;
+        }
         var config = plan.Training(train.TotalSamples);
-        string experiment = StoreLayout.Experiment(plan.Id);
-        string checkpoints = StoreLayout.Checkpoints(plan.Id);
-        string encoderKey = StoreLayout.Key(experiment, EncoderFile);
-        string logKey = StoreLayout.Key(experiment, LogFile);
+        string checkpoints = StoreLayout.PretrainingCheckpoints(plan.PretrainingId);
+        string encoderKey = StoreLayout.PretrainingEncoder(plan.PretrainingId);
+        string logKey = StoreLayout.PretrainingLog(plan.PretrainingId);
         var stored = await CheckpointsAsync(files, checkpoints, cancellation);
         var storedLog = (await files.ReadJsonAsync<List<TrainingPoint>>(logKey, LogJson, cancellation)) ?? [];
-        if (stored.FirstOrDefault() is { Key: not null } done && done.Step >= config.Steps && await files.Store.ExistsAsync(encoderKey, cancellation))
-        {
-            return new(new PretrainOutcome(done.Key, encoderKey, storedLog.Where(p => p.Step <= done.Step).ToList(), ResumedFromStep: 0, DataWaitShare: 0, []),
-                Reused: true);
-        }
 
         var device = ComputeDevice.Default;
         var parts = await ShardPart.ListAsync(files, plan, train, targets, cancellation);
@@ -109,12 +110,33 @@ public static partial class PretrainStage
         training.Stop();
         cancellation.ThrowIfCancellationRequested();
 
-        string encoderFile = Path.Combine(localRoot, EncoderFile);
+        string encoderFile = Path.Combine(localRoot, Path.GetFileName(encoderKey));
         ModelCheckpoint.ExportEncoder(encoderFile, engine.Model);
         await files.UploadFileAsync(encoderFile, encoderKey, cancellation);
+        await files.WriteJsonAsync(StoreLayout.PretrainingDone(plan.PretrainingId),
+            new PretrainingDone(plan.PretrainingId, plan.Id, config.Steps, lastKey, encoderKey), LogJson, cancellation);
         double share = training.Elapsed > TimeSpan.Zero ? batches.DataWait / training.Elapsed : 0;
         return new(new PretrainOutcome(lastKey, encoderKey, log, resumedStep, share, skipped), Reused: false);
     }
+
+    /// <summary>
+    /// The plan's pretraining as its completion marker records it, with its training log, found done (no step to train); null
+    /// while it is not complete.
+    /// </summary>
+    public static async Task<StageResult<PretrainOutcome>?> FindCompleteAsync(StoreFiles files, ExperimentPlan plan, CancellationToken cancellation = default)
+    {
+        if (await ReadDoneAsync(files, plan, cancellation) is not { } done)
+        {
+            return null;
+        }
+        var log = await files.ReadJsonAsync<List<TrainingPoint>>(StoreLayout.PretrainingLog(plan.PretrainingId), LogJson, cancellation) ?? [];
+        return new(new PretrainOutcome(done.CheckpointKey, done.EncoderKey, log.Where(p => p.Step <= done.Steps).ToList(), ResumedFromStep: 0, DataWaitShare: 0, []),
+            Reused: true);
+    }
+
+    /// <summary>The completion marker of the plan's pretraining; null while it is not complete.</summary>
+    public static Task<PretrainingDone?> ReadDoneAsync(StoreFiles files, ExperimentPlan plan, CancellationToken cancellation = default) =>
+        files.ReadJsonAsync<PretrainingDone>(StoreLayout.PretrainingDone(plan.PretrainingId), LogJson, cancellation);
 
     /// <summary>The newest checkpoint under <paramref name="prefix"/> whose manifest (its commit marker) is in the store.</summary>
     public static async Task<(int Step, string Key)?> LatestCheckpointAsync(StoreFiles files, string prefix, CancellationToken cancellation = default) =>

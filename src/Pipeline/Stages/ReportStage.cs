@@ -72,24 +72,27 @@ public static class ReportStage
         return (summary, StoreLayout.Key(prefix, ReportFile));
     }
 
-    /// <summary>An arm as the store holds it: its results, training log, and a line that says what it is.</summary>
+    /// <summary>
+    /// An arm as the store holds it: its results, its pretraining's training log, and a line that says what it is and which
+    /// pretraining it evaluated (and which experiment trained it, when that was another).
+    /// </summary>
     public static async Task<ArmOutcome> ReadArmAsync(StoreFiles files, ExperimentPlan plan, CancellationToken cancellation = default)
     {
-        string experiment = StoreLayout.Experiment(plan.Id);
         var results = await files.ReadJsonAsync<List<EvaluationResult>>(ResultsKey(plan), EvaluationStage.Json, cancellation) ?? [];
-        var log = await files.ReadJsonAsync<List<TrainingPoint>>(StoreLayout.Key(experiment, PretrainStage.LogFile), PretrainStage.LogJson, cancellation) ?? [];
+        var log = await files.ReadJsonAsync<List<TrainingPoint>>(StoreLayout.PretrainingLog(plan.PretrainingId), PretrainStage.LogJson, cancellation) ?? [];
         string manifestKey = StoreLayout.Key(StoreLayout.DatasetSplit(plan.Dataset.Id, plan.Dataset.TrainSplit), ShardManifest.FileName);
         string manifest = await files.ReadTextAsync(manifestKey, cancellation)
             ?? throw new InvalidDataException($"the training manifest of {plan.Id} is missing at {manifestKey}");
-        return new ArmOutcome(plan.Id, plan.Describe(ShardManifest.FromJson(manifest).TotalSamples), log, results);
+        var done = await PretrainStage.ReadDoneAsync(files, plan, cancellation);
+        string pretraining = done is null || done.TrainedBy == plan.Id ? $"pretraining {plan.PretrainingId}" : $"pretraining {plan.PretrainingId}, reused from {done.TrainedBy}";
+        return new ArmOutcome(plan.Id, $"{plan.Describe(ShardManifest.FromJson(manifest).TotalSamples)}; {pretraining}", log, results);
     }
 
     /// <summary>What an experiment's targets and pretraining cost, from its training log and its target set in the store.</summary>
     public static async Task<SweepCellCost> CostAsync(StoreFiles files, ExperimentPlan plan, CancellationToken cancellation = default)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        var log = await files.ReadJsonAsync<List<TrainingPoint>>(StoreLayout.Key(StoreLayout.Experiment(plan.Id), PretrainStage.LogFile), PretrainStage.LogJson,
-            cancellation) ?? [];
+        var log = await files.ReadJsonAsync<List<TrainingPoint>>(StoreLayout.PretrainingLog(plan.PretrainingId), PretrainStage.LogJson, cancellation) ?? [];
         var (bytes, seconds) = await TargetStage.CostAsync(files, plan.Targets, plan.Dataset, cancellation);
         return SweepCellCost.Of(log, plan.Spec.Training.BatchSize * plan.Spec.Training.Accumulation, bytes, seconds);
     }

@@ -20,8 +20,8 @@ namespace SemanticMIM.Workers.Jobs;
 public sealed record JobFailurePolicy(bool AnnounceFailures);
 
 /// <summary>
-/// What the trainer and evaluator jobs run: pretraining (resuming from the newest checkpoint in the store), the token
-/// targets of a part of the training shards, one evaluation, or the experiment's report, reporting progress, checkpoints and completion as events. A failure fails
+/// What the trainer and evaluator jobs run: pretraining (resuming from the newest checkpoint in the store, or ending at once
+/// when it is complete already), the token targets of a part of the training shards, one evaluation, or the experiment's report, reporting progress, checkpoints and completion as events. A failure fails
 /// the job and, unless something retries it (<see cref="JobFailurePolicy"/>), is announced as <see cref="ExperimentFailed"/>;
 /// a job stops when it is cancelled or its experiment has ended (its record is checked every few seconds, off the
 /// training thread). Events go out through a <see cref="BackgroundPublisher"/>: the training loop never waits for the
@@ -122,6 +122,12 @@ public sealed class ExperimentJobRunner(ExperimentRepository repository, StoreFi
 
     private async Task PretrainAsync(Guid id, ExperimentPlan plan, BackgroundPublisher events, CancellationToken cancellation)
     {
+        // A job launched for a pretraining that is complete already (another experiment shared it) ends at once.
+        if (await PretrainStage.FindCompleteAsync(files, plan, cancellation) is { } complete)
+        {
+            Completed(complete);
+            return;
+        }
         var train = await ShardStage.ReadVerifiedAsync(files, StoreLayout.DatasetSplit(plan.Dataset.Id, plan.Dataset.TrainSplit), cancellation)
             ?? throw new InvalidDataException("the training shards are missing or do not verify");
         var targets = (await TargetStage.RunAsync(files, plan.Targets, plan.Dataset, train, tokenizer: null, cancellation: cancellation)).Value;
@@ -147,21 +153,25 @@ public sealed class ExperimentJobRunner(ExperimentRepository repository, StoreFi
                 events.Enqueue(new CheckpointSaved { ExperimentId = id, Step = step, Key = key });
             }, logger);
         metrics.RecordDataWait(plan.Id, Math.Clamp(outcome.Value.DataWaitShare, 0, 1));
-        metrics.UnitCompleted(Stages.Pretrain, plan.Id);
-        events.Enqueue(new PretrainingCompleted
+        Completed(outcome);
+
+        void Completed(StageResult<PretrainOutcome> outcome)
         {
-            ExperimentId = id,
-            EncoderKey = outcome.Value.EncoderKey,
-            Reused = outcome.Reused,
-            ResumedFromStep = outcome.Value.ResumedFromStep,
-            DataWaitShare = outcome.Value.DataWaitShare,
-        });
+            metrics.UnitCompleted(Stages.Pretrain, plan.Id);
+            events.Enqueue(new PretrainingCompleted
+            {
+                ExperimentId = id,
+                EncoderKey = outcome.Value.EncoderKey,
+                Reused = outcome.Reused,
+                ResumedFromStep = outcome.Value.ResumedFromStep,
+                DataWaitShare = outcome.Value.DataWaitShare,
+            });
+        }
     }
 
     private async Task EvaluateAsync(Guid id, ExperimentPlan plan, int index, BackgroundPublisher events, CancellationToken cancellation)
     {
-        string encoderKey = StoreLayout.Key(StoreLayout.Experiment(plan.Id), PretrainStage.EncoderFile);
-        var results = await EvaluationStage.RunAsync(files, plan, index, encoderKey, cancellation: cancellation);
+        var results = await EvaluationStage.RunAsync(files, plan, index, StoreLayout.PretrainingEncoder(plan.PretrainingId), cancellation: cancellation);
         foreach (var result in results.Value)
         {
             metrics.RecordEvaluation(plan.Id, result.Protocol, result.Encoder, result.Feature, result.Layer.ToString(System.Globalization.CultureInfo.InvariantCulture),

@@ -67,19 +67,19 @@ public static partial class StoreChecks
         return manifest;
     }
 
-    /// <summary>The steps of the complete checkpoints (those with their manifest) of the experiment.</summary>
+    /// <summary>The steps of the complete checkpoints (those with their manifest) of the experiment's pretraining.</summary>
     public static async Task<List<int>> CheckpointStepsAsync(IObjectStore store, ExperimentPlan plan)
     {
-        var listed = await store.ListAllAsync(StoreLayout.Checkpoints(plan.Id) + "/");
+        var listed = await store.ListAllAsync(StoreLayout.PretrainingCheckpoints(plan.PretrainingId) + "/");
         return [.. listed.Select(o => CheckpointManifest().Match(o.Key)).Where(m => m.Success)
             .Select(m => int.Parse(m.Groups[1].ValueSpan, System.Globalization.CultureInfo.InvariantCulture)).Order()];
     }
 
-    /// <summary>Everything after pretraining: encoder, results (with both controls), report.</summary>
+    /// <summary>Everything after pretraining: the pretraining's encoder, the experiment's results (with both controls), report.</summary>
     public static async Task<List<EvaluationResult>> VerifyOutcomeAsync(IObjectStore store, ExperimentPlan plan)
     {
         string experiment = StoreLayout.Experiment(plan.Id);
-        string encoderKey = StoreLayout.Key(experiment, PretrainStage.EncoderFile);
+        string encoderKey = StoreLayout.PretrainingEncoder(plan.PretrainingId);
         var encoder = (await store.ListAllAsync(encoderKey)).SingleOrDefault(o => o.Key == encoderKey);
         Assert.True(encoder is { Size: > 0 }, $"{encoderKey} is missing or empty");
 
