@@ -105,13 +105,14 @@ public sealed class EmbeddedPipelineTests : IAsyncLifetime
     [Fact]
     public async Task With_online_targets_the_experiment_skips_the_target_units_stores_no_targets_and_trains()
     {
-        var (end, _) = await RunAsync(TinySpecYaml.FashionMnist("online", "{ kind: hog, views: 0 }"));
+        string yaml = TinySpecYaml.FashionMnist("online", "{ kind: hog, views: 0 }");
+        var (end, _) = await RunAsync(yaml);
 
         Assert.True(end.Succeeded, end.Summary);
         Assert.Empty(Events<TargetsComputed>(end.ExperimentId));
         Assert.False(Directory.Exists(Path.Combine(_recorded.Folder, "targets")), "online targets should store nothing under targets/");
         Assert.Equal(4, Events<TrainingProgressed>(end.ExperimentId).Max(p => p.Step));
-        var log = JsonSerializer.Deserialize<List<TrainingPoint>>(File.ReadAllText(Path.Combine(_recorded.Folder, "experiments/online/training-log.json")))!;
+        var log = JsonSerializer.Deserialize<List<TrainingPoint>>(File.ReadAllText(Path.Combine(_recorded.Folder, StoreLayout.PretrainingLog(Plan(yaml).PretrainingId))))!;
         Assert.Equal([1, 2, 3, 4], log.Select(p => p.Step));
         Assert.All(log, p => Assert.True(double.IsFinite(p.Loss), $"step {p.Step}: loss {p.Loss}"));
     }
