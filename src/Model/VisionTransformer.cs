@@ -55,8 +55,8 @@ public class VisionTransformer : nn.Module<Tensor, Tensor>
         using var scope = torch.NewDisposeScope();
         int p = Config.NumProxies;
         long batch = images.shape[0];
-        var patches = _patchEmbed.forward(images) + _posEmbed[.., p..];
-        var proxies = (_clsToken + _posEmbed[.., ..p]).expand(batch, -1, -1);
+        var patches = _patchEmbed.forward(images).add(_posEmbed[.., p..], RootedScalars.One);
+        var proxies = _clsToken.add(_posEmbed[.., ..p], RootedScalars.One).expand(batch, -1, -1);
         return (proxies.MoveToOuterDisposeScope(), patches.MoveToOuterDisposeScope());
     }
 

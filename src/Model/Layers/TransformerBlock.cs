@@ -57,9 +57,9 @@ public sealed class TransformerBlock : nn.Module<Tensor, Tensor, Tensor>
         var normedKv = ReferenceEquals(q, kv) ? normedQ : _ln1.forward(kv);
         // Branches join the residual stream in its dtype: fp32 under mixed precision, so LayerNorms see fp32.
         var attended = Scale(_attn.forward(normedQ, normedKv), _gamma1).to(q.dtype);
-        var afterAttention = q + _dropPath.forward(attended);
+        var afterAttention = q.add(_dropPath.forward(attended), RootedScalars.One);
         var fed = Scale(_ffn.forward(_ln2.forward(afterAttention)), _gamma2).to(q.dtype);
-        return (afterAttention + _dropPath.forward(fed)).MoveToOuterDisposeScope();
+        return afterAttention.add(_dropPath.forward(fed), RootedScalars.One).MoveToOuterDisposeScope();
     }
 
     /// <summary>This block's attention probabilities (B, heads, Tq, Tkv), computed from its inputs through LN1.</summary>
