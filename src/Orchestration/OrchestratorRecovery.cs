@@ -1,6 +1,5 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SemanticMIM.Contracts.Messages;
@@ -16,27 +15,10 @@ namespace SemanticMIM.Orchestration;
 /// asks again about each shared pretraining an experiment waits for (<see cref="PretrainingClaims"/>).
 /// </summary>
 public sealed partial class OrchestratorRecovery(ExperimentRepository repository, IServiceScopeFactory scopes, IBus bus,
-    IOptions<OrchestratorOptions> options, TimeProvider clock, ILogger<OrchestratorRecovery> logger) : BackgroundService
+    IOptions<OrchestratorOptions> options, TimeProvider clock, ILogger<OrchestratorRecovery> logger) : PeriodicRecovery(options, clock, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        await RecoverAsync(stoppingToken);
-        using var timer = new PeriodicTimer(options.Value.OutboxSweepInterval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await SweepOutboxesAsync(stoppingToken);
-            }
-            catch (Exception error) when (error is not OperationCanceledException)
-            {
-                LogSweepFailed(error, options.Value.OutboxSweepInterval);
-            }
-        }
-    }
-
     /// <summary>Publishes every pending outbox message and re-issues the pending work of every unfinished experiment.</summary>
-    public async Task RecoverAsync(CancellationToken cancellation)
+    public override async Task RecoverAsync(CancellationToken cancellation)
     {
         await SweepOutboxesAsync(cancellation);
         await foreach (var id in repository.ListAsync(cancellation))
@@ -54,7 +36,7 @@ public sealed partial class OrchestratorRecovery(ExperimentRepository repository
     }
 
     /// <summary>Publishes what the outbox of every record holds, and asks again about every shared pretraining waited for.</summary>
-    public async Task SweepOutboxesAsync(CancellationToken cancellation)
+    public override async Task SweepOutboxesAsync(CancellationToken cancellation)
     {
         await using var scope = scopes.CreateAsyncScope();
         var orchestrator = scope.ServiceProvider.GetRequiredService<ExperimentOrchestrator>();
@@ -81,7 +63,4 @@ public sealed partial class OrchestratorRecovery(ExperimentRepository repository
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Resuming experiment {Id} ({Name}) in phase {Phase}")]
     partial void LogResuming(Guid id, string name, ExperimentPhase phase);
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "The outbox sweep failed; it tries again in {Interval}")]
-    partial void LogSweepFailed(Exception error, TimeSpan interval);
 }

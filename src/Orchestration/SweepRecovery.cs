@@ -1,6 +1,5 @@
 using MassTransit;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 
@@ -11,27 +10,10 @@ namespace SemanticMIM.Orchestration;
 /// what the outbox holds is published, cells whose experiment ended meanwhile are recorded, lost starts are sent again.
 /// Then, every <see cref="OrchestratorOptions.OutboxSweepInterval"/>, it publishes what any sweep's outbox holds.
 /// </summary>
-public sealed partial class SweepRecovery(SweepRepository repository, IServiceScopeFactory scopes, IBus bus,
-    IOptions<OrchestratorOptions> options, TimeProvider clock, ILogger<SweepRecovery> logger) : BackgroundService
+public sealed class SweepRecovery(SweepRepository repository, IServiceScopeFactory scopes, IBus bus,
+    IOptions<OrchestratorOptions> options, TimeProvider clock, ILogger<SweepRecovery> logger) : PeriodicRecovery(options, clock, logger)
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
-    {
-        await RecoverAsync(stoppingToken);
-        using var timer = new PeriodicTimer(options.Value.OutboxSweepInterval, clock);
-        while (await timer.WaitForNextTickAsync(stoppingToken))
-        {
-            try
-            {
-                await DeliverOutboxesAsync(stoppingToken);
-            }
-            catch (Exception error) when (error is not OperationCanceledException)
-            {
-                LogDeliveryFailed(error, options.Value.OutboxSweepInterval);
-            }
-        }
-    }
-
-    public async Task RecoverAsync(CancellationToken cancellation)
+    public override async Task RecoverAsync(CancellationToken cancellation)
     {
         await using var scope = scopes.CreateAsyncScope();
         var orchestrator = scope.ServiceProvider.GetRequiredService<SweepOrchestrator>();
@@ -41,7 +23,7 @@ public sealed partial class SweepRecovery(SweepRepository repository, IServiceSc
         }
     }
 
-    private async Task DeliverOutboxesAsync(CancellationToken cancellation)
+    public override async Task SweepOutboxesAsync(CancellationToken cancellation)
     {
         await using var scope = scopes.CreateAsyncScope();
         var outbox = scope.ServiceProvider.GetRequiredService<SweepOutbox>();
@@ -55,7 +37,4 @@ public sealed partial class SweepRecovery(SweepRepository repository, IServiceSc
             }
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Delivering the sweeps' outboxes failed; it tries again in {Interval}")]
-    partial void LogDeliveryFailed(Exception error, TimeSpan interval);
 }

@@ -55,7 +55,9 @@ public static partial class StoreChecks
         Assert.Equal(train.Shards.Select(s => TargetFileInfo.NameFor(s.Name)), manifest.Files.Select(f => f.Name));
 
         var listed = await store.ListAllAsync(prefix + "/");
-        Assert.Equal(manifest.Files.Select(f => StoreLayout.Key(prefix, f.Name)).Append(key).Order(StringComparer.Ordinal),
+        // Each shard's targets file, its compute time (read by a sweep's cost columns) and the manifest; nothing else.
+        Assert.Equal(manifest.Files.SelectMany(f => new[] { StoreLayout.Key(prefix, f.Name), StoreLayout.Key(prefix, TargetTiming.NameFor(f.Shard)) })
+                .Append(key).Order(StringComparer.Ordinal),
             listed.Select(o => o.Key).Order(StringComparer.Ordinal));
         foreach (var file in manifest.Files)
         {
