@@ -47,14 +47,7 @@ public sealed class SharedPretrainingTests : IAsyncLifetime
     [Fact]
     public async Task A_second_experiment_waits_without_a_job_for_the_one_training_their_pretraining_and_then_reuses_it()
     {
-        string pretraining = PretrainingId(Specs.Tiny("first"));
-        var holder = await _harness.SaveAsync(ExperimentPhase.Pretraining, Specs.Tiny("first"));
-
-        await _harness.PublishAsync(new RunPretraining { ExperimentId = holder });
-        await _harness.WaitForLaunchAsync(JobSpec.Pretraining(holder).Name);
-        var waiter = await _harness.SaveAsync(ExperimentPhase.Pretraining, Specs.Tiny("second"));
-        await _harness.PublishAsync(new RunPretraining { ExperimentId = waiter });
-        await _harness.WaitForRecordAsync(waiter, r => r.WaitingForPretrainingOf == holder);
+        var (pretraining, holder, waiter) = await StartHolderAndWaiterAsync();
         await _harness.PublishAsync(new TrainingProgressed { ExperimentId = holder, Step = 3, TotalSteps = 4 });
         await _harness.WaitForRecordAsync(holder, r => r.Step == 3);
         await Recovery().SweepOutboxesAsync(CancellationToken.None);
@@ -77,13 +70,7 @@ public sealed class SharedPretrainingTests : IAsyncLifetime
     [Fact]
     public async Task An_experiment_waiting_for_a_pretraining_whose_trainer_was_cancelled_takes_the_claim_over_and_trains_it()
     {
-        string pretraining = PretrainingId(Specs.Tiny("first"));
-        var holder = await _harness.SaveAsync(ExperimentPhase.Pretraining, Specs.Tiny("first"));
-        await _harness.PublishAsync(new RunPretraining { ExperimentId = holder });
-        await _harness.WaitForLaunchAsync(JobSpec.Pretraining(holder).Name);
-        var waiter = await _harness.SaveAsync(ExperimentPhase.Pretraining, Specs.Tiny("second"));
-        await _harness.PublishAsync(new RunPretraining { ExperimentId = waiter });
-        await _harness.WaitForRecordAsync(waiter, r => r.WaitingForPretrainingOf == holder);
+        var (pretraining, holder, waiter) = await StartHolderAndWaiterAsync();
 
         await _harness.PublishAsync(new CancelExperiment { ExperimentId = holder, Reason = "stopped" });
         await _harness.WaitForRecordAsync(holder, r => r.Phase == ExperimentPhase.Cancelled);
@@ -106,4 +93,17 @@ public sealed class SharedPretrainingTests : IAsyncLifetime
 
     private OrchestratorRecovery Recovery() => new(_harness.Repository, _harness.Services.GetRequiredService<IServiceScopeFactory>(), _harness.Bus,
         Options.Create(new OrchestratorOptions()), TimeProvider.System, NullLogger<OrchestratorRecovery>.Instance);
+
+    /// <summary>"first" trains the shared pretraining; "second", with the same encoder-shaping settings, waits for it.</summary>
+    private async Task<(string Pretraining, Guid Holder, Guid Waiter)> StartHolderAndWaiterAsync()
+    {
+        string pretraining = PretrainingId(Specs.Tiny("first"));
+        var holder = await _harness.SaveAsync(ExperimentPhase.Pretraining, Specs.Tiny("first"));
+        await _harness.PublishAsync(new RunPretraining { ExperimentId = holder });
+        await _harness.WaitForLaunchAsync(JobSpec.Pretraining(holder).Name);
+        var waiter = await _harness.SaveAsync(ExperimentPhase.Pretraining, Specs.Tiny("second"));
+        await _harness.PublishAsync(new RunPretraining { ExperimentId = waiter });
+        await _harness.WaitForRecordAsync(waiter, r => r.WaitingForPretrainingOf == holder);
+        return (pretraining, holder, waiter);
+    }
 }
