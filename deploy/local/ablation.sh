@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The demo's comparison over seeds: runs deploy/sweeps/fashion-mnist-ablation.yaml (MaskFeat against MaskFeat +
-# SemanticMIM and SemanticMIM at the baseline's mask ratio, five paired seeds each; about 75-105 minutes on 2 cores)
+# SemanticMIM on five paired seeds, and SemanticMIM at the baseline's mask ratio on three; about 75-105 minutes on 2 cores)
 # and writes its tables into README.md between the ablation-table markers, so the README shows what the current code
 # measures. Extra arguments go to `semanticmim sweep` (e.g. --runs DIR). Finished cells are reused when run again.
 set -euo pipefail
