@@ -103,7 +103,8 @@ public static class SuitePlans
                     batch, warmup, steps, model));
             }
         }
-        var loader = Counts((16, 0, 1), (64, 1, 5), (64, 2, 10));
+        // Both loaders prefetch several batches: only many steps measure the rate they sustain rather than their queues.
+        var loader = Counts((16, 0, 1), (64, 3, 30), (64, 3, 60));
         pairs.Add(new PairPlan("loader", PairKind.Loader, $"loader: JPEG decode + view to 224 tensors, batches of {loader.Batch}",
             loader.Batch, loader.Warmup, loader.Steps, new BenchmarkModel("semanticMim", "small")));
         var hog = Counts((4, 0, 1), (16, 1, 2), (32, 1, 3));

@@ -155,20 +155,21 @@ def loader(spec):
         normalize_transform(transforms),
     ])
     dataset = torchvision.datasets.ImageFolder(spec["imageFolder"], transform=transform)
-    data = torch.utils.data.DataLoader(dataset, batch_size=spec["batch"], shuffle=True, num_workers=spec["threads"],
-                                       drop_last=True, persistent_workers=True)
-    state = {"iterator": iter(data)}
+    # One shuffled pass long enough for every step, as an ImageNet epoch is: the small generated set would otherwise
+    # end an epoch every few batches, and each new epoch's iterator starts with empty prefetch queues.
+    steps = spec["warmup"] + spec["steps"]
+    sampler = torch.utils.data.RandomSampler(dataset, num_samples=steps * spec["batch"])
+    data = torch.utils.data.DataLoader(dataset, batch_size=spec["batch"], sampler=sampler, num_workers=spec["threads"],
+                                       drop_last=True)
+    iterator = iter(data)
 
     def step():
-        try:
-            images, _ = next(state["iterator"])
-        except StopIteration:
-            state["iterator"] = iter(data)
-            images, _ = next(state["iterator"])
+        images, _ = next(iterator)
         assert images.shape[0] == spec["batch"]
 
     recorder = Recorder(spec, f"torchvision ImageFolder + DataLoader ({spec['threads']} worker processes, "
-                              "RandomResizedCrop bicubic, flip, ToTensor, Normalize)", spec["batch"])
+                              "RandomResizedCrop bicubic, flip, ToTensor, Normalize; peak memory of the main process "
+                              "only, the workers' is not counted)", spec["batch"])
     recorder.run(step)
     recorder.write()
 

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.InteropServices;
 using SkiaSharp;
 
 namespace SemanticMIM.Data.Imaging;
@@ -33,16 +35,27 @@ public static class ImageCodec
 
         CheckSize(codec.Info.Width, codec.Info.Height, encoded.Length, limits);
         var info = new SKImageInfo(codec.Info.Width, codec.Info.Height, SKColorType.Rgba8888, SKAlphaType.Unpremul);
-        var rgba = new byte[info.BytesSize];
-        var result = codec.GetPixels(info, rgba);
-        // Skia fills the missing rows of a truncated file and reports IncompleteInput; treat that as corrupt.
-        if (result != SKCodecResult.Success)
-            throw result == SKCodecResult.IncompleteInput
-                ? new CorruptImageException("truncated image data", ImageProblem.Truncated)
-                : new CorruptImageException($"image data could not be decoded ({result})");
+        // The RGBA buffer only lives until the alpha is dropped: pooled, so decoding a stream of images does not churn the large-object heap.
+        var rgba = ArrayPool<byte>.Shared.Rent(info.BytesSize);
+        var pinned = GCHandle.Alloc(rgba, GCHandleType.Pinned);
+        try
+        {
+            var result = codec.GetPixels(info, pinned.AddrOfPinnedObject());
+            // Skia fills the missing rows of a truncated file and reports IncompleteInput; treat that as corrupt.
+            if (result != SKCodecResult.Success)
+                throw result == SKCodecResult.IncompleteInput
+                    ? new CorruptImageException("truncated image data", ImageProblem.Truncated)
+                    : new CorruptImageException($"image data could not be decoded ({result})");
 
-        var stored = codec.Info.ColorType is SKColorType.Gray8 or SKColorType.Alpha8 ? ColorMode.Grayscale : ColorMode.Rgb;
-        return (mode ?? stored) == ColorMode.Rgb ? DropAlpha(info.Width, info.Height, rgba) : ToGray(info.Width, info.Height, rgba);
+            var stored = codec.Info.ColorType is SKColorType.Gray8 or SKColorType.Alpha8 ? ColorMode.Grayscale : ColorMode.Rgb;
+            var pixels = rgba.AsSpan(0, info.BytesSize);
+            return (mode ?? stored) == ColorMode.Rgb ? DropAlpha(info.Width, info.Height, pixels) : ToGray(info.Width, info.Height, pixels);
+        }
+        finally
+        {
+            pinned.Free();
+            ArrayPool<byte>.Shared.Return(rgba);
+        }
     }
 
     /// <summary>Refuses a file larger than the limits before it is read.</summary>
@@ -95,7 +108,7 @@ public static class ImageCodec
         return encoded.ToArray();
     }
 
-    private static ImageBuffer DropAlpha(int width, int height, byte[] rgba)
+    private static ImageBuffer DropAlpha(int width, int height, ReadOnlySpan<byte> rgba)
     {
         var rgb = new byte[width * height * 3];
         for (int source = 0, target = 0; target < rgb.Length; source += 4, target += 3)
@@ -107,7 +120,7 @@ public static class ImageCodec
         return new ImageBuffer(width, height, 3, rgb);
     }
 
-    private static ImageBuffer ToGray(int width, int height, byte[] rgba)
+    private static ImageBuffer ToGray(int width, int height, ReadOnlySpan<byte> rgba)
     {
         var gray = new byte[width * height];
         for (int source = 0, target = 0; target < gray.Length; source += 4, target++)

@@ -1,4 +1,7 @@
+using System.Buffers;
 using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace SemanticMIM.Data.Imaging;
 
@@ -11,50 +14,165 @@ public static class ImageResizer
     public static ImageBuffer Resize(ImageBuffer image, int width, int height, ResizeFilter filter = ResizeFilter.Bilinear)
     {
         ArgumentNullException.ThrowIfNull(image);
+        return ResizeRegion(image, 0, 0, image.Width, image.Height, mirror: false, width, height, filter);
+    }
+
+    /// <summary>
+    /// Resizes the box (<paramref name="left"/>, <paramref name="top"/>, <paramref name="regionWidth"/> × <paramref name="regionHeight"/>)
+    /// of the image, mirrored left to right if asked, exactly as if that box had been copied out first, without the copy.
+    /// </summary>
+    internal static ImageBuffer ResizeRegion(ImageBuffer image, int left, int top, int regionWidth, int regionHeight, bool mirror,
+        int width, int height, ResizeFilter filter)
+    {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(width);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(height);
-        if (width == image.Width && height == image.Height)
-            return new ImageBuffer(width, height, image.Channels, (byte[])image.Pixels.Clone());
-
-        var horizontal = ResamplingWeights.Compute(image.Width, width, filter);
-        var vertical = ResamplingWeights.Compute(image.Height, height, filter);
         var channels = image.Channels;
+        int sourceRowLength = regionWidth * channels;
+        ReadOnlySpan<byte> SourceRow(int y) => image.Pixels.AsSpan(((top + y) * image.Width + left) * channels, sourceRowLength);
+        if (width == regionWidth && height == regionHeight)
+        {
+            var copy = new byte[height * sourceRowLength];
+            for (var y = 0; y < height; y++)
+                CopyRow(SourceRow(y), copy.AsSpan(y * sourceRowLength, sourceRowLength), channels, mirror);
+            return new ImageBuffer(width, height, channels, copy);
+        }
+
+        var horizontal = ResamplingWeights.Compute(regionWidth, width, filter);
+        var vertical = ResamplingWeights.Compute(regionHeight, height, filter);
 
         // Each output value is sum += weight[k] · input[k] for k ascending from 0, in float, in both passes; the loops are
-        // arranged for speed (whole rows at a time, vectors in the vertical pass) without changing that order.
-        var source = image.Pixels;
-        var rows = new float[image.Height * width * channels];
-        for (var y = 0; y < image.Height; y++)
+        // arranged for speed (a float copy of each source row, the channels of a pixel summed side by side, vectors in
+        // the vertical pass, a pooled intermediate image) without changing that order.
+        int rowLength = width * channels;
+        var rows = ArrayPool<float>.Shared.Rent(regionHeight * rowLength);
+        try
         {
-            var sourceRow = source.AsSpan(y * image.Width * channels, image.Width * channels);
-            var targetRow = rows.AsSpan(y * width * channels, width * channels);
-            for (var x = 0; x < width; x++)
+            var sourceValues = new float[sourceRowLength];
+            for (var y = 0; y < regionHeight; y++)
             {
-                var (first, weights) = horizontal[x];
+                ToFloats(SourceRow(y), sourceValues, channels, mirror);
+                var targetRow = rows.AsSpan(y * rowLength, rowLength);
+                if (channels == 3)
+                    ResampleRgbRow(sourceValues, targetRow, horizontal);
+                else
+                    ResampleRow(sourceValues, targetRow, horizontal, channels);
+            }
+
+            var output = new byte[height * rowLength];
+            var sums = new float[rowLength];
+            for (var y = 0; y < height; y++)
+            {
+                var (first, weights) = vertical[y];
+                Array.Clear(sums);
+                for (var k = 0; k < weights.Length; k++)
+                    AddScaled(sums, rows.AsSpan((first + k) * rowLength, rowLength), weights[k]);
+                ToBytes(sums, output.AsSpan(y * rowLength, rowLength));
+            }
+            return new ImageBuffer(width, height, channels, output);
+        }
+        finally
+        {
+            ArrayPool<float>.Shared.Return(rows);
+        }
+    }
+
+    private static void CopyRow(ReadOnlySpan<byte> source, Span<byte> target, int channels, bool mirror)
+    {
+        if (!mirror)
+        {
+            source.CopyTo(target);
+            return;
+        }
+        for (int x = 0, from = source.Length - channels; from >= 0; x += channels, from -= channels)
+            source.Slice(from, channels).CopyTo(target.Slice(x, channels));
+    }
+
+    // One row of the horizontal pass for interleaved RGB: three running sums per output pixel, each in tap order.
+    private static void ResampleRgbRow(float[] source, Span<float> target, (int First, float[] Weights)[] taps)
+    {
+        // Unchecked reads: the weights of every output cover input indices within [0, width), as ResamplingWeights builds them.
+        ref var values = ref MemoryMarshal.GetArrayDataReference(source);
+        for (var x = 0; x < taps.Length; x++)
+        {
+            var (first, weights) = taps[x];
+            ref var pixel = ref Unsafe.Add(ref values, first * 3);
+            float red = 0f, green = 0f, blue = 0f;
+            for (var k = 0; k < weights.Length; k++)
+            {
+                var weight = weights[k];
+                red += weight * Unsafe.Add(ref pixel, 3 * k);
+                green += weight * Unsafe.Add(ref pixel, 3 * k + 1);
+                blue += weight * Unsafe.Add(ref pixel, 3 * k + 2);
+            }
+            target[3 * x] = red;
+            target[3 * x + 1] = green;
+            target[3 * x + 2] = blue;
+        }
+    }
+
+    private static void ResampleRow(float[] source, Span<float> target, (int First, float[] Weights)[] taps, int channels)
+    {
+        for (var x = 0; x < taps.Length; x++)
+        {
+            var (first, weights) = taps[x];
+            for (var c = 0; c < channels; c++)
+            {
+                var sum = 0f;
+                for (int k = 0, at = first * channels + c; k < weights.Length; k++, at += channels)
+                    sum += weights[k] * source[at];
+                target[x * channels + c] = sum;
+            }
+        }
+    }
+
+    // The row as floats, its pixels in reverse order when mirrored.
+    private static void ToFloats(ReadOnlySpan<byte> bytes, Span<float> values, int channels, bool mirror)
+    {
+        if (mirror)
+        {
+            for (int x = 0, from = bytes.Length - channels; from >= 0; x += channels, from -= channels)
                 for (var c = 0; c < channels; c++)
+                    values[x + c] = bytes[from + c];
+            return;
+        }
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
+        {
+            for (; i <= bytes.Length - Vector<byte>.Count; i += Vector<byte>.Count)
+            {
+                Vector.Widen(new Vector<byte>(bytes[i..]), out var low, out var high);
+                Vector.Widen(low, out var first, out var second);
+                Vector.Widen(high, out var third, out var fourth);
+                int at = i;
+                foreach (var quarter in (ReadOnlySpan<Vector<uint>>)[first, second, third, fourth])
                 {
-                    var sum = 0f;
-                    for (int k = 0, at = first * channels + c; k < weights.Length; k++, at += channels)
-                        sum += weights[k] * sourceRow[at];
-                    targetRow[x * channels + c] = sum;
+                    Vector.ConvertToSingle(quarter).CopyTo(values[at..]);
+                    at += Vector<uint>.Count;
                 }
             }
         }
+        for (; i < bytes.Length; i++)
+            values[i] = bytes[i];
+    }
 
-        int rowLength = width * channels;
-        var output = new byte[height * rowLength];
-        var sums = new float[rowLength];
-        for (var y = 0; y < height; y++)
+    private static Vector<int> Quarter(ReadOnlySpan<float> sums, int at) =>
+        Vector.ConvertToInt32(Vector.Min(Vector.Max(Vector.Round(new Vector<float>(sums[at..])), Vector<float>.Zero), new Vector<float>(255f)));
+
+    // Each value rounded half to even (as MathF.Round) and clamped to [0, 255].
+    private static void ToBytes(ReadOnlySpan<float> sums, Span<byte> target)
+    {
+        int i = 0;
+        if (Vector.IsHardwareAccelerated)
         {
-            var (first, weights) = vertical[y];
-            Array.Clear(sums);
-            for (var k = 0; k < weights.Length; k++)
-                AddScaled(sums, rows.AsSpan((first + k) * rowLength, rowLength), weights[k]);
-            var target = output.AsSpan(y * rowLength, rowLength);
-            for (var i = 0; i < rowLength; i++)
-                target[i] = (byte)Math.Clamp(MathF.Round(sums[i]), 0f, 255f);
+            for (; i <= sums.Length - Vector<byte>.Count; i += Vector<byte>.Count)
+            {
+                var low = Vector.AsVectorUInt16(Vector.Narrow(Quarter(sums, i), Quarter(sums, i + Vector<int>.Count)));
+                var high = Vector.AsVectorUInt16(Vector.Narrow(Quarter(sums, i + 2 * Vector<int>.Count), Quarter(sums, i + 3 * Vector<int>.Count)));
+                Vector.Narrow(low, high).CopyTo(target[i..]);
+            }
         }
-        return new ImageBuffer(width, height, channels, output);
+        for (; i < sums.Length; i++)
+            target[i] = (byte)Math.Clamp(MathF.Round(sums[i]), 0f, 255f);
     }
 
     // sums[i] += weight · row[i]: a multiply then an add, as the scalar loop does (no fused multiply-add).

@@ -10,23 +10,6 @@ public static class ViewRenderer
         ArgumentNullException.ThrowIfNull(image);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(outputSize);
         view.EnsureInside(image.Width, image.Height);
-        int channels = image.Channels;
-        var pixels = new byte[view.Width * view.Height * channels];
-        for (int y = 0; y < view.Height; y++)
-        {
-            int sourceRow = ((view.Top + y) * image.Width + view.Left) * channels;
-            int targetRow = y * view.Width * channels;
-            if (!view.Flip)
-            {
-                Array.Copy(image.Pixels, sourceRow, pixels, targetRow, view.Width * channels);
-                continue;
-            }
-            for (int x = 0; x < view.Width; x++)
-            {
-                Array.Copy(image.Pixels, sourceRow + (view.Width - 1 - x) * channels, pixels, targetRow + x * channels, channels);
-            }
-        }
-        var crop = new ImageBuffer(view.Width, view.Height, channels, pixels);
-        return ImageResizer.Resize(crop, outputSize, outputSize, filter);
+        return ImageResizer.ResizeRegion(image, view.Left, view.Top, view.Width, view.Height, view.Flip, outputSize, outputSize, filter);
     }
 }

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using SemanticMIM.Data.Views;
 using SemanticMIM.Model.Checkpoints;
@@ -57,7 +58,7 @@ public sealed class ShardTargets
     public static byte[] HogCodes(Tensor features)
     {
         using var scope = NewDisposeScope();
-        return features.clamp(0, 1).mul(255).round_().to_type(ScalarType.Byte).cpu().data<byte>().ToArray();
+        return features.clamp(0, 1).mul(255).round_().to_type(ScalarType.Byte).cpu().contiguous().bytes.ToArray();
     }
 
     /// <summary>Values per (sample, view): N·F for HOG, N for tokens.</summary>
@@ -121,6 +122,10 @@ public sealed class ShardTargets
             var views = tensors["views"];
             bool hog = tensors.TryGetValue("hog", out var hogTensor);
             var values = hog ? hogTensor! : tensors["tokens"];
+            if (views.dtype != ScalarType.Int32 || values.dtype != (hog ? ScalarType.Byte : ScalarType.Int16))
+            {
+                throw new InvalidDataException($"{path}: views of {views.dtype} and targets of {values.dtype}, format {Format} stores Int32 views and {(hog ? "Byte" : "Int16")} targets");
+            }
             if (views.shape[0] != keys.Length || values.shape[0] != keys.Length || values.shape[1] != views.shape[1])
             {
                 throw new InvalidDataException($"{path}: {keys.Length} keys, views [{string.Join(", ", views.shape)}], targets [{string.Join(", ", values.shape)}] do not agree");
@@ -134,9 +139,10 @@ public sealed class ShardTargets
                 Views = (int)views.shape[1],
                 Patches = (int)values.shape[2],
                 FeatureDim = hog ? (int)values.shape[3] : 0,
-                ViewBoxes = views.data<int>().ToArray(),
-                Hog = hog ? values.data<byte>().ToArray() : null,
-                Tokens = ids?.data<int>().ToArray(),
+                // Straight copies of the tensors' memory: read from the file, they are contiguous.
+                ViewBoxes = MemoryMarshal.Cast<byte, int>(views.bytes).ToArray(),
+                Hog = hog ? values.bytes.ToArray() : null,
+                Tokens = ids is null ? null : MemoryMarshal.Cast<byte, int>(ids.bytes).ToArray(),
             };
         }
         finally
