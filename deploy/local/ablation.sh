@@ -33,12 +33,5 @@ block=$(mktemp)
   cat "$tables"
   echo "<!-- ablation-table:end -->"
 } > "$block"
-awk -v block="$block" '
-  /<!-- ablation-table:begin/ { while ((getline line < block) > 0) print line; skipping = 1; next }
-  /<!-- ablation-table:end/ { skipping = 0; next }
-  !skipping { print }
-' README.md > README.md.new
-grep -q "ablation-table:begin" README.md.new || { echo "README.md has no ablation-table markers" >&2; rm -f README.md.new "$block"; exit 1; }
-mv README.md.new README.md
+deploy/local/readme-block.sh ablation-table "$block"
 rm -f "$block"
-echo "README.md: ablation tables updated from $tables"

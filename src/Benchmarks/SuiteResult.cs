@@ -63,8 +63,8 @@ public sealed record PairResult
 }
 
 /// <summary>
-/// A pair's figures over its alternating runs: rates (items/s at each run's median step), the ratio of the project's
-/// median step time to the peer's in the same pair, the ratio of peak resident memories, the project's memory growth
+/// A pair's figures over its alternating runs: rates (items/s over each run's timed steps), the ratio of the project's
+/// mean step time to the peer's in the same pair, the ratio of peak resident memories, the project's memory growth
 /// after the second step, stored bytes per image, and whether each of the goals is met (null: no goal).
 /// </summary>
 public sealed record PairSummary
@@ -85,6 +85,9 @@ public sealed record PairSummary
 
     /// <summary>The largest growth of the project's resident memory from step 2 to the last step, over its runs.</summary>
     public required long ProjectGrowthAfterSecondStepBytes { get; init; }
+
+    /// <summary>The same for the peer: what PyTorch's allocator does by the same measure.</summary>
+    public long? PeerGrowthAfterSecondStepBytes { get; init; }
 
     public FigureRange? StoredBytesPerImage { get; init; }
 
@@ -112,7 +115,7 @@ public sealed record PairSummary
         {
             return summary;
         }
-        var time = Statistics.Range(project.Zip(peer, (p, q) => p.MedianStepSeconds / q.MedianStepSeconds).ToList());
+        var time = Statistics.Range(project.Zip(peer, (p, q) => p.MeanStepSeconds / q.MeanStepSeconds).ToList());
         var memory = Statistics.Range(project.Zip(peer, (p, q) => (double)p.VmHwmBytes / q.VmHwmBytes).ToList());
         bool train = kind == PairKind.Train;
         return summary with
@@ -121,6 +124,7 @@ public sealed record PairSummary
             TimeRatio = time,
             MemoryRatio = memory,
             PeerPeakBytes = peer.Max(r => r.VmHwmBytes),
+            PeerGrowthAfterSecondStepBytes = peer.Max(r => r.GrowthAfterSecondStepBytes),
             TimeGoalMet = time.Median <= SuitePlans.TimeGoal,
             MemoryGoalMet = train ? memory.Median <= SuitePlans.TrainMemoryGoal : null,
             // Flat: what the allocator and the runtime settle into, not growth with every step.

@@ -14,7 +14,7 @@ public static class SuiteTable
         text.AppendLine(string.Create(c,
             $"{machine.Cpu.Model}, {machine.Threads} threads pinned to cores {machine.PinnedCores}; PyTorch with OPENBLAS_CORETYPE={machine.OpenBlas.Set ?? "(unset)"}; {result.Mode} mode, {result.Started:yyyy-MM-dd}"));
         text.AppendLine();
-        text.AppendLine("| pair | project | PyTorch peer | time ratio project/peer | peak memory project / peer | growth after step 2 | goals |");
+        text.AppendLine("| pair | project | PyTorch peer | time ratio project/peer | peak memory project / peer | growth after step 2, project / peer | goals |");
         text.AppendLine("|---|---|---|---|---|---|---|");
         foreach (var pair in result.Pairs)
         {
@@ -28,7 +28,9 @@ public static class SuiteTable
             {
                 memory += string.Create(c, $"; stored {stored.Median / 1024:F1} KiB/image");
             }
-            string growth = pair.Kind == PairKind.Train ? Mib(s.ProjectGrowthAfterSecondStepBytes) : "–";
+            string growth = pair.Kind != PairKind.Train ? "–"
+                : s.PeerGrowthAfterSecondStepBytes is { } peerGrowth ? $"{Mib(s.ProjectGrowthAfterSecondStepBytes)} / {Mib(peerGrowth)}"
+                : Mib(s.ProjectGrowthAfterSecondStepBytes);
             text.AppendLine($"| {pair.Title} | {Rate(s.ProjectRate)} | {peer} | {ratio} | {memory} | {growth} | {Goals(s)} |");
         }
         return text.ToString();

@@ -21,7 +21,7 @@ internal static class BenchmarkCommand
         var spec = new Argument<FileInfo>("spec") { Description = "Experiment spec file (YAML) with HOG targets" };
         var steps = new Option<int>("--steps") { Description = "Timed training steps (after 3 warm-up steps)", DefaultValueFactory = _ => 30 };
         var runs = new Option<DirectoryInfo>("--runs") { Description = "Run folder holding (or receiving) the spec's shards and targets", DefaultValueFactory = _ => new DirectoryInfo("runs") };
-        var command = new Command("benchmark", "Measure loader throughput, training steps per second and memory for a spec") { spec, steps, runs, CreateSuite(), CreateSide() };
+        var command = new Command("benchmark", "Measure loader throughput, training steps per second and memory for a spec") { spec, steps, runs, CreateSuite(), CreateTable(), CreateSide() };
         command.SetAction(async (parse, cancellation) =>
         {
             var file = parse.GetValue(spec)!;
@@ -84,6 +84,19 @@ internal static class BenchmarkCommand
             Console.WriteLine();
             Console.WriteLine(SuiteTable.Format(result));
             Console.WriteLine($"written: {runner.ResultPath}");
+            return 0;
+        });
+        return command;
+    }
+
+    /// <summary><c>benchmark table</c>: the table of a suite's JSON again, for the README.</summary>
+    private static Command CreateTable()
+    {
+        var results = new Argument<FileInfo>("suite-json") { Description = "A suite.json the suite wrote" };
+        var command = new Command("table", "Print the Markdown table of a suite's results") { results };
+        command.SetAction(parse =>
+        {
+            Console.Write(SuiteTable.Format(SuiteResult.Read(parse.GetValue(results)!.FullName)));
             return 0;
         });
         return command;

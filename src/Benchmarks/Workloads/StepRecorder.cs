@@ -11,6 +11,7 @@ internal sealed class StepRecorder(SideSpec spec, string description, int itemsP
     private readonly List<double> _warmup = [];
     private readonly List<double> _steps = [];
     private readonly List<long> _resident = [];
+    private readonly List<long> _managed = [];
     private readonly Dictionary<string, JsonElement> _extra = new(StringComparer.Ordinal);
 
     public void Run(Action step) => RunAsync(() =>
@@ -27,27 +28,33 @@ internal sealed class StepRecorder(SideSpec spec, string description, int itemsP
             await step();
             (i < spec.Warmup ? _warmup : _steps).Add(clock.Elapsed.TotalSeconds);
             _resident.Add(ProcessMemory.ResidentBytes);
+            _managed.Add(GC.GetGCMemoryInfo().TotalCommittedBytes);
         }
     }
 
     public void Extra<T>(string name, T value) => _extra[name] = JsonSerializer.SerializeToElement(value, SideSpec.Json);
 
-    public SideRun Finish() => new()
+    public SideRun Finish()
     {
-        Side = "project",
-        Description = description,
-        ItemsPerStep = itemsPerStep,
-        WarmupSeconds = _warmup,
-        StepSeconds = _steps,
-        RssAfterStepBytes = _resident,
-        VmHwmBytes = ProcessMemory.PeakResidentBytes,
-        Threads = get_num_threads(),
-        Versions = new Dictionary<string, string>(StringComparer.Ordinal)
+        // How much of the resident memory is the .NET heap (committed by the GC), so growth can be told apart from libtorch's.
+        Extra("managedCommittedAfterStepBytes", _managed);
+        return new()
         {
-            [".NET"] = Environment.Version.ToString(),
-            ["TorchSharp"] = typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "",
-            ["fastBlas"] = FastBlas.State?.ToString() ?? "not decided",
-        },
-        Extra = _extra,
-    };
+            Side = "project",
+            Description = description,
+            ItemsPerStep = itemsPerStep,
+            WarmupSeconds = _warmup,
+            StepSeconds = _steps,
+            RssAfterStepBytes = _resident,
+            VmHwmBytes = ProcessMemory.PeakResidentBytes,
+            Threads = get_num_threads(),
+            Versions = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                [".NET"] = Environment.Version.ToString(),
+                ["TorchSharp"] = typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "",
+                ["fastBlas"] = FastBlas.State?.ToString() ?? "not decided",
+            },
+            Extra = _extra,
+        };
+    }
 }
