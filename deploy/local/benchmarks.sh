@@ -11,7 +11,7 @@ results=
 args=()
 while [ $# -gt 0 ]; do
   case "$1" in
-    --mode) mode=$2; args+=("$1" "$2"); shift 2 ;;
+    --mode) mode=$2; shift 2 ;;
     --tables-from) results=$2; shift 2 ;;
     *) args+=("$1"); shift ;;
   esac

@@ -37,6 +37,8 @@ public sealed record TargetPlan
 
     public bool IsHog => Spec.Kind == TargetKindSpec.Hog;
 
+    public HogStorage HogStorage => Spec.HogStorage;
+
     /// <summary>The tokenizer's input side: 8× the patch grid (8 × 14 = 112 at ViT-B/16, 56 for 28/4).</summary>
     public int TokenizerInputSize => 8 * GridSize;
 
@@ -64,7 +66,10 @@ public sealed record TargetPlan
             return new TargetPlan
             {
                 Spec = spec.Target,
-                Id = $"hog-{ContentHash.Of(views, hog.NumBins, hog.CellSize, hog.GaussianWindow, hog.PatchSize, dataset.Mean[0], dataset.Std[0], FormatVersion)}",
+                // The default storage adds nothing to the hash, so the ids of stores written before the choice existed stand.
+                Id = spec.Target.HogStorage == HogStorage.Uint8
+                    ? $"hog-{ContentHash.Of(views, hog.NumBins, hog.CellSize, hog.GaussianWindow, hog.PatchSize, dataset.Mean[0], dataset.Std[0], FormatVersion)}"
+                    : $"hog-{ContentHash.Of(views, hog.NumBins, hog.CellSize, hog.GaussianWindow, hog.PatchSize, dataset.Mean[0], dataset.Std[0], FormatVersion, spec.Target.HogStorage)}",
                 Augmentation = sampler,
                 ImageSize = encoder.ImageSize,
                 Channels = encoder.InChannels,

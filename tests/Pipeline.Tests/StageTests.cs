@@ -69,10 +69,13 @@ public sealed class StageTests : IDisposable
         Assert.Equal(["shard-000000.tar", "shard-000001.tar", "shard-000002.tar"], committed.Shards.Select(s => s.Name));
     }
 
-    [Fact]
-    public async Task The_loader_applies_the_recorded_views_so_the_targets_match_its_pixels()
+    [Theory]
+    [InlineData(HogStorage.Uint8)]
+    [InlineData(HogStorage.Float16)]
+    public async Task The_loader_applies_the_recorded_views_so_the_targets_match_its_pixels(HogStorage storage)
     {
-        var plan = ExperimentPlan.From(TinySpecs.FashionMnist("views"));
+        var spec = TinySpecs.FashionMnist("views");
+        var plan = ExperimentPlan.From(spec with { Target = spec.Target with { HogStorage = storage } });
         var (train, targets) = await ShardAndTargetsAsync(plan);
         using var source = BatchSource(plan, train, targets);
         var hog = new HogTargetGenerator(plan.Model.HogOrDefault);
@@ -84,9 +87,15 @@ public sealed class StageTests : IDisposable
             var expected = hog.Compute(batch.Images);
 
             Assert.Equal(expected.shape, batch.Targets.shape);
-            // The stored targets are bytes (value = code / 255): within half a code.
-            Assert.True(batch.Targets.allclose(expected, rtol: 0, atol: 1.0 / 510 + 1e-5), "targets differ from the HOG of the loader's pixels");
+            // Bytes (value = code / 255) are within half a code; float16 values in [0, 1] within half its spacing below 1, 2^-12.
+            double tolerance = storage == HogStorage.Uint8 ? 1.0 / 510 + 1e-5 : 1.0 / 4096 + 1e-6;
+            Assert.True(batch.Targets.allclose(expected, rtol: 0, atol: tolerance), "targets differ from the HOG of the loader's pixels");
         }
+        // Each storage has its own target id, so switching it recomputes rather than misreads.
+        var other = ExperimentPlan.From(spec with { Target = spec.Target with { HogStorage = storage == HogStorage.Uint8 ? HogStorage.Float16 : HogStorage.Uint8 } });
+        Assert.NotEqual(plan.Targets.Id, other.Targets.Id);
+        var stored = ShardTargets.Load(_store.LocalPath(StoreLayout.Key(StoreLayout.Targets(plan.Dataset.Id, plan.Targets.Id), targets.Files[0].Name)));
+        Assert.Equal(storage, stored.HogStorage);
     }
 
     [Fact]

@@ -86,7 +86,7 @@ public static class ProjectSide
         return recorder.Finish();
     }
 
-    /// <summary>The target stage's work on batches of stored samples: decode, render V views, HOG, float16; and the stored size.</summary>
+    /// <summary>The target stage's work on batches of stored samples: decode, render V views, HOG, 8-bit codes (the default storage); and the stored size.</summary>
     private static async Task<SideRun> HogAsync(SideSpec spec, CancellationToken cancellation)
     {
         var plan = Plan(spec);
@@ -100,7 +100,7 @@ public static class ProjectSide
         int next = 0;
         ShardTargets? last = null;
         var recorder = new StepRecorder(spec,
-            $"TargetComputer: decode, {plan.Targets.Views} recorded views rendered bicubic, batched HOG (TorchSharp), float16", spec.Batch);
+            $"TargetComputer: decode, {plan.Targets.Views} recorded views rendered bicubic, batched HOG (TorchSharp), 8-bit codes", spec.Batch);
         recorder.Run(() =>
         {
             var batch = Enumerable.Range(next, spec.Batch).Select(i => samples[i % samples.Count]).ToList();

@@ -84,6 +84,15 @@ public enum TargetKindSpec
     Tokens,
 }
 
+public enum HogStorage
+{
+    /// <summary>Codes of value · 255: every HOG value lies in [0, 1].</summary>
+    Uint8,
+
+    /// <summary>Half-precision values.</summary>
+    Float16,
+}
+
 public enum TokenizerKind
 {
     /// <summary>The project's small VQ tokenizer, trained on the data set first.</summary>
@@ -114,6 +123,10 @@ public sealed record TargetSpec
     [SpecField("Augmented views recorded per sample (spec (c)/(e)), their targets precomputed and stored; the trainer cycles through them. "
         + "0 = none stored: every step renders a fresh view of each sample and computes its targets online, as the official code does", Min = 0, Max = 64)]
     public int Views { get; init; } = 2;
+
+    [SpecField("How stored HOG targets keep their values: uint8 (value · 255 rounded, an error of at most 1/510, half the bytes) or "
+        + "float16 (as the first target format did)")]
+    public HogStorage HogStorage { get; init; } = HogStorage.Uint8;
 }
 
 public sealed record ModelSpec

@@ -297,11 +297,7 @@ public sealed class ShardedBatchSource : IBatchSource, IDisposable
                 int offset = (index * targets!.Views + view) * width;
                 if (first.Hog is not null)
                 {
-                    var hog = Values<float>(destination, i * width, width);
-                    for (int j = 0; j < width; j++)
-                    {
-                        hog[j] = ShardTargets.HogValue(targets.Hog![offset + j]);
-                    }
+                    targets.CopyHog(offset, Values<float>(destination, i * width, width));
                 }
                 else
                 {

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Runtime.InteropServices;
 using System.Text.Json;
+using SemanticMIM.Contracts.Specs;
 using SemanticMIM.Data.Views;
 using SemanticMIM.Model.Checkpoints;
 using SemanticMIM.Planning;
@@ -10,13 +11,13 @@ namespace SemanticMIM.Pipeline.Targets;
 
 /// <summary>
 /// The targets of one shard, as stored in one file: a zlib-compressed safetensors file holding per sample and view
-/// the crop box and flip (<c>views</c>, int32 (n, V, 5)) and the targets, either HOG features quantised to bytes
-/// (<c>hog</c>, uint8 (n, V, N, F), value = code / 255: every HOG feature lies in [0, 1], being a component of a
-/// cell's L2-normalised histogram, so one fixed scale serves every value, with an error of at most 1/510) or token
-/// ids (<c>tokens</c>, int16 (n, V, N)). That is under half the bytes of format 1's float16 and int32 values. The
-/// metadata names the shard, its SHA-256 and the sample keys, so a target file can never be applied to a different
-/// shard. The format's version is part of the target id (<see cref="TargetPlan.FormatVersion"/>), so a store of an
-/// older format is recomputed under a new id rather than read.
+/// the crop box and flip (<c>views</c>, int32 (n, V, 5)) and the targets, either HOG features (<c>hog</c>, (n, V, N, F))
+/// or token ids (<c>tokens</c>, int16 (n, V, N)). HOG values are stored as the spec's <c>target.hogStorage</c> says:
+/// uint8 codes by default (value = code / 255: every HOG feature lies in [0, 1], being a component of a cell's
+/// L2-normalised histogram, so one fixed scale serves every value, with an error of at most 1/510), under half the bytes
+/// of format 1's float16; or float16, as format 1 kept them. The metadata names the shard, its SHA-256 and the sample
+/// keys, so a target file can never be applied to a different shard. The format's version is part of the target id
+/// (<see cref="TargetPlan.FormatVersion"/>), so a store of an older format is recomputed under a new id rather than read.
 /// </summary>
 public sealed class ShardTargets
 {
@@ -41,8 +42,13 @@ public sealed class ShardTargets
     /// <summary>(n · V · 5) crop boxes and flips.</summary>
     public required int[] ViewBoxes { get; init; }
 
-    /// <summary>(n · V · N · F) HOG features as codes (<see cref="HogValue"/>), or null for token targets.</summary>
+    /// <summary>
+    /// (n · V · N · F) HOG features in <see cref="HogStorage"/>'s encoding: one code a value (<see cref="HogValue"/>) or
+    /// two bytes of a float16; null for token targets.
+    /// </summary>
     public byte[]? Hog { get; init; }
+
+    public HogStorage HogStorage { get; init; } = HogStorage.Uint8;
 
     /// <summary>(n · V · N) token ids, or null for HOG targets.</summary>
     public int[]? Tokens { get; init; }
@@ -51,14 +57,34 @@ public sealed class ShardTargets
 
     public bool IsHog => Hog is not null;
 
-    /// <summary>The HOG feature a stored code stands for.</summary>
-    public static float HogValue(byte code) => HogValues[code];
-
-    /// <summary>HOG features (any shape, values in [0, 1]) as codes: round(value · 255), clamped.</summary>
-    public static byte[] HogCodes(Tensor features)
+    /// <summary>HOG features (any shape, values in [0, 1]) in a storage's encoding: round(value · 255) clamped, or float16.</summary>
+    public static byte[] HogBytes(Tensor features, HogStorage storage)
     {
         using var scope = NewDisposeScope();
-        return features.clamp(0, 1).mul(255).round_().to_type(ScalarType.Byte).cpu().contiguous().bytes.ToArray();
+        var stored = storage == HogStorage.Float16
+            ? features.to_type(ScalarType.Float16)
+            : features.clamp(0, 1).mul(255).round_().to_type(ScalarType.Byte);
+        return stored.cpu().contiguous().bytes.ToArray();
+    }
+
+    /// <summary>The <paramref name="destination"/>.Length HOG values from value index <paramref name="start"/>, decoded.</summary>
+    public void CopyHog(int start, Span<float> destination)
+    {
+        var stored = Hog ?? throw new InvalidOperationException($"shard {Shard} holds token targets, not HOG");
+        if (HogStorage == HogStorage.Float16)
+        {
+            var values = MemoryMarshal.Cast<byte, Half>(stored).Slice(start, destination.Length);
+            for (int j = 0; j < values.Length; j++)
+            {
+                destination[j] = (float)values[j];
+            }
+            return;
+        }
+        var codes = stored.AsSpan(start, destination.Length);
+        for (int j = 0; j < codes.Length; j++)
+        {
+            destination[j] = HogValues[codes[j]];
+        }
     }
 
     /// <summary>Values per (sample, view): N·F for HOG, N for tokens.</summary>
@@ -78,7 +104,9 @@ public sealed class ShardTargets
         {
             if (Hog is not null)
             {
-                tensors["hog"] = tensor(Hog, [n, Views, Patches, FeatureDim]);
+                var hog = empty([n, Views, Patches, FeatureDim], HogStorage == HogStorage.Float16 ? ScalarType.Float16 : ScalarType.Byte);
+                tensors["hog"] = hog;
+                Hog.CopyTo(hog.bytes);
             }
             else
             {
@@ -122,9 +150,9 @@ public sealed class ShardTargets
             var views = tensors["views"];
             bool hog = tensors.TryGetValue("hog", out var hogTensor);
             var values = hog ? hogTensor! : tensors["tokens"];
-            if (views.dtype != ScalarType.Int32 || values.dtype != (hog ? ScalarType.Byte : ScalarType.Int16))
+            if (views.dtype != ScalarType.Int32 || (hog ? values.dtype is not (ScalarType.Byte or ScalarType.Float16) : values.dtype != ScalarType.Int16))
             {
-                throw new InvalidDataException($"{path}: views of {views.dtype} and targets of {values.dtype}, format {Format} stores Int32 views and {(hog ? "Byte" : "Int16")} targets");
+                throw new InvalidDataException($"{path}: views of {views.dtype} and targets of {values.dtype}, format {Format} stores Int32 views and {(hog ? "Byte or Float16" : "Int16")} targets");
             }
             if (views.shape[0] != keys.Length || values.shape[0] != keys.Length || values.shape[1] != views.shape[1])
             {
@@ -142,6 +170,7 @@ public sealed class ShardTargets
                 // Straight copies of the tensors' memory: read from the file, they are contiguous.
                 ViewBoxes = MemoryMarshal.Cast<byte, int>(views.bytes).ToArray(),
                 Hog = hog ? values.bytes.ToArray() : null,
+                HogStorage = values.dtype == ScalarType.Float16 ? HogStorage.Float16 : HogStorage.Uint8,
                 Tokens = ids is null ? null : MemoryMarshal.Cast<byte, int>(ids.bytes).ToArray(),
             };
         }

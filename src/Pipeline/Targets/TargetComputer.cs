@@ -63,7 +63,7 @@ public sealed class TargetComputer
             {
                 var features = _targets.Hog(ModelInput.Normalized(rendered, _dataset));
                 featureDim = (int)features.shape[2];
-                hog.AddRange(ShardTargets.HogCodes(features));
+                hog.AddRange(ShardTargets.HogBytes(features, _plan.HogStorage));
             }
             else
             {
@@ -80,6 +80,7 @@ public sealed class TargetComputer
             FeatureDim = featureDim,
             ViewBoxes = boxes.ToArray(),
             Hog = _targets.IsHog ? hog.ToArray() : null,
+            HogStorage = _plan.HogStorage,
             Tokens = _targets.IsHog ? null : tokens.ToArray(),
         };
     }
