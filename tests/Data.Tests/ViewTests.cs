@@ -60,6 +60,26 @@ public class ViewTests
         Assert.Throws<ArgumentException>(() => ViewRenderer.Render(image, new CropView(3, 0, 2, 2, false), 2));
     }
 
+    [Theory]
+    [InlineData(3, false, ResizeFilter.Bicubic)]
+    [InlineData(3, true, ResizeFilter.Bicubic)]
+    [InlineData(1, true, ResizeFilter.Bilinear)]
+    [InlineData(3, true, ResizeFilter.Lanczos)]
+    public void Rendering_a_box_in_place_equals_resizing_its_copied_out_crop(int channels, bool flip, ResizeFilter filter)
+    {
+        var image = TestImages.Noise(37, 29, seed: 11, channels);
+        var view = new CropView(5, 3, 23, 23, flip);
+        var crop = ImageBuffer.Blank(view.Width, view.Height, channels);
+        for (var y = 0; y < view.Height; y++)
+            for (var x = 0; x < view.Width; x++)
+                for (var c = 0; c < channels; c++)
+                    crop[flip ? view.Width - 1 - x : x, y, c] = image[view.Left + x, view.Top + y, c];
+
+        // Shrunk, the box's own size (copied, not resampled) and enlarged.
+        foreach (var size in new[] { 16, 23, 31 })
+            Assert.Equal(ImageResizer.Resize(crop, size, size, filter).Pixels, ViewRenderer.Render(image, view, size, filter).Pixels);
+    }
+
     [Fact]
     public void Views_round_trip_through_their_integer_form()
     {

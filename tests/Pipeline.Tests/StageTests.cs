@@ -172,6 +172,25 @@ public sealed class StageTests : IDisposable
     }
 
     [Fact]
+    public async Task A_batch_refilled_into_released_memory_equals_one_in_fresh_memory()
+    {
+        var plan = ExperimentPlan.From(TinySpecs.FashionMnist("refill"));
+        var (train, targets) = await ShardAndTargetsAsync(plan);
+        using var held = BatchSource(plan, train, targets);
+        using var released = BatchSource(plan, train, targets);
+        // Held batches are never refilled; released ones are, batch after batch.
+        var fresh = Enumerable.Range(0, 9).Select(_ => held.Next(16)).ToList();
+
+        for (int i = 0; i < fresh.Count; i++)
+        {
+            using var scope = NewDisposeScope();
+            var batch = released.Next(16);
+            Assert.True(batch.Images.equal(fresh[i].Images).all().ToBoolean(), $"images of batch {i}");
+            Assert.True(batch.Targets.equal(fresh[i].Targets).all().ToBoolean(), $"targets of batch {i}");
+        }
+    }
+
+    [Fact]
     public void Every_epoch_visits_every_sample_once_and_shards_of_a_group_stay_together()
     {
         var order = new SampleOrder([5, 7, 3, 6], seed: 11, shardsPerGroup: 2);
