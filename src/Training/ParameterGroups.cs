@@ -52,7 +52,7 @@ public static class ParameterGroups
         var split = Split(model, config.DecayRule);
         AdamW.ParamGroup Group(IReadOnlyList<NamedParameter> members, double weightDecay) =>
             new(members.Select(m => m.Parameter).ToList(), config.PeakLearningRate, config.Beta1, config.Beta2, config.Epsilon, weightDecay);
-        return optim.AdamW(
+        return new AdamW(
             [Group(split.Decayed, config.WeightDecay), Group(split.NotDecayed, 0)],
             config.PeakLearningRate, config.Beta1, config.Beta2, config.Epsilon);
     }

@@ -3,6 +3,7 @@ using SemanticMIM.Training;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
+using AdamW = SemanticMIM.Training.AdamW;
 
 namespace SemanticMIM.Evaluation.FineTuning;
 
@@ -73,9 +74,9 @@ public static class ClassificationFineTuning
                 g.Select(s => s.Parameter), recipe.LearningRate * g.Key.LearningRateScale, recipe.Betas.Beta1,
                 recipe.Betas.Beta2, AdamEpsilon, g.Key.WeightDecay)))
             .ToArray();
-        using var optimizer = torch.optim.AdamW(
-            groups.Select(g => g.Group), recipe.LearningRate, recipe.Betas.Beta1, recipe.Betas.Beta2, AdamEpsilon,
-            recipe.WeightDecay);
+        // Every group names its weight decay; the project's AdamW frees each parameter's temporaries as it goes.
+        using var optimizer = new AdamW(
+            groups.Select(g => g.Group), recipe.LearningRate, recipe.Betas.Beta1, recipe.Betas.Beta2, AdamEpsilon);
 
         long count = train.Count;
         long stepsPerEpoch = (count + recipe.BatchSize - 1) / recipe.BatchSize;
