@@ -13,7 +13,7 @@ namespace SemanticMIM.Pipeline.Loading;
 /// <summary>
 /// Streams training batches from shards and their target files. A background thread decodes, renders and normalises
 /// the recorded views of a batch on <c>workers</c> threads and gathers its targets, up to <c>prefetch</c> batches ahead
-/// on a bounded queue; the caller's thread only wraps the ready values in tensors, so the step waits on I/O only
+/// on a bounded queue; the caller's thread only takes aliases of the filled tensors, so the step waits on I/O only
 /// when the CPU is saturated. With <see cref="OnlineTargets"/> (<c>target.views: 0</c>) there are no target files: each
 /// sample gets a fresh view per epoch, and the caller's thread computes the batch's targets on the training device.
 /// What a batch holds depends on its position alone (<see cref="SampleOrder"/>), so resume is exact. A batch's memory
