@@ -66,10 +66,9 @@ public sealed record TargetPlan
             return new TargetPlan
             {
                 Spec = spec.Target,
-                // The default storage adds nothing to the hash, so the ids of stores written before the choice existed stand.
-                Id = spec.Target.HogStorage == HogStorage.Uint8
-                    ? $"hog-{ContentHash.Of(views, hog.NumBins, hog.CellSize, hog.GaussianWindow, hog.PatchSize, dataset.Mean[0], dataset.Std[0], FormatVersion)}"
-                    : $"hog-{ContentHash.Of(views, hog.NumBins, hog.CellSize, hog.GaussianWindow, hog.PatchSize, dataset.Mean[0], dataset.Std[0], FormatVersion, spec.Target.HogStorage)}",
+                Id = $"hog-{ContentHash.Of([views, hog.NumBins, hog.CellSize, hog.GaussianWindow, hog.PatchSize, dataset.Mean[0], dataset.Std[0], FormatVersion,
+                    // The default storage adds nothing to the hash, so the ids of stores written before the choice existed stand.
+                    .. spec.Target.HogStorage == HogStorage.Uint8 ? Array.Empty<object>() : [spec.Target.HogStorage]])}",
                 Augmentation = sampler,
                 ImageSize = encoder.ImageSize,
                 Channels = encoder.InChannels,
