@@ -4,8 +4,9 @@ namespace SemanticMIM.Platform.Messaging;
 
 /// <summary>
 /// A short-lived connection to the SemanticMIM bus for a command-line tool (<c>semanticmim submit --broker amqp://…</c>):
-/// publish commands, watch events while connected, ask a question and wait for its answer. It hosts no consumer
-/// endpoint of its own beyond MassTransit's temporary ones, which the broker deletes when the client goes away.
+/// publish commands, watch events, ask a question and wait for its answer. It hosts no consumer endpoint of its own
+/// beyond MassTransit's temporary response queue and its subscriptions' queues, which the broker deletes when the
+/// client goes away (a subscription's after <see cref="SubscriptionQueueExpiry"/>).
 /// </summary>
 /// <example>
 /// <code>
@@ -97,8 +98,16 @@ public sealed class BusClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// Starts receiving the event types named in <paramref name="configure"/> on a temporary queue; the returned
-    /// subscription is live when this returns (events published afterwards are seen) and ends when disposed.
+    /// How long a subscription's queue outlives its last consumer. The queue is durable, so it and its bindings survive
+    /// a broker restart and keep the events published while this client reconnects; the broker deletes it once no
+    /// client has consumed from it for this long (after the subscription was disposed, or its process died).
+    /// </summary>
+    public static readonly TimeSpan SubscriptionQueueExpiry = TimeSpan.FromMinutes(10);
+
+    /// <summary>
+    /// Starts receiving the event types named in <paramref name="configure"/> on a queue of its own (see
+    /// <see cref="SubscriptionQueueExpiry"/>); the returned subscription is live when this returns (events published
+    /// afterwards are seen, across broker restarts too) and ends when disposed.
     /// </summary>
     public async Task<EventSubscription> SubscribeAsync(Action<EventSubscriptionBuilder> configure, CancellationToken cancellationToken = default)
     {
@@ -111,9 +120,13 @@ public sealed class BusClient : IAsyncDisposable
             throw new ArgumentException("Subscribe to at least one event type (builder.On<T>(handler)).", nameof(configure));
         }
 
-        var subscription = new EventSubscription();
-        var handle = _bus.ConnectReceiveEndpoint(new TemporaryEndpointDefinition(), KebabCaseEndpointNameFormatter.Instance, endpoint =>
+        var subscription = new EventSubscription($"semanticmim-events-{Guid.NewGuid():N}");
+        var handle = _bus.ConnectReceiveEndpoint(subscription.Queue, endpoint =>
         {
+            var queue = (IRabbitMqReceiveEndpointConfigurator)endpoint;
+            queue.Durable = true;
+            queue.AutoDelete = false;
+            queue.SetQueueArgument("x-expires", (long)SubscriptionQueueExpiry.TotalMilliseconds);
             foreach (var register in builder.Registrations)
             {
                 register(endpoint, subscription);

@@ -3,8 +3,8 @@ using MassTransit;
 namespace SemanticMIM.Platform.Messaging;
 
 /// <summary>
-/// Events received on a <see cref="BusClient"/>'s temporary queue while this is alive; dispose it to stop
-/// (the broker deletes the queue).
+/// Events received on a <see cref="BusClient"/> subscription's queue while this is alive; dispose it to stop (the
+/// broker deletes the queue after <see cref="BusClient.SubscriptionQueueExpiry"/>).
 /// </summary>
 public sealed class EventSubscription : IAsyncDisposable
 {
@@ -12,9 +12,10 @@ public sealed class EventSubscription : IAsyncDisposable
     HostReceiveEndpointHandle? _handle;
     Exception? _firstError;
 
-    internal EventSubscription()
-    {
-    }
+    internal EventSubscription(string queue) => Queue = queue;
+
+    /// <summary>The broker queue the events arrive on.</summary>
+    public string Queue { get; }
 
     /// <summary>
     /// The first exception a handler threw, if any. Handler exceptions are kept here rather than thrown, so that a
@@ -43,7 +44,7 @@ public sealed class EventSubscription : IAsyncDisposable
             }
             catch (Exception)
             {
-                // The bus is already gone: so is the temporary queue.
+                // The bus is already gone; the broker deletes the queue once it has been unused for its expiry.
             }
         }
     }

@@ -38,7 +38,7 @@ public sealed class JobAgentTests(RabbitMqFixture broker) : IAsyncLifetime
         _script.ReleaseAll();
         foreach (var host in _hosts)
         {
-            await host.StopAsync();
+            await StopAsync(host);
         }
         _store.Dispose();
     }
@@ -125,7 +125,7 @@ public sealed class JobAgentTests(RabbitMqFixture broker) : IAsyncLifetime
         await WaitForAsync(() => _script.Started(job.Name) == 1, "the job started on the first agent");
         await StartAgentAsync("agent-b");
 
-        await first.StopAsync();
+        await StopAsync(first);
         _hosts.Remove(first);
         var record = await WaitForStatusAsync(job.Name, JobRunStatus.Succeeded);
 
@@ -268,6 +268,21 @@ public sealed class JobAgentTests(RabbitMqFixture broker) : IAsyncLifetime
         await host.StartAsync(timeout.Token);
         _hosts.Add(host);
         return host;
+    }
+
+    /// <summary>Stops a host, its services given <see cref="Patience"/>: a stop that hangs fails the test instead of the run.</summary>
+    static async Task StopAsync(IHost host)
+    {
+        using var timeout = new CancellationTokenSource(Patience);
+        try
+        {
+            await host.StopAsync(timeout.Token).WaitAsync(2 * Patience);
+        }
+        catch (TimeoutException)
+        {
+            throw new TimeoutException($"a host did not stop within {2 * Patience}; its hosted services: " +
+                string.Join(", ", host.Services.GetServices<IHostedService>().Select(service => service.GetType().Name)));
+        }
     }
 
     async Task<JobRecord> WaitForStatusAsync(string name, JobRunStatus status) => await WaitForRecordAsync(name, r => r.Status == status);

@@ -55,6 +55,45 @@ public sealed class BusClientTests(RabbitMqFixture broker)
     }
 
     [Fact]
+    public async Task ASubscriptionQueueIsDurableKeepsEventsWhileItsConsumerIsAwayAndExpiresWhenUnused()
+    {
+        await using var client = await BusClient.CreateAsync(broker.AmqpUri);
+        var id = Guid.NewGuid();
+        var received = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var events = await client.SubscribeAsync(s => s.On<ExperimentAccepted>(e =>
+        {
+            if (e.ExperimentId == id)
+            {
+                received.TrySetResult();
+            }
+        }));
+        await client.PublishAsync(new ExperimentAccepted { ExperimentId = id, Name = "live" });
+        await received.Task.WaitAsync(TestBus.Timeout);
+        string queue = events.Queue;
+        await events.DisposeAsync();
+
+        await using var connection = await broker.ConnectAsync();
+        await using (var channel = await connection.CreateChannelAsync())
+        {
+            // The broker accepts a declaration only when it matches the queue's: durable, kept, expiring.
+            await channel.QueueDeclareAsync(queue, durable: true, exclusive: false, autoDelete: false,
+                arguments: new Dictionary<string, object?> { ["x-expires"] = (long)BusClient.SubscriptionQueueExpiry.TotalMilliseconds });
+        }
+        await Assert.ThrowsAnyAsync<RabbitMQ.Client.Exceptions.OperationInterruptedException>(async () =>
+        {
+            await using var channel = await connection.CreateChannelAsync();
+            await channel.QueueDeclareAsync(queue, durable: false, exclusive: false, autoDelete: true);
+        });
+
+        // No consumer now (as while a client reconnects after a broker restart): the queue keeps what is published.
+        await client.PublishAsync(new ExperimentAccepted { ExperimentId = id, Name = "while away" });
+        await using var check = await connection.CreateChannelAsync();
+        Assert.True(await TestBus.EventuallyAsync(async () => (await check.QueueDeclarePassiveAsync(queue)).MessageCount == 1, TestBus.Timeout),
+            "the event published while the subscription had no consumer was not kept in its queue");
+        await check.QueueDeleteAsync(queue, ifUnused: false, ifEmpty: false);
+    }
+
+    [Fact]
     public async Task ARequestNobodyAnswersTimesOut()
     {
         await using var client = await BusClient.CreateAsync(broker.AmqpUri);
