@@ -43,6 +43,18 @@ public sealed record SideRun
     public double Rate => ItemsPerStep / MeanStepSeconds;
 
     /// <summary>Resident memory growth from the end of the second step to the end of the last (0 with fewer steps).</summary>
+    /// <summary>
+    /// The <see cref="Extra"/> of a training side holding its timed steps' phases: seconds per step under "data",
+    /// "forward" (forward pass and loss), "backward" and "update" (the rest: zeroing, masks, clipping, optimizer step).
+    /// </summary>
+    public const string PhaseSecondsExtra = "phaseSeconds";
+
+    /// <summary>The medians of <see cref="PhaseSecondsExtra"/> by phase, or null when this run did not record them.</summary>
+    public IReadOnlyDictionary<string, double>? PhaseMedians() =>
+        Extra.TryGetValue(PhaseSecondsExtra, out var phases)
+            ? phases.EnumerateObject().ToDictionary(phase => phase.Name, phase => Statistics.Median([.. phase.Value.EnumerateArray().Select(v => v.GetDouble())]), StringComparer.Ordinal)
+            : null;
+
     public long GrowthAfterSecondStepBytes => RssAfterStepBytes.Count > 2 ? RssAfterStepBytes[^1] - RssAfterStepBytes[1] : 0;
 
     public static SideRun Read(string path) =>

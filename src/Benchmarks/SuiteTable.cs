@@ -33,7 +33,45 @@ public static class SuiteTable
                 : Mib(s.ProjectGrowthAfterSecondStepBytes);
             text.AppendLine($"| {pair.Title} | {Rate(s.ProjectRate)} | {peer} | {ratio} | {memory} | {growth} | {Goals(s)} |");
         }
+        AppendPhases(text, result);
         return text.ToString();
+    }
+
+    private static readonly string[] Phases = ["data", "forward", "backward", "update"];
+
+    /// <summary>Where the training pairs' step time goes, on both sides (suites that recorded phases).</summary>
+    private static void AppendPhases(StringBuilder text, SuiteResult result)
+    {
+        var rows = result.Pairs.Where(pair => pair.Kind == PairKind.Train)
+            .Select(pair => (pair.Title, Project: Medians(pair.Project), Peer: Medians(pair.Peer)))
+            .Where(row => row.Project is not null && row.Peer is not null).ToList();
+        if (rows.Count == 0)
+        {
+            return;
+        }
+        text.AppendLine();
+        text.AppendLine("Where a training step's time goes, project / peer: seconds per step, the median over each side's runs of its median "
+            + "step (data: taking the batch; forward: forward pass and loss; backward; update: zeroing, masks, clipping, AdamW).");
+        text.AppendLine();
+        text.AppendLine($"| pair | {string.Join(" | ", Phases)} |");
+        text.AppendLine($"|---|{string.Concat(Phases.Select(_ => "---|"))}");
+        foreach (var (title, project, peer) in rows)
+        {
+            var cells = Phases.Select(phase => string.Create(CultureInfo.InvariantCulture,
+                $"{project!.GetValueOrDefault(phase):F3} / {peer!.GetValueOrDefault(phase):F3}"));
+            text.AppendLine($"| {title} | {string.Join(" | ", cells)} |");
+        }
+    }
+
+    /// <summary>Per phase, the median over runs of each run's median seconds; null when a run did not record phases.</summary>
+    private static Dictionary<string, double>? Medians(IReadOnlyList<SideRun> runs)
+    {
+        var perRun = runs.Select(run => run.PhaseMedians()).ToList();
+        if (perRun.Count == 0 || perRun.Any(medians => medians is null))
+        {
+            return null;
+        }
+        return Phases.ToDictionary(phase => phase, phase => Statistics.Median([.. perRun.Select(medians => medians!.GetValueOrDefault(phase))]), StringComparer.Ordinal);
     }
 
     private static string Rate(FigureRange rate) =>

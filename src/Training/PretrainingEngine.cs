@@ -173,7 +173,7 @@ public sealed class PretrainingEngine : IDisposable
         {
             throw new InvalidOperationException($"the run is complete ({Step} of {Config.Steps} steps)");
         }
-        var clock = Stopwatch.StartNew();
+        long started = Stopwatch.GetTimestamp();
         using var scope = NewDisposeScope();
         double learningRate = _schedule.At(Step);
         foreach (var group in _optimizer.ParamGroups)
@@ -184,9 +184,12 @@ public sealed class PretrainingEngine : IDisposable
         // One mask draw per update, sliced per micro-batch, so accumulation does not change the masks.
         var masks = _masker.Generate(Config.EffectiveBatchSize, _maskGenerator);
         double lossSum = 0;
+        double data = 0, forward = 0, backward = 0;
         for (int micro = 0; micro < Config.AccumulationSteps; micro++)
         {
+            long mark = Stopwatch.GetTimestamp();
             var batch = _batches.Next(Config.BatchSize);
+            data += Lap(ref mark);
             var mask = masks.narrow(0, (long)micro * Config.BatchSize, Config.BatchSize).to(Device);
             Tensor loss;
             using (MixedPrecision.Compute(_computeType))
@@ -194,18 +197,25 @@ public sealed class PretrainingEngine : IDisposable
                 loss = Model.Loss(batch.Images.to(Device), mask, batch.Targets.to(Device));
             }
             double value = loss.ToDouble();
+            forward += Lap(ref mark);
             if (!double.IsFinite(value))
             {
                 throw new NonFiniteLossException(Step + 1, value);
             }
             lossSum += value;
             loss.div(Config.AccumulationSteps).backward();
+            backward += Lap(ref mark);
         }
         double gradientNorm = GradientClipping.ClipGlobalNorm(_parameters, Config.GradientClipNorm);
         _optimizer.step();
         Step++;
+        double seconds = Stopwatch.GetElapsedTime(started).TotalSeconds;
         var progress = new TrainingProgress(Step, Config.Steps, lossSum / Config.AccumulationSteps, learningRate, gradientNorm,
-            Config.EffectiveBatchSize / clock.Elapsed.TotalSeconds);
+            Config.EffectiveBatchSize / seconds)
+        {
+            // The update phase is the rest: zeroing and the mask draw before the micro-batches, clipping and the step after.
+            Phases = new StepPhases(data, forward, backward, seconds - data - forward - backward),
+        };
         _progress?.Report(progress);
         return progress;
     }
@@ -255,6 +265,15 @@ public sealed class PretrainingEngine : IDisposable
             backends.cuda.matmul.allow_tf32 = allow;
             backends.cudnn.allow_tf32 = allow;
         }
+    }
+
+    /// <summary>Seconds since <paramref name="mark"/>, which moves to now.</summary>
+    private static double Lap(ref long mark)
+    {
+        long now = Stopwatch.GetTimestamp();
+        double seconds = Stopwatch.GetElapsedTime(mark, now).TotalSeconds;
+        mark = now;
+        return seconds;
     }
 
     // A generator state of another length would be refused by libtorch with a native error far from its cause.

@@ -37,7 +37,17 @@ public sealed class BenchmarkSuiteTests : IDisposable
         }
         Assert.Contains(written.Pairs, p => p.Kind == PairKind.Hog && p.Summary.StoredBytesPerImage is not null);
         Assert.False(string.IsNullOrEmpty(written.Machine.Cpu.Model));
-        Assert.Contains("| pair |", SuiteTable.Format(written));
+        // Both sides of a training pair say where their step's time went, and the phases add up to the step.
+        Assert.All(written.Pairs.Where(p => p.Kind == PairKind.Train).SelectMany(p => p.Project.Concat(p.Peer)), run =>
+        {
+            var phases = run.PhaseMedians();
+            Assert.NotNull(phases);
+            Assert.Equal(["backward", "data", "forward", "update"], phases.Keys.Order());
+            Assert.InRange(phases.Values.Sum(), 0.95 * run.StepSeconds[0] - 1e-3, run.StepSeconds[0]);
+        });
+        string table = SuiteTable.Format(written);
+        Assert.Contains("| pair |", table);
+        Assert.Contains("Where a training step's time goes", table);
 
         var (code, output) = await InvokeAsync("capacity", "--results", runner.ResultPath, "--epochs", "300", "--workers", "4");
         Assert.Equal(0, code);

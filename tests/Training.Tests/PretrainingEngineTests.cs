@@ -30,6 +30,37 @@ public sealed class PretrainingEngineTests
     }
 
     [Fact]
+    public void AStepsPhasesAddUpToItsTimeAndTheDataPhaseHoldsTheWaitForBatches()
+    {
+        using var data = TinySetup.Data();
+        var config = TinySetup.Training(steps: 5, batchSize: 4) with { AccumulationSteps = 2 };
+        var wait = TimeSpan.FromMilliseconds(60);
+        using var engine = PretrainingEngine.Start(TinySetup.Model(), config, new SlowBatchSource(data.Source(), wait));
+
+        var progress = engine.TrainStep();
+
+        var phases = progress.Phases;
+        double step = config.EffectiveBatchSize / progress.ImagesPerSecond;
+        Assert.All(new[] { phases.DataSeconds, phases.ForwardSeconds, phases.BackwardSeconds, phases.UpdateSeconds }, seconds => Assert.True(seconds > 0));
+        Assert.Equal(step, phases.DataSeconds + phases.ForwardSeconds + phases.BackwardSeconds + phases.UpdateSeconds, 1e-9);
+        // Two micro-batches, each waited for: the data phase holds both waits and not much more.
+        Assert.InRange(phases.DataSeconds, 2 * wait.TotalSeconds, 2 * wait.TotalSeconds + 0.5 * (step - 2 * wait.TotalSeconds));
+    }
+
+    private sealed class SlowBatchSource(IBatchSource inner, TimeSpan wait) : IBatchSource
+    {
+        public long Position => inner.Position;
+
+        public TrainingBatch Next(int batchSize)
+        {
+            Thread.Sleep(wait);
+            return inner.Next(batchSize);
+        }
+
+        public void Seek(long position) => inner.Seek(position);
+    }
+
+    [Fact]
     public void TwoAccumulatedHalfBatchesEqualOneFullBatch()
     {
         using var data = TinySetup.Data();

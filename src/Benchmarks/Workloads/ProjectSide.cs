@@ -61,11 +61,27 @@ public static class ProjectSide
         using var engine = PretrainingEngine.Start(plan.Model, config, batches);
         var recorder = new StepRecorder(spec, "PretrainingEngine: SDPA attention, AdamW, global-norm clipping, one dispose scope per step", spec.Batch);
         var losses = new List<double>();
-        recorder.Run(() => losses.Add(engine.TrainStep().Loss));
+        var phases = new List<StepPhases>();
+        recorder.Run(() =>
+        {
+            var progress = engine.TrainStep();
+            losses.Add(progress.Loss);
+            phases.Add(progress.Phases);
+        });
         recorder.Extra("losses", losses);
+        recorder.Extra(SideRun.PhaseSecondsExtra, PhaseSeconds(phases.Skip(spec.Warmup).ToList()));
         recorder.Extra("parameters", engine.Model.parameters().Sum(p => p.numel()));
         return recorder.Finish();
     }
+
+    /// <summary>The timed steps' phases as the suite's JSON keeps them: one list of seconds per phase.</summary>
+    private static Dictionary<string, double[]> PhaseSeconds(IReadOnlyList<StepPhases> steps) => new(StringComparer.Ordinal)
+    {
+        ["data"] = [.. steps.Select(p => p.DataSeconds)],
+        ["forward"] = [.. steps.Select(p => p.ForwardSeconds)],
+        ["backward"] = [.. steps.Select(p => p.BackwardSeconds)],
+        ["update"] = [.. steps.Select(p => p.UpdateSeconds)],
+    };
 
     /// <summary>Batches of the prefetching sharded loader: decode, render the recorded views, normalise, gather the targets.</summary>
     private static async Task<SideRun> LoaderAsync(SideSpec spec, CancellationToken cancellation)

@@ -114,26 +114,38 @@ def train(spec):
     targets = torch.rand(batch, n, m["targetDim"], generator=generator)
     modules.train()
     losses = []
+    # The project's phases (StepPhases): the batch is fixed here, so data is 0; update is the rest of the step.
+    phases = {"data": [], "forward": [], "backward": [], "update": []}
 
     def step():
+        start = time.perf_counter()
         mask = torch.zeros(batch, n, dtype=torch.uint8)
         mask.scatter_(1, torch.rand(batch, n).argsort(1)[:, :masked], 1)
         optimizer.zero_grad(set_to_none=True)
+        forward_start = time.perf_counter()
         out = encoder(images, mask)
         predictions = head(out["masked"])
         _, masked_index = ref.Encoder._split(mask)
         selected = torch.gather(targets, 1, masked_index.unsqueeze(-1).expand(-1, -1, targets.shape[-1]))
         loss = F.mse_loss(predictions, selected)
         losses.append(loss.item())
+        backward_start = time.perf_counter()
         loss.backward()
+        backward_end = time.perf_counter()
         torch.nn.utils.clip_grad_norm_(modules.parameters(), m["gradClip"])
         optimizer.step()
+        end = time.perf_counter()
+        phases["data"].append(0.0)
+        phases["forward"].append(backward_start - forward_start)
+        phases["backward"].append(backward_end - backward_start)
+        phases["update"].append((end - start) - (backward_end - forward_start))
 
     recorder = Recorder(spec, "PyTorch 1.13 reference model (tests/Model.Tests/python), hand-written attention "
                               "(matmul-softmax-matmul: 1.13 has no scaled_dot_product_attention), AdamW, "
                               "clip_grad_norm_", batch)
     recorder.run(step)
     recorder.extra["losses"] = losses
+    recorder.extra["phaseSeconds"] = {phase: seconds[spec["warmup"]:] for phase, seconds in phases.items()}
     recorder.extra["parameters"] = sum(p.numel() for p in modules.parameters())
     recorder.write()
 
