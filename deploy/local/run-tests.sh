@@ -18,6 +18,8 @@ dpkg -s dataset-fashion-mnist >/dev/null 2>&1 || packages+=(dataset-fashion-mnis
 # build compiles the fast BLAS shim with the system's C compiler (gcc).
 /usr/bin/python3 -c "import torchvision" >/dev/null 2>&1 || packages+=(python3-torchvision)
 command -v cc >/dev/null 2>&1 || packages+=(gcc libc6-dev)
+# Every entry point runs on tcmalloc where it is installed (NativeAllocator): the tests run it as users' machines do.
+dpkg -s libtcmalloc-minimal4 >/dev/null 2>&1 || packages+=(libtcmalloc-minimal4)
 # The messaging and integration tests start their own RabbitMQ nodes (deploy/local/infrastructure.sh).
 command -v rabbitmq-server >/dev/null 2>&1 || packages+=(rabbitmq-server)
 # The integration tests scrape the services with Prometheus to prove the chart's dashboards (infrastructure.sh too).

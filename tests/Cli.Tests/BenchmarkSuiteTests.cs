@@ -45,6 +45,11 @@ public sealed class BenchmarkSuiteTests : IDisposable
             Assert.Equal(["backward", "data", "forward", "update"], phases.Keys.Order());
             Assert.InRange(phases.Values.Sum(), 0.95 * run.StepSeconds[0] - 1e-3, run.StepSeconds[0]);
         });
+        // Each project side restarted itself on tcmalloc where this machine has it (and reports it mapped); the PyTorch
+        // peers run on glibc's malloc, as a user's PyTorch does.
+        var allocator = NativeAllocator.Plan(Environment.GetEnvironmentVariable(NativeAllocator.Variable), loaded: false, restarted: false, File.Exists).State;
+        Assert.All(written.Pairs.SelectMany(p => p.Project), run => Assert.Equal(allocator.ToString(), run.Versions["allocator"]));
+        Assert.All(written.Pairs.SelectMany(p => p.Peer), run => Assert.Equal("glibc", run.Versions["allocator"]));
         string table = SuiteTable.Format(written);
         Assert.Contains("| pair |", table);
         Assert.Contains("Where a training step's time goes", table);

@@ -51,11 +51,27 @@ public static class InfrastructureScript
     public static string? Value(string output, string marker) =>
         output.Split('\n').Select(line => line.Trim()).LastOrDefault(line => line.StartsWith(marker, StringComparison.Ordinal))?[marker.Length..];
 
+    /// <summary>
+    /// A loopback port free now, drawn below Linux's ephemeral range (32768 and up): a port the kernel handed out
+    /// could be taken as the local port of any outgoing connection before the server it is meant for binds it.
+    /// </summary>
     public static int FreePort()
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
+        for (int attempt = 0; attempt < 200; attempt++)
+        {
+            int port = Random.Shared.Next(20000, 30000);
+            try
+            {
+                using var listener = new TcpListener(IPAddress.Loopback, port);
+                listener.Start();
+                return port;
+            }
+            catch (SocketException)
+            {
+                // Taken: draw another.
+            }
+        }
+        throw new InvalidOperationException("no free loopback port between 20000 and 29999");
     }
 
     public static string RepositoryRoot()

@@ -53,6 +53,7 @@ internal sealed class StepRecorder(SideSpec spec, string description, int itemsP
                 [".NET"] = Environment.Version.ToString(),
                 ["TorchSharp"] = typeof(TorchSharp.torch).Assembly.GetName().Version?.ToString() ?? "",
                 ["fastBlas"] = FastBlas.State?.ToString() ?? "not decided",
+                ["allocator"] = NativeAllocator.State?.ToString() ?? "not decided",
             },
             Extra = _extra,
         };

@@ -59,6 +59,9 @@ class Recorder:
 
     def write(self):
         versions = {"pytorch": torch.__version__, "python": sys.version.split()[0]}
+        # The peer runs on the allocator a user's PyTorch gets (glibc's), whatever the project side preloads.
+        with open("/proc/self/maps") as maps:
+            versions["allocator"] = "tcmalloc" if "libtcmalloc" in maps.read() else "glibc"
         try:
             import torchvision
             versions["torchvision"] = torchvision.__version__
