@@ -2,10 +2,8 @@ using SemanticMIM.Model;
 using SemanticMIM.Platform.Hosting;
 using SemanticMIM.Workers;
 
-// First: tcmalloc for libtorch's tensors where it is installed (restarts the process; SEMANTICMIM_TCMALLOC=0 turns it off).
-NativeAllocator.Use();
-// Before anything loads libtorch: MKL's AVX-512 kernels on CPUs that have them (SEMANTICMIM_FAST_BLAS=0 turns it off).
-FastBlas.Enable();
+// First of all: tcmalloc, then MKL's AVX-512 kernels, before anything loads libtorch.
+NativeRuntime.Prepare();
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddServiceDefaults("target");

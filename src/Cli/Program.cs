@@ -2,10 +2,8 @@ using System.CommandLine;
 using SemanticMIM.Cli;
 using SemanticMIM.Model;
 
-// First: tcmalloc for libtorch's tensors where it is installed (restarts the process; SEMANTICMIM_TCMALLOC=0 turns it off).
-NativeAllocator.Use();
-// Before anything loads libtorch: MKL's AVX-512 kernels on CPUs that have them (SEMANTICMIM_FAST_BLAS=0 turns it off).
-FastBlas.Enable();
+// First of all: tcmalloc, then MKL's AVX-512 kernels, before anything loads libtorch.
+NativeRuntime.Prepare();
 
 var root = new RootCommand("SemanticMIM: masked image modeling with a proxy-token bottleneck, on TorchSharp")
 {
